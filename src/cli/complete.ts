@@ -1,0 +1,24 @@
+// `claude-coord complete`: mark this session's claimed task as done.
+import { defineCommand } from "citty";
+import { commonArgs, requireFlag, taskArg } from "./args.ts";
+import { loadContext, repoAuth, requireSession } from "./context.ts";
+import { processTerminal, reportResult } from "./output.ts";
+
+export default defineCommand({
+  meta: { name: "complete", description: "Complete this session's claim on a task; exit 6 when it is not this session's" },
+  args: { ...taskArg, ...commonArgs },
+  async run({ args }) {
+    const task_id = requireFlag(args.task, "task", "complete");
+    const ctx = await loadContext(args);
+    const session_id = requireSession(ctx);
+    const auth = await repoAuth(ctx);
+    const r = await ctx.client.complete({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, task_id });
+    return reportResult(processTerminal, args.json === true, r, () =>
+      [
+        `Completed task '${r.task_id}'. It is listed under recently completed for 24 hours.`,
+        "",
+        "This session holds no claim now. To take another task: claude-coord claims",
+      ].join("\n"),
+    );
+  },
+});

@@ -1,0 +1,72 @@
+// The command map (lazily loaded, one file per command), help and version, and the error boundary → exit codes.
+import { type CommandDef, renderUsage, runCommand } from "citty";
+import { CoordError } from "../core/errors.ts";
+import { VERSION } from "../version.ts";
+import { checkFlags } from "./args.ts";
+import { EXIT, processTerminal, reportError, type Terminal } from "./output.ts";
+
+type Loader = () => Promise<CommandDef>;
+
+/** Every command, loaded only when called (so `claims` never loads the server). */
+export const COMMANDS: Record<string, { description: string; load: Loader }> = {
+  claims: { description: "List active and recently completed claims", load: () => import("./claims.ts").then((m) => m.default as CommandDef) },
+  claim: { description: "Claim a task for this session (exit 1: taken, 3: you hold another)", load: () => import("./claim.ts").then((m) => m.default as CommandDef) },
+  complete: { description: "Complete this session's claim on a task", load: () => import("./complete.ts").then((m) => m.default as CommandDef) },
+  expire: { description: "Expire a claim by task or session prefix (operators)", load: () => import("./expire.ts").then((m) => m.default as CommandDef) },
+  token: { description: "Print the repo token and what it is computed from", load: () => import("./token.ts").then((m) => m.default as CommandDef) },
+  serve: { description: "Run the coordination service", load: () => import("./serve.ts").then((m) => m.default as CommandDef) },
+};
+
+/** The top-level help text. */
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    `claude-coord ${VERSION}: coordinate parallel AI coding sessions on one repository`,
+    "",
+    "Usage: claude-coord <command> [flags]",
+    "",
+    "Commands:",
+    ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(width)}  ${c.description}`),
+    "",
+    "Exit codes: 0 ok, 1 conflict, 2 service unavailable, 3 session has a claim, 4 stale token,",
+    "5 repo not whitelisted, 6 not yours / not found, 64 usage, 77 permission, 78 configuration.",
+    "",
+    "Run 'claude-coord <command> --help' for a command's flags.",
+  ].join("\n");
+}
+
+/**
+ * Runs the CLI on `argv` (without the program name) and returns the exit code (SPEC §4).
+ * Never throws: every error is reported on `term` and mapped to its exit code.
+ */
+export async function runCli(argv: readonly string[], term: Terminal = processTerminal): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    (name === undefined ? term.err : term.out)(usage());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    term.out(VERSION);
+    return EXIT.ok;
+  }
+  const json = rest.includes("--json");
+  const entry = COMMANDS[name];
+  if (!entry) {
+    return reportError(term, new CoordError("usage_error", `Unknown command '${name}'.`, { action: "Run 'claude-coord --help' to see the commands." }), { json, cmd: "" });
+  }
+  const cmd = await entry.load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    term.out(await renderUsage(cmd));
+    return EXIT.ok;
+  }
+  try {
+    checkFlags(rest, (cmd.args ?? {}) as Parameters<typeof checkFlags>[1], name);
+    const { result } = await runCommand(cmd, { rawArgs: [...rest] });
+    return typeof result === "number" ? result : EXIT.ok;
+  } catch (e) {
+    if (e instanceof Error && e.name === "CLIError") {
+      return reportError(term, new CoordError("usage_error", e.message.replace(/\x1b\[[0-9;]*m/g, "")), { json, cmd: name });
+    }
+    return reportError(term, e, { json, cmd: name });
+  }
+}

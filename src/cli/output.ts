@@ -1,0 +1,163 @@
+// The one place the CLI writes to the terminal: text for models and humans, --json for programs, exit codes.
+import { CoordError, type ErrorCode, isCoordError } from "../core/errors.ts";
+
+/** Exit codes shell scripts branch on (SPEC §4). */
+export const EXIT = {
+  ok: 0,
+  conflict: 1,
+  unavailable: 2,
+  session_has_claim: 3,
+  stale_token: 4,
+  repo_not_allowed: 5,
+  not_yours: 6,
+  usage: 64,
+  permission: 77,
+  config: 78,
+} as const;
+
+/** The exit code for each domain error code. */
+export const EXIT_FOR: Record<ErrorCode, number> = {
+  conflict: EXIT.conflict,
+  service_unavailable: EXIT.unavailable,
+  upstream_unavailable: EXIT.unavailable,
+  internal_error: EXIT.unavailable,
+  session_has_claim: EXIT.session_has_claim,
+  stale_token: EXIT.stale_token,
+  repo_not_allowed: EXIT.repo_not_allowed,
+  not_found: EXIT.not_yours,
+  forbidden: EXIT.not_yours,
+  invalid_request: EXIT.usage,
+  usage_error: EXIT.usage,
+  ambiguous: EXIT.usage,
+  payload_too_large: EXIT.usage,
+  unauthorized: EXIT.permission,
+  config_error: EXIT.config,
+};
+
+/** Where the CLI writes; tests may pass their own. */
+export interface Terminal {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** The process's stdout and stderr. */
+export const processTerminal: Terminal = {
+  out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
+};
+
+type Details = Record<string, unknown>;
+const str = (v: unknown, fallback = "?") => (typeof v === "string" && v !== "" ? v : fallback);
+const obj = (v: unknown): Details => (typeof v === "object" && v !== null ? (v as Details) : {});
+
+/**
+ * The text of an error for a language model (SPEC §4, the seed's "LLM-Friendly Error Output"):
+ * `ERROR: <what>`, the facts, and `ACTION REQUIRED: <the exact next command>`. `cmd` is the
+ * command that failed (used in the suggested next step).
+ */
+export function errorText(e: CoordError, cmd: string): string {
+  const d = e.details;
+  switch (e.code) {
+    case "conflict": {
+      const by = obj(d.claimed_by);
+      return [
+        `ERROR: Task '${str(d.task_id)}' is already claimed.`,
+        "",
+        "Claimed by:",
+        `  Session: ${str(by.session)}...`,
+        `  Branch: ${str(by.branch)}`,
+        `  Claimed at: ${str(by.claimed_at)}`,
+        "",
+        "ACTION REQUIRED: Run 'claude-coord claims' to refresh the list of available tasks, then claim a different task that is not already claimed.",
+      ].join("\n");
+    }
+    case "session_has_claim": {
+      const cur = obj(d.current_claim);
+      return [
+        "ERROR: This session already has an active claim.",
+        "",
+        "Current claim:",
+        `  Task: ${str(cur.task_id)}`,
+        `  Branch: ${str(cur.branch)}`,
+        `  Claimed at: ${str(cur.claimed_at)}`,
+        "",
+        `ACTION REQUIRED: Complete your current task and merge the branch, then run 'claude-coord complete --task ${str(cur.task_id)}'. Once the branch is merged or deleted, your claim will be automatically released and you can start a new session to work on a different task.`,
+      ].join("\n");
+    }
+    case "service_unavailable":
+    case "upstream_unavailable":
+    case "internal_error":
+      return [
+        e.code === "upstream_unavailable" ? "ERROR: Coordination service cannot verify the repository right now (its git host is unreachable)." : "ERROR: Coordination service is unavailable.",
+        "",
+        `Service URL: ${str(d.service_url)}`,
+        `Status: ${e.code === "service_unavailable" ? str(d.reason, e.message) : e.message}`,
+        "",
+        "ACTION REQUIRED: The coordination service is down. Please ask the user whether to:",
+        "1. Wait and retry later",
+        "2. Proceed without coordination (risk of duplicate work)",
+      ].join("\n");
+    case "stale_token":
+      return [
+        "ERROR: Repository state has changed since session start.",
+        "",
+        `Your local state is at commit: ${str(d.your_commit)}`,
+        `Current main branch is at:     ${str(d.current_commit)}`,
+        "",
+        `ACTION REQUIRED: Run 'git pull --rebase origin ${str(d.main_branch, "main")}' to sync with the`,
+        "latest changes, then run 'claude-coord claims' to refresh and try again.",
+      ].join("\n");
+    case "repo_not_allowed":
+      return [
+        `ERROR: Repository '${str(d.repo)}' is not configured for coordination.`,
+        "",
+        "This coordination service only handles whitelisted repositories.",
+        "Contact the service administrator to add this repository.",
+        "",
+        "ACTION REQUIRED: Verify you have the correct repository name in your",
+        ".claude-coord.toml file, or proceed without coordination for this project.",
+      ].join("\n");
+    case "not_found":
+    case "forbidden":
+      return [
+        `ERROR: ${e.message}`,
+        "",
+        e.code === "forbidden" ? "Only the session that claimed a task can complete it." : "There is no active claim matching the request.",
+        "",
+        "ACTION REQUIRED: Run 'claude-coord claims' to see the active claims and which one is this session's.",
+      ].join("\n");
+    case "unauthorized":
+      return [
+        `ERROR: ${e.message}`,
+        "",
+        "ACTION REQUIRED: Pass --admin-token <token> or set CLAUDE_COORD_ADMIN_TOKEN; the service operator has the token.",
+      ].join("\n");
+    case "config_error":
+      return [`ERROR: ${e.message}`, "", `ACTION REQUIRED: ${str(d.action, "Fix the configuration named above, then run the command again.")}`].join("\n");
+    default:
+      return [`ERROR: ${e.message}`, "", `ACTION REQUIRED: ${str(d.action, `Run 'claude-coord ${cmd} --help' and correct the command.`)}`].join("\n");
+  }
+}
+
+/** Any thrown value as a domain error; an unexpected one becomes `internal_error` with its message. */
+export function asCoordError(e: unknown): CoordError {
+  if (isCoordError(e)) return e;
+  return new CoordError("internal_error", e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * Reports a failure: with `json`, one JSON document `{status, message, ...details}` on stdout;
+ * otherwise the error text on stderr. Returns the exit code.
+ */
+export function reportError(term: Terminal, e: unknown, opts: { json: boolean; cmd: string }): number {
+  const err = asCoordError(e);
+  if (opts.json) term.out(JSON.stringify({ status: err.code, message: err.message, ...err.details }, null, 2));
+  else term.err(errorText(err, opts.cmd));
+  return EXIT_FOR[err.code];
+}
+
+/** Prints a success: the JSON document with `json`, else the text. */
+export function reportResult(term: Terminal, json: boolean, data: unknown, text: () => string): number {
+  term.out(json ? JSON.stringify(data, null, 2) : text());
+  return EXIT.ok;
+}

@@ -1,0 +1,34 @@
+// `claude-coord serve`: run the coordination service (thin: parse, load config, start, wait for a signal).
+import { defineCommand } from "citty";
+import { consola } from "consola";
+import { readEnv } from "../env.ts";
+import { loadServiceConfig } from "../server/config.ts";
+import { startService } from "../server/serve.ts";
+import { repeated } from "./args.ts";
+
+export default defineCommand({
+  meta: { name: "serve", description: "Run the coordination service (HTTP + SQLite + jobs)" },
+  args: {
+    config: { type: "string", description: "service config file, TOML (default: CLAUDE_COORD_CONFIG)", valueHint: "file" },
+    host: { type: "string", description: "address to listen on (default 127.0.0.1)", valueHint: "host" },
+    port: { type: "string", description: "port to listen on (default 8787; 0 picks a free one)", valueHint: "n" },
+    db: { type: "string", description: "SQLite database file (default ./claude-coord.db)", valueHint: "path" },
+    repo: { type: "string", description: "whitelist a repository: NAME=SOURCE (a local path or git URL); repeatable", valueHint: "name=source" },
+  },
+  async run({ args, rawArgs }) {
+    const cfg = loadServiceConfig({ config: args.config ?? readEnv().config, host: args.host, port: args.port, db: args.db, repo: repeated(rawArgs, "repo") });
+    const log = {
+      info: (m: string) => consola.info(m),
+      warn: (m: string) => consola.warn(m),
+      error: (m: string, cause?: unknown) => consola.error(m, cause ?? ""),
+    };
+    const service = await startService(cfg, log);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    await service.stop();
+    return 0;
+  },
+});

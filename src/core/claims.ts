@@ -1,0 +1,258 @@
+// The claim rules of SPEC §3: compare-and-swap, one claim per session, ownership, expiry and lifecycle.
+import { CoordError } from "./errors.ts";
+import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason } from "./store.ts";
+import { toRfc3339 } from "./time.ts";
+
+/** Lifecycle settings, in milliseconds. */
+export interface ClaimPolicy {
+  /** An active claim older than this is expired: treated as absent when read, deleted by the job. Default 10 days. */
+  claim_ttl_ms: number;
+  /** A completed claim older than this is no longer listed, and deleted by the job. Default 24 hours. */
+  completed_ttl_ms: number;
+}
+
+/** The defaults of SPEC §3: claims live 10 days, completions are listed for 24 hours. */
+export const DEFAULT_POLICY: ClaimPolicy = { claim_ttl_ms: 10 * 86_400_000, completed_ttl_ms: 86_400_000 };
+
+/** How many characters of a session id listings show (SPEC §3): the rest is that session's credential. */
+export const SESSION_PREFIX_LENGTH = 8;
+
+/** The shortest session prefix `expireClaim` accepts, so that a prefix names one session in practice. */
+export const MIN_SESSION_PREFIX = 8;
+
+/** A claim request that has passed shape validation and the token check. */
+export interface ClaimRequest {
+  repo: string;
+  session_id: string;
+  task_id: string;
+  branch: string;
+  plan_file: string;
+}
+
+/** An active claim as listings show it (SPEC §3): `session` is the first 8 characters of the session id. */
+export interface ActiveClaimView {
+  session: string;
+  task_id: string;
+  branch: string;
+  plan_file: string;
+  claimed_at: string;
+  fence: number;
+}
+
+/** A recently completed claim as listings show it. */
+export interface CompletedClaimView {
+  session: string;
+  task_id: string;
+  branch: string;
+  plan_file: string;
+  claimed_at: string;
+  completed_at: string;
+  completion_reason: CompletionReason;
+  fence: number;
+}
+
+/** The shortened session id listings show (first 8 characters). */
+export function sessionPrefix(session_id: string): string {
+  return session_id.slice(0, SESSION_PREFIX_LENGTH);
+}
+
+/** True when an active claim is past its TTL at `now_ms` (SPEC §3: it counts as expired whether or not the job ran). */
+export function isExpired(claim: ClaimRecord, now_ms: number, policy: ClaimPolicy): boolean {
+  return claim.completed_at_ms === null && claim.claimed_at_ms + policy.claim_ttl_ms <= now_ms;
+}
+
+/** Renders an active claim for a listing. */
+export function activeView(c: ClaimRecord): ActiveClaimView {
+  return {
+    session: sessionPrefix(c.session_id),
+    task_id: c.task_id,
+    branch: c.branch,
+    plan_file: c.plan_file,
+    claimed_at: toRfc3339(c.claimed_at_ms),
+    fence: c.fence,
+  };
+}
+
+/** Renders a completed claim for a listing. */
+export function completedView(c: ClaimRecord): CompletedClaimView {
+  return {
+    ...activeView(c),
+    completed_at: toRfc3339(c.completed_at_ms ?? c.claimed_at_ms),
+    completion_reason: c.completion_reason ?? "client_completed",
+  };
+}
+
+/** Reads the live active claim for a task, deleting it when it is past the TTL. */
+function liveByTask(tx: ClaimTx, repo: string, task_id: string, now_ms: number, policy: ClaimPolicy) {
+  const c = tx.activeByTask(repo, task_id);
+  if (c && isExpired(c, now_ms, policy)) {
+    tx.deleteClaim(c.id);
+    return undefined;
+  }
+  return c;
+}
+
+/** Reads the live active claim of a session, deleting it when it is past the TTL. */
+function liveBySession(tx: ClaimTx, repo: string, session_id: string, now_ms: number, policy: ClaimPolicy) {
+  const c = tx.activeBySession(repo, session_id);
+  if (c && isExpired(c, now_ms, policy)) {
+    tx.deleteClaim(c.id);
+    return undefined;
+  }
+  return c;
+}
+
+/** The answer to a granted claim (SPEC §3). `created` is false for an idempotent re-claim. */
+export interface ClaimGranted {
+  status: "claimed";
+  task_id: string;
+  fence: number;
+  created: boolean;
+  claim: ClaimRecord;
+}
+
+/**
+ * Grants `req` when the task is unclaimed and the session holds no other claim, in one immediate
+ * transaction (the database's partial unique indexes back the rule up across processes).
+ * The same session claiming the same task again gets the same claim and fence back.
+ * Claims past the TTL are deleted on the way (SPEC §3: timeout-expired claims are not kept).
+ *
+ * Throws CoordError `conflict` (details.claimed_by: {session, branch, claimed_at}) when another
+ * session holds the task, `session_has_claim` (details.current_claim: {task_id, branch, claimed_at})
+ * when this session holds another task.
+ */
+export function claimTask(store: ClaimStore, req: ClaimRequest, now_ms: number, policy: ClaimPolicy): ClaimGranted {
+  return store.transact((tx) => {
+    const holder = liveByTask(tx, req.repo, req.task_id, now_ms, policy);
+    if (holder) {
+      if (holder.session_id === req.session_id) {
+        return { status: "claimed", task_id: holder.task_id, fence: holder.fence, created: false, claim: holder };
+      }
+      throw new CoordError("conflict", `Task '${req.task_id}' is already claimed by another session.`, {
+        task_id: req.task_id,
+        claimed_by: { session: sessionPrefix(holder.session_id), branch: holder.branch, claimed_at: toRfc3339(holder.claimed_at_ms) },
+      });
+    }
+    const own = liveBySession(tx, req.repo, req.session_id, now_ms, policy);
+    if (own) {
+      throw new CoordError("session_has_claim", `This session already has an active claim on task '${own.task_id}'.`, {
+        task_id: req.task_id,
+        current_claim: { task_id: own.task_id, branch: own.branch, plan_file: own.plan_file, claimed_at: toRfc3339(own.claimed_at_ms), fence: own.fence },
+      });
+    }
+    const claim = tx.insertActive({ ...req, fence: tx.nextFence(), claimed_at_ms: now_ms });
+    return { status: "claimed", task_id: claim.task_id, fence: claim.fence, created: true, claim };
+  });
+}
+
+/**
+ * Completes the session's active claim on `task_id` with `client_completed`.
+ * Throws CoordError `not_found` when the task has no live active claim, `forbidden` when another
+ * session holds it. Returns the completed record.
+ */
+export function completeTask(
+  store: ClaimStore,
+  req: { repo: string; session_id: string; task_id: string },
+  now_ms: number,
+  policy: ClaimPolicy,
+): ClaimRecord {
+  return store.transact((tx) => {
+    const holder = liveByTask(tx, req.repo, req.task_id, now_ms, policy);
+    if (!holder) throw new CoordError("not_found", `No active claim for task '${req.task_id}'.`, { task_id: req.task_id });
+    if (holder.session_id !== req.session_id) {
+      throw new CoordError("forbidden", `Task '${req.task_id}' is claimed by a different session.`, {
+        task_id: req.task_id,
+        claimed_by: { session: sessionPrefix(holder.session_id), branch: holder.branch, claimed_at: toRfc3339(holder.claimed_at_ms) },
+      });
+    }
+    tx.markCompleted(holder.id, "client_completed", now_ms);
+    return { ...holder, completed_at_ms: now_ms, completion_reason: "client_completed" };
+  });
+}
+
+/** Which active claim an operator expires: by task, or by a session id or prefix (≥ 8 characters). */
+export type ExpireTarget = { task_id: string } | { session: string };
+
+/**
+ * Expires (moves to recently completed with `admin_expired`) the active claim named by `target`.
+ * Throws CoordError `invalid_request` for a session prefix shorter than 8 characters, `not_found`
+ * when nothing live matches, `ambiguous` (details.sessions: the 8-char prefixes) when a prefix
+ * matches several sessions.
+ */
+export function expireClaim(store: ClaimStore, repo: string, target: ExpireTarget, now_ms: number, policy: ClaimPolicy): ClaimRecord {
+  if ("session" in target && target.session.length < MIN_SESSION_PREFIX) {
+    throw new CoordError("invalid_request", `session: give a session id or a prefix of at least ${MIN_SESSION_PREFIX} characters.`, {
+      field: "session",
+    });
+  }
+  return store.transact((tx) => {
+    let matches: ClaimRecord[];
+    if ("task_id" in target) {
+      const c = liveByTask(tx, repo, target.task_id, now_ms, policy);
+      matches = c ? [c] : [];
+    } else {
+      matches = tx.activeBySessionPrefix(repo, target.session).filter((c) => {
+        if (!isExpired(c, now_ms, policy)) return true;
+        tx.deleteClaim(c.id);
+        return false;
+      });
+    }
+    const what = "task_id" in target ? `task '${target.task_id}'` : `session '${target.session}'`;
+    if (matches.length === 0) throw new CoordError("not_found", `No active claim for ${what}.`);
+    if (matches.length > 1) {
+      throw new CoordError("ambiguous", `Session prefix '${"session" in target ? target.session : ""}' matches ${matches.length} sessions; give more characters.`, {
+        sessions: matches.map((c) => sessionPrefix(c.session_id)),
+      });
+    }
+    const c = matches[0]!;
+    tx.markCompleted(c.id, "admin_expired", now_ms);
+    return { ...c, completed_at_ms: now_ms, completion_reason: "admin_expired" };
+  });
+}
+
+/**
+ * Completes every live active claim of `repo` whose branch is in `removed_branches`, with
+ * `branch_removed` (the branch lifecycle job and webhooks). Returns the completed records.
+ */
+export function completeRemovedBranches(store: ClaimStore, repo: string, removed_branches: ReadonlySet<string>, now_ms: number): ClaimRecord[] {
+  return store.transact((tx) => {
+    const done: ClaimRecord[] = [];
+    for (const c of activeRows(store, repo)) {
+      if (!removed_branches.has(c.branch)) continue;
+      const live = tx.activeByTask(repo, c.task_id);
+      if (!live || live.id !== c.id) continue;
+      tx.markCompleted(c.id, "branch_removed", now_ms);
+      done.push({ ...c, completed_at_ms: now_ms, completion_reason: "branch_removed" });
+    }
+    return done;
+  });
+}
+
+function activeRows(store: ClaimStore, repo: string): ClaimRecord[] {
+  return store.listActive(repo, 0);
+}
+
+/** The listing of SPEC §3 `GET /claims`: live active claims and completions of the last `completed_ttl_ms`. */
+export interface ClaimsListing {
+  active: ActiveClaimView[];
+  recently_completed: CompletedClaimView[];
+}
+
+/** Lists `repo`'s live claims at `now_ms`: active ones within the claim TTL, completions within the completed TTL. */
+export function listClaims(store: ClaimStore, repo: string, now_ms: number, policy: ClaimPolicy): ClaimsListing {
+  return {
+    active: store.listActive(repo, now_ms - policy.claim_ttl_ms + 1).map(activeView),
+    recently_completed: store.listCompleted(repo, now_ms - policy.completed_ttl_ms + 1).map(completedView),
+  };
+}
+
+/**
+ * The housekeeping sweep of the jobs: deletes active claims past the claim TTL and completions
+ * past the completed TTL. Returns the counts. Correctness never waits for it.
+ */
+export function sweepClaims(store: ClaimStore, now_ms: number, policy: ClaimPolicy): { expired: number; forgotten: number } {
+  return {
+    expired: store.deleteActiveClaimedBefore(now_ms - policy.claim_ttl_ms + 1),
+    forgotten: store.deleteCompletedBefore(now_ms - policy.completed_ttl_ms + 1),
+  };
+}

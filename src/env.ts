@@ -1,0 +1,39 @@
+// Every environment variable claude-coord reads, in one place (README: "Environment variables").
+
+/** The variables, read once per call from `source` (default `process.env`); empty values count as unset. */
+export interface CoordEnv {
+  /** CLAUDE_COORD_REPO: owner/name of the repository. */
+  repo?: string;
+  /** CLAUDE_COORD_URL: the service URL. */
+  service_url?: string;
+  /** CLAUDE_COORD_PLAN_PATH: the folder of plan files. */
+  plan_path?: string;
+  /** CLAUDE_COORD_MAIN_BRANCH: the main branch's name. */
+  main_branch?: string;
+  /** CLAUDE_COORD_SESSION_ID, else CLAUDE_CODE_SESSION_ID (set by Claude Code in its Bash tool). */
+  session_id?: string;
+  /** CLAUDE_COORD_TIMEOUT: HTTP timeout in seconds, decimals allowed (raw text; config.ts validates). */
+  timeout?: string;
+  /** CLAUDE_COORD_CONFIG: the service config file for `serve`. */
+  config?: string;
+  /** CLAUDE_COORD_ADMIN_TOKEN: the admin token `expire` sends. */
+  admin_token?: string;
+}
+
+/** Reads the variables of `CoordEnv` from `source`. */
+export function readEnv(source: Record<string, string | undefined> = process.env): CoordEnv {
+  const get = (k: string) => {
+    const v = source[k];
+    return v === undefined || v === "" ? undefined : v;
+  };
+  return {
+    repo: get("CLAUDE_COORD_REPO"),
+    service_url: get("CLAUDE_COORD_URL"),
+    plan_path: get("CLAUDE_COORD_PLAN_PATH"),
+    main_branch: get("CLAUDE_COORD_MAIN_BRANCH"),
+    session_id: get("CLAUDE_COORD_SESSION_ID") ?? get("CLAUDE_CODE_SESSION_ID"),
+    timeout: get("CLAUDE_COORD_TIMEOUT"),
+    config: get("CLAUDE_COORD_CONFIG"),
+    admin_token: get("CLAUDE_COORD_ADMIN_TOKEN"),
+  };
+}

@@ -1,0 +1,48 @@
+// The job table (name, schedule, function) and its croner scheduler: a failing job is logged, never fatal.
+import { Cron } from "croner";
+
+/** Logging the scheduler needs. */
+export interface JobLogger {
+  info(msg: string): void;
+  error(msg: string, cause?: unknown): void;
+}
+
+/** One scheduled job: a croner pattern and a function (sync or async). */
+export interface JobDef {
+  name: string;
+  /** Croner syntax, e.g. "*\/10 * * * *". */
+  schedule: string;
+  run: () => unknown;
+}
+
+/** Running jobs; `stop` cancels every schedule. */
+export interface JobHandle {
+  stop(): void;
+  /** The croner instances, by job name (tests read `nextRun()`). */
+  crons: Map<string, Cron>;
+}
+
+/**
+ * Schedules every job of `table` with croner. An exception (or rejected promise) in a job is
+ * logged with the job's name and cause, and the schedule continues (croner's `catch`); overlapping
+ * runs of one job are skipped (`protect`).
+ */
+export function startJobs(table: readonly JobDef[], log: JobLogger): JobHandle {
+  const crons = new Map<string, Cron>();
+  for (const job of table) {
+    const cron = new Cron(
+      job.schedule,
+      { name: job.name, protect: true, catch: (e: unknown) => log.error(`job ${job.name} failed`, e) },
+      async () => {
+        await job.run();
+      },
+    );
+    crons.set(job.name, cron);
+  }
+  return {
+    crons,
+    stop() {
+      for (const c of crons.values()) c.stop();
+    },
+  };
+}

@@ -1,0 +1,226 @@
+// Service configuration (SPEC §5): the TOML file, `serve` flags on top, validated with the key named on error.
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { type TSchema, Type as T } from "@sinclair/typebox";
+import { Value, ValueErrorType } from "@sinclair/typebox/value";
+import { Cron } from "croner";
+import { CoordError } from "../core/errors.ts";
+import { parseDurationMs } from "../core/time.ts";
+
+const Duration = T.String({ description: "a duration such as 10s, 90m, 24h or 10d" });
+const CronText = T.String({ description: "a cron pattern in croner syntax, such as \"0 * * * *\"" });
+
+const RepoSchema = T.Object(
+  {
+    name: T.String({ minLength: 1, description: "owner/name" }),
+    plan_path: T.Optional(T.String({ minLength: 1 })),
+    main_branch: T.Optional(T.String({ minLength: 1 })),
+    source: T.Optional(T.String({ minLength: 1, description: "\"github\", a git URL (https://, file://) or a local path" })),
+    head_ttl: T.Optional(Duration),
+  },
+  { additionalProperties: false },
+);
+
+const FileSchema = T.Object(
+  {
+    server: T.Optional(
+      T.Object(
+        {
+          host: T.Optional(T.String({ minLength: 1 })),
+          port: T.Optional(T.Integer({ minimum: 0, maximum: 65535, description: "a port number from 0 to 65535" })),
+          database: T.Optional(T.String({ minLength: 1 })),
+          data_dir: T.Optional(T.String({ minLength: 1 })),
+          admin_tokens: T.Optional(T.Array(T.String({ minLength: 16, description: "a token of at least 16 characters" }))),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    github: T.Optional(
+      T.Object(
+        {
+          token: T.Optional(T.String()),
+          app_id: T.Optional(T.Integer({ minimum: 0 })),
+          private_key_path: T.Optional(T.String()),
+          api_url: T.Optional(T.String()),
+          webhook_secret: T.Optional(T.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    jobs: T.Optional(
+      T.Object(
+        {
+          branch_check: T.Optional(CronText),
+          sweep: T.Optional(CronText),
+          claim_ttl: T.Optional(Duration),
+          completed_ttl: T.Optional(Duration),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    repos: T.Optional(T.Array(RepoSchema)),
+  },
+  { additionalProperties: false },
+);
+
+/** One whitelisted repository, resolved (a relative local path is made absolute against the config file's folder). */
+export interface RepoConfig {
+  name: string;
+  plan_path: string;
+  main_branch: string;
+  /** `github`, a git URL, or an absolute local path. */
+  source: string;
+  /** How long a looked-up head of a remote main is trusted, in ms (default 10 000). */
+  head_ttl_ms: number;
+}
+
+/** The service configuration after defaults, file and flags. Durations in ms. */
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  /** Absolute path of the SQLite file. */
+  database: string;
+  /** Absolute path of the folder for mirrors and token caches. */
+  data_dir: string;
+  admin_tokens: string[];
+  github: { token?: string; app_id?: number; private_key_path?: string; api_url: string; webhook_secret?: string };
+  jobs: { branch_check: string; sweep: string; claim_ttl_ms: number; completed_ttl_ms: number };
+  repos: RepoConfig[];
+  /** The file read, if any. */
+  file: string | undefined;
+}
+
+/** `serve` flags (SPEC §5); each overrides the file. */
+export interface ServeFlags {
+  config?: string;
+  host?: string;
+  port?: string;
+  db?: string;
+  /** `NAME=SOURCE` entries added to the whitelist. */
+  repo?: string[];
+}
+
+function keyPath(pointer: string): string {
+  return pointer
+    .split("/")
+    .filter(Boolean)
+    .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
+    .join("");
+}
+
+function fail(file: string, key: string, what: string): never {
+  throw new CoordError("config_error", `${file}: key '${key}' ${what}.`, { file, key });
+}
+
+function validate(schema: TSchema, value: unknown, file: string): void {
+  const first = Value.Errors(schema, value).First();
+  if (!first) return;
+  const key = keyPath(first.path);
+  if (first.value === undefined) fail(file, key, "is required");
+  const parentSchema = first.schema as { description?: string; type?: string };
+  if (first.type === ValueErrorType.ObjectAdditionalProperties) {
+    throw new CoordError("config_error", `${file}: unknown key '${key || "(top level)"}'.`, { file, key });
+  }
+  fail(file, key, `must be ${parentSchema.description ?? parentSchema.type ?? "valid"} (${first.message}), got ${JSON.stringify(first.value)}`);
+}
+
+function duration(file: string, key: string, text: string | undefined, fallback_ms: number): number {
+  if (text === undefined) return fallback_ms;
+  const ms = parseDurationMs(text);
+  if (ms === undefined || ms <= 0) fail(file, key, `must be a duration such as 10s, 90m, 24h or 10d, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+function cron(file: string, key: string, pattern: string | undefined, fallback: string): string {
+  const p = pattern ?? fallback;
+  try {
+    new Cron(p, { paused: true }).stop();
+  } catch (e) {
+    fail(file, key, `must be a cron pattern in croner syntax, got ${JSON.stringify(p)} (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return p;
+}
+
+/** Defaults of a whitelist entry (SPEC §5). */
+export const REPO_DEFAULTS = { plan_path: "context", main_branch: "main", source: "github", head_ttl_ms: 10_000 } as const;
+
+function resolveSource(source: string, base: string): string {
+  if (source === "github" || /^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
+  return isAbsolute(source) ? source : resolve(base, source);
+}
+
+/**
+ * Loads the service configuration: defaults < the TOML file (`flags.config`) < flags.
+ * Relative paths in the file are resolved against the file's folder; in flags, against `cwd`.
+ * Throws CoordError `config_error` naming the file (or flag) and the key and what was expected.
+ */
+export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()): ServiceConfig {
+  const file = flags.config ? resolve(cwd, flags.config) : undefined;
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new CoordError("config_error", `${file}: cannot read the service config (${(e as NodeJS.ErrnoException).code ?? String(e)}).`, { file });
+    }
+    try {
+      raw = Bun.TOML.parse(text) as Record<string, unknown>;
+    } catch (e) {
+      throw new CoordError("config_error", `${file}: not valid TOML (${e instanceof Error ? e.message : String(e)}).`, { file });
+    }
+    validate(FileSchema, raw, file);
+  }
+  const where = file ?? "command line";
+  const base = file ? dirname(file) : cwd;
+  const f = raw as {
+    server?: { host?: string; port?: number; database?: string; data_dir?: string; admin_tokens?: string[] };
+    github?: ServiceConfig["github"];
+    jobs?: { branch_check?: string; sweep?: string; claim_ttl?: string; completed_ttl?: string };
+    repos?: { name: string; plan_path?: string; main_branch?: string; source?: string; head_ttl?: string }[];
+  };
+  const repos: RepoConfig[] = (f.repos ?? []).map((r, i) => ({
+    name: r.name,
+    plan_path: (r.plan_path ?? REPO_DEFAULTS.plan_path).replace(/^\.\/|\/+$/g, ""),
+    main_branch: r.main_branch ?? REPO_DEFAULTS.main_branch,
+    source: resolveSource(r.source ?? REPO_DEFAULTS.source, base),
+    head_ttl_ms: duration(where, `repos[${i}].head_ttl`, r.head_ttl, REPO_DEFAULTS.head_ttl_ms),
+  }));
+  for (const spec of flags.repo ?? []) {
+    const m = /^([^=]+)=(.+)$/.exec(spec);
+    if (!m) {
+      throw new CoordError("config_error", `--repo '${spec}' must be NAME=SOURCE, for example --repo owner/name=/path/to/checkout.`, { key: "repo" });
+    }
+    repos.push({ ...REPO_DEFAULTS, name: m[1]!.trim(), source: resolveSource(m[2]!.trim(), cwd) });
+  }
+  const seen = new Set<string>();
+  for (const r of repos) {
+    const k = r.name.toLowerCase();
+    if (seen.has(k)) throw new CoordError("config_error", `${where}: repository '${r.name}' is listed twice in the whitelist.`, { file, key: "repos" });
+    seen.add(k);
+  }
+  let port = f.server?.port ?? 8787;
+  if (flags.port !== undefined) {
+    port = Number(flags.port);
+    if (!/^\d+$/.test(flags.port) || port > 65535) {
+      throw new CoordError("config_error", `--port must be a port number from 0 to 65535, got '${flags.port}'.`, { key: "port" });
+    }
+  }
+  const database = flags.db ? resolve(cwd, flags.db) : resolve(base, f.server?.database ?? "claude-coord.db");
+  return {
+    host: flags.host ?? f.server?.host ?? "127.0.0.1",
+    port,
+    database,
+    data_dir: f.server?.data_dir ? resolve(base, f.server.data_dir) : `${database}.data`,
+    admin_tokens: f.server?.admin_tokens ?? [],
+    github: { ...f.github, api_url: f.github?.api_url ?? "https://api.github.com" },
+    jobs: {
+      branch_check: cron(where, "jobs.branch_check", f.jobs?.branch_check, "0 * * * *"),
+      sweep: cron(where, "jobs.sweep", f.jobs?.sweep, "*/10 * * * *"),
+      claim_ttl_ms: duration(where, "jobs.claim_ttl", f.jobs?.claim_ttl, 10 * 86_400_000),
+      completed_ttl_ms: duration(where, "jobs.completed_ttl", f.jobs?.completed_ttl, 86_400_000),
+    },
+    repos,
+    file,
+  };
+}

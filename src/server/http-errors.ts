@@ -1,0 +1,56 @@
+// The one mapping from domain error codes to HTTP statuses and error bodies (SPEC §3).
+import { CoordError, type ErrorCode } from "../core/errors.ts";
+
+/** HTTP status for each domain error code the service answers with. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  repo_not_allowed: 403,
+  unauthorized: 401,
+  stale_token: 401,
+  not_found: 404,
+  forbidden: 403,
+  conflict: 409,
+  session_has_claim: 409,
+  ambiguous: 409,
+  payload_too_large: 413,
+  upstream_unavailable: 503,
+  service_unavailable: 503,
+  config_error: 500,
+  usage_error: 400,
+  internal_error: 500,
+};
+
+/** The JSON response for a domain error: `{status: code, message, ...details}` with the mapped status. */
+export function errorResponse(e: CoordError): Response {
+  return Response.json({ status: e.code, message: e.message, ...e.details }, { status: HTTP_STATUS[e.code] });
+}
+
+/** One schema error as Elysia/TypeBox reports it: a JSON pointer path, a message, the failing schema. */
+export interface SchemaIssue {
+  path: string;
+  message: string;
+  schema?: { description?: string; maxLength?: number; minLength?: number; type?: string };
+  value?: unknown;
+}
+
+/**
+ * Turns a schema error into the `invalid_request` error naming the field and the fix, for example
+ * `field 'task_id' is required` or `field 'token' must be sha256: followed by 64 lowercase hex`.
+ */
+export function invalidRequest(issue: SchemaIssue | undefined, where: "body" | "query"): CoordError {
+  if (!issue) return new CoordError("invalid_request", `The request ${where} is not valid.`);
+  const field = issue.path.replace(/^\//, "").replaceAll("/", ".");
+  if (field === "") {
+    return new CoordError("invalid_request", `The request ${where} must be a JSON object with the fields of this route.`);
+  }
+  const s = issue.schema ?? {};
+  let fix: string;
+  const v = issue.value;
+  if (v === undefined) fix = "is required";
+  else if (s.type === "string" && typeof v !== "string") fix = "must be a string";
+  else if (typeof v === "string" && s.maxLength !== undefined && v.length > s.maxLength) fix = `must be at most ${s.maxLength} characters`;
+  else if (typeof v === "string" && s.minLength !== undefined && v.length < s.minLength) fix = "must not be empty";
+  else if (s.description) fix = `must be ${s.description}`;
+  else fix = `is not valid: ${issue.message}`;
+  return new CoordError("invalid_request", `Invalid request ${where}: field '${field}' ${fix}.`, { field });
+}
