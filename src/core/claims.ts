@@ -217,7 +217,7 @@ export function expireClaim(store: ClaimStore, repo: string, target: ExpireTarge
 export function completeRemovedBranches(store: ClaimStore, repo: string, removed_branches: ReadonlySet<string>, now_ms: number): ClaimRecord[] {
   return store.transact((tx) => {
     const done: ClaimRecord[] = [];
-    for (const c of activeRows(store, repo)) {
+    for (const c of store.listActive(repo, 0)) {
       if (!removed_branches.has(c.branch)) continue;
       const live = tx.activeByTask(repo, c.task_id);
       if (!live || live.id !== c.id) continue;
@@ -226,10 +226,6 @@ export function completeRemovedBranches(store: ClaimStore, repo: string, removed
     }
     return done;
   });
-}
-
-function activeRows(store: ClaimStore, repo: string): ClaimRecord[] {
-  return store.listActive(repo, 0);
 }
 
 /** The listing of SPEC §3 `GET /claims`: live active claims and completions of the last `completed_ttl_ms`. */

@@ -9,6 +9,29 @@ import type { Clock } from "../core/time.ts";
 import { ClaimBody, ClaimsQuery, CompleteBody, ExpireBody, LIMITS } from "../api/schemas.ts";
 import { errorResponse, invalidRequest, type SchemaIssue } from "./http-errors.ts";
 
+/**
+ * Reads a request body as one JSON object. Throws CoordError `payload_too_large` over
+ * `LIMITS.body_bytes` (also when no Content-Length was sent), `invalid_request` for text that is not
+ * JSON or JSON that is not an object (Elysia would turn an array into {} and blame a field).
+ */
+async function parseJsonObject({ request }: { request: Request }): Promise<Record<string, unknown>> {
+  const text = await request.text();
+  const bytes = Buffer.byteLength(text);
+  if (bytes > LIMITS.body_bytes) {
+    throw new CoordError("payload_too_large", `The request body is ${bytes} bytes; the limit is ${LIMITS.body_bytes} bytes.`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CoordError("invalid_request", "The request body is not valid JSON.");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new CoordError("invalid_request", "The request body must be a JSON object with the fields of this route.");
+  }
+  return value as Record<string, unknown>;
+}
+
 /** A whitelisted repository: its configured name and the reader that knows its main. */
 export interface RepoEntry {
   name: string;
@@ -84,7 +107,10 @@ export function createApp(deps: AppDeps) {
         const v = error as unknown as { type: string; valueError?: SchemaIssue };
         return errorResponse(invalidRequest(v.valueError, v.type === "query" ? "query" : "body"));
       }
-      if (code === "PARSE") return errorResponse(new CoordError("invalid_request", "The request body is not valid JSON."));
+      if (code === "PARSE") {
+        const cause = (error as { cause?: unknown }).cause;
+        return errorResponse(isCoordError(cause) ? cause : new CoordError("invalid_request", "The request body is not valid JSON."));
+      }
       if (code === "NOT_FOUND") {
         const path = new URL(request.url).pathname;
         return errorResponse(new CoordError("not_found", `No route ${request.method} ${path}.`));
@@ -114,7 +140,7 @@ export function createApp(deps: AppDeps) {
         if (r.created) log.info(`claimed ${repo} ${r.task_id} fence=${r.fence} branch=${body.branch}`);
         return { status: r.status, task_id: r.task_id, fence: r.fence };
       },
-      { body: ClaimBody, parse: "json" },
+      { body: ClaimBody, parse: parseJsonObject },
     )
     .post(
       "/complete",
@@ -124,7 +150,7 @@ export function createApp(deps: AppDeps) {
         log.info(`completed ${repo} ${c.task_id} fence=${c.fence}`);
         return { status: "completed" as const, task_id: c.task_id };
       },
-      { body: CompleteBody, parse: "json" },
+      { body: CompleteBody, parse: parseJsonObject },
     )
     .delete(
       "/claim",
@@ -144,7 +170,7 @@ export function createApp(deps: AppDeps) {
         log.info(`expired ${entry.name} ${c.task_id} fence=${c.fence}`);
         return { status: "expired" as const, task_id: c.task_id, session: c.session_id.slice(0, 8), branch: c.branch };
       },
-      { body: ExpireBody, parse: "json" },
+      { body: ExpireBody, parse: parseJsonObject },
     );
 }
 

@@ -1,0 +1,197 @@
+// Core's ClaimStore on SQLite through drizzle: immediate synchronous transactions, the fence counter, listings and sweeps.
+
+import { and, asc, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason, NewClaim } from "../core/store.ts";
+import { sqliteCode, type CoordDatabase, type CoordOrm } from "./db.ts";
+import { claims, fenceCounter } from "./schema.ts";
+
+/** What both the drizzle database and a drizzle transaction offer: the query builders used here. */
+type Queryable = Pick<CoordOrm, "select" | "insert" | "update" | "delete">;
+
+/**
+ * True when `e` (or an error in its `cause` chain) is SQLite's `SQLITE_CONSTRAINT_UNIQUE`: for
+ * `insertActive`, a second active claim of the same (repo, task_id) or (repo, session_id), caught
+ * by the partial unique indexes of `schema.ts`. The transaction that hit it rolls back.
+ */
+export function isUniqueViolation(e: unknown): boolean {
+  return sqliteCode(e) === "SQLITE_CONSTRAINT_UNIQUE";
+}
+
+/**
+ * The claim store of core (`src/core/store.ts`) over an open database (`openDatabase`).
+ * All times are epoch milliseconds. Reads and sweeps outside `transact` are single statements
+ * (each atomic on its own) that wait for other writers up to the busy timeout.
+ *
+ * `transact(fn)` runs `fn` in `BEGIN IMMEDIATE` (the write lock is taken before the first read, so
+ * check-then-insert cannot interleave with another process); it commits when `fn` returns and rolls
+ * back and rethrows when `fn` throws (fences taken in a rolled-back transaction are handed out
+ * again). `fn` must be synchronous: when it returns a Promise the transaction is rolled back and
+ * `transact` throws a TypeError; the `tx` handle throws once its transaction has ended, so
+ * code after an `await` cannot write outside the transaction. A writer still holding the lock
+ * after the busy timeout makes `transact` throw SQLite's `SQLITE_BUSY` error.
+ */
+export function createClaimStore(db: CoordDatabase): ClaimStore {
+  const orm = db.orm;
+  return {
+    transact<T>(fn: (tx: ClaimTx) => T): T {
+      return orm.transaction(
+        (dtx) => {
+          const scope = { open: true };
+          try {
+            const result = fn(claimTx(dtx, scope));
+            if (isPromiseLike(result)) {
+              // Its rejection, if any, is this TypeError's business now: never an unhandled rejection.
+              result.then(undefined, () => undefined);
+              throw new TypeError(
+                "ClaimStore.transact: the callback returned a Promise; transactions are synchronous (do async work before transact)",
+              );
+            }
+            return result;
+          } finally {
+            scope.open = false;
+          }
+        },
+        { behavior: "immediate" },
+      );
+    },
+
+    listActive(repo: string, claimed_since_ms: number): ClaimRecord[] {
+      return orm
+        .select()
+        .from(claims)
+        .where(and(eq(claims.repo, repo), isNull(claims.completed_at_ms), gte(claims.claimed_at_ms, claimed_since_ms)))
+        .orderBy(asc(claims.claimed_at_ms), asc(claims.id))
+        .all();
+    },
+
+    listCompleted(repo: string, completed_since_ms: number): ClaimRecord[] {
+      return orm
+        .select()
+        .from(claims)
+        .where(
+          and(eq(claims.repo, repo), isNotNull(claims.completed_at_ms), gte(claims.completed_at_ms, completed_since_ms)),
+        )
+        .orderBy(asc(claims.completed_at_ms), asc(claims.id))
+        .all();
+    },
+
+    listAllActive(): ClaimRecord[] {
+      return orm
+        .select()
+        .from(claims)
+        .where(isNull(claims.completed_at_ms))
+        .orderBy(asc(claims.claimed_at_ms), asc(claims.id))
+        .all();
+    },
+
+    deleteActiveClaimedBefore(claimed_before_ms: number): number {
+      return orm
+        .delete(claims)
+        .where(and(isNull(claims.completed_at_ms), lt(claims.claimed_at_ms, claimed_before_ms)))
+        .returning({ id: claims.id })
+        .all().length;
+    },
+
+    deleteCompletedBefore(completed_before_ms: number): number {
+      return orm
+        .delete(claims)
+        .where(and(isNotNull(claims.completed_at_ms), lt(claims.completed_at_ms, completed_before_ms)))
+        .returning({ id: claims.id })
+        .all().length;
+    },
+  };
+}
+
+/** The primitives of one transaction; each throws once `scope.open` is false (the transaction ended). */
+function claimTx(q: Queryable, scope: { open: boolean }): ClaimTx {
+  const live = (): Queryable => {
+    if (!scope.open) throw new Error("ClaimTx used after its transaction ended (was the transact callback async?)");
+    return q;
+  };
+  return {
+    activeByTask(repo: string, task_id: string): ClaimRecord | undefined {
+      return live()
+        .select()
+        .from(claims)
+        .where(and(eq(claims.repo, repo), eq(claims.task_id, task_id), isNull(claims.completed_at_ms)))
+        .get();
+    },
+
+    activeBySession(repo: string, session_id: string): ClaimRecord | undefined {
+      return live()
+        .select()
+        .from(claims)
+        .where(and(eq(claims.repo, repo), eq(claims.session_id, session_id), isNull(claims.completed_at_ms)))
+        .get();
+    },
+
+    activeBySessionPrefix(repo: string, prefix: string): ClaimRecord[] {
+      // substr/length rather than LIKE: LIKE ignores ASCII case and treats % and _ as wildcards.
+      return live()
+        .select()
+        .from(claims)
+        .where(
+          and(
+            eq(claims.repo, repo),
+            isNull(claims.completed_at_ms),
+            sql`substr(${claims.session_id}, 1, length(${prefix})) = ${prefix}`,
+          ),
+        )
+        .orderBy(asc(claims.claimed_at_ms), asc(claims.id))
+        .all();
+    },
+
+    nextFence(): number {
+      const row = live()
+        .insert(fenceCounter)
+        .values({ id: 1, last_fence: 1 })
+        .onConflictDoUpdate({ target: fenceCounter.id, set: { last_fence: sql`${fenceCounter.last_fence} + 1` } })
+        .returning({ fence: fenceCounter.last_fence })
+        .get();
+      if (row === undefined) throw new Error("nextFence: the fence counter returned no row");
+      return row.fence;
+    },
+
+    insertActive(claim: NewClaim): ClaimRecord {
+      const row = live()
+        .insert(claims)
+        .values({
+          repo: claim.repo,
+          task_id: claim.task_id,
+          session_id: claim.session_id,
+          branch: claim.branch,
+          plan_file: claim.plan_file,
+          fence: claim.fence,
+          claimed_at_ms: claim.claimed_at_ms,
+          completed_at_ms: null,
+          completion_reason: null,
+        })
+        .returning()
+        .get();
+      if (row === undefined) throw new Error("insertActive: the insert returned no row");
+      return row;
+    },
+
+    markCompleted(id: number, reason: CompletionReason, completed_at_ms: number): void {
+      const updated = live()
+        .update(claims)
+        .set({ completed_at_ms, completion_reason: reason })
+        .where(and(eq(claims.id, id), isNull(claims.completed_at_ms)))
+        .returning({ id: claims.id })
+        .all();
+      if (updated.length !== 1) throw new Error(`markCompleted: no active claim has id ${id}`);
+    },
+
+    deleteClaim(id: number): void {
+      live().delete(claims).where(eq(claims.id, id)).run();
+    },
+  };
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}

@@ -1,0 +1,60 @@
+// The SQLite schema of the service (drizzle): claims and the fence counter; drizzle-kit generates drizzle/ from it.
+
+import { sql } from "drizzle-orm";
+import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** The completion reasons the database accepts (mirrors core's `CompletionReason`). */
+export const COMPLETION_REASONS = ["client_completed", "admin_expired", "branch_removed"] as const;
+
+/**
+ * Every claim ever granted and not yet swept: active while `completed_at_ms IS NULL`, recently
+ * completed otherwise. Times are epoch milliseconds.
+ *
+ * The two partial unique indexes are the compare-and-swap of SPEC §3: at most one active claim
+ * per (repo, task_id) and per (repo, session_id), enforced by SQLite itself, so the rule holds with
+ * several service processes on one file. Completed rows are outside the indexes.
+ */
+export const claims = sqliteTable(
+  "claims",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    repo: text("repo").notNull(),
+    task_id: text("task_id").notNull(),
+    session_id: text("session_id").notNull(),
+    branch: text("branch").notNull(),
+    plan_file: text("plan_file").notNull(),
+    fence: integer("fence").notNull(),
+    claimed_at_ms: integer("claimed_at_ms").notNull(),
+    completed_at_ms: integer("completed_at_ms"),
+    completion_reason: text("completion_reason", { enum: COMPLETION_REASONS }),
+  },
+  (t) => [
+    uniqueIndex("claims_active_task_uq").on(t.repo, t.task_id).where(sql`${t.completed_at_ms} IS NULL`),
+    uniqueIndex("claims_active_session_uq").on(t.repo, t.session_id).where(sql`${t.completed_at_ms} IS NULL`),
+    uniqueIndex("claims_fence_uq").on(t.fence),
+    index("claims_active_repo_claimed_idx").on(t.repo, t.claimed_at_ms).where(sql`${t.completed_at_ms} IS NULL`),
+    index("claims_repo_completed_idx").on(t.repo, t.completed_at_ms),
+    check(
+      "claims_completion_consistent",
+      sql`(${t.completed_at_ms} IS NULL) = (${t.completion_reason} IS NULL)`,
+    ),
+    check(
+      "claims_completion_reason_known",
+      sql`${t.completion_reason} IS NULL OR ${t.completion_reason} IN ('client_completed', 'admin_expired', 'branch_removed')`,
+    ),
+  ],
+);
+
+/**
+ * The fence counter: one row (`id = 1`) holding the last fence handed out. It lives apart from
+ * `claims` so that deleting claims never lets a fence be reused (SPEC §3: never reused, also
+ * across restarts). The row is created by the first `nextFence`.
+ */
+export const fenceCounter = sqliteTable(
+  "fence_counter",
+  {
+    id: integer("id").primaryKey(),
+    last_fence: integer("last_fence").notNull(),
+  },
+  (t) => [check("fence_counter_single_row", sql`${t.id} = 1`)],
+);

@@ -1,0 +1,16 @@
+// Test preload: clears claude-coord's and GitHub's variables and points HOME and git config at a temp dir, before any source import.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+for (const k of Object.keys(process.env)) {
+  if (k.startsWith("CLAUDE_COORD_") || k === "CLAUDE_CODE_SESSION_ID" || k === "GITHUB_TOKEN" || k === "CLAUDE_ENV_FILE") delete process.env[k];
+}
+const home = mkdtempSync(join(tmpdir(), "coord-test-home-"));
+const gitconfig = join(home, ".gitconfig");
+writeFileSync(gitconfig, "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n");
+process.env.HOME = home;
+process.env.GIT_CONFIG_GLOBAL = gitconfig;
+process.env.GIT_CONFIG_NOSYSTEM = "1";
+process.env.NO_COLOR = "1";
+process.env.TZ = "UTC";
