@@ -61,7 +61,8 @@ export class DatabaseOpenError extends Error {
  * Throws `DatabaseOpenError` (message naming `path`) when the file cannot be opened, is not a
  * SQLite database, is another application's SQLite database, was written by a newer claude-coord
  * (it lists a migration this binary does not know), cannot be switched to WAL, or stays locked by
- * another process beyond the bounded retries. Nothing in the file is changed in those cases.
+ * another process beyond the bounded retries. A file that is not a claude-coord database is left
+ * byte for byte as it was; a failing migration leaves the schema as it was.
  */
 export function openDatabase(path: string): CoordDatabase {
   const inMemory = path === ":memory:";
@@ -74,8 +75,10 @@ export function openDatabase(path: string): CoordDatabase {
     retryWhileBusy(() => assertClaudeCoordDatabase(sqlite, path));
     if (!inMemory) enableWal(sqlite, path);
     sqlite.run("PRAGMA synchronous = FULL");
-    sqlite.run("PRAGMA foreign_keys = ON");
     applyMigrations(sqlite, path, MIGRATIONS);
+    // After migrating: drizzle-kit rebuilds SQLite tables with `PRAGMA foreign_keys=OFF`, which is
+    // a no-op inside the migration transaction, so the connection must not enforce them yet.
+    sqlite.run("PRAGMA foreign_keys = ON");
   } catch (e) {
     sqlite.close(true);
     if (e instanceof DatabaseOpenError) throw e;

@@ -24,7 +24,8 @@ export class MemoryStore implements ClaimStore {
         return row;
       },
       markCompleted: (id, reason, at) => {
-        const r = this.rows.find((x) => x.id === id)!;
+        const r = this.rows.find((x) => x.id === id && x.completed_at_ms === null);
+        if (!r) throw new Error(`no active claim with id ${id}`);
         r.completed_at_ms = at;
         r.completion_reason = reason;
       },
@@ -42,10 +43,12 @@ export class MemoryStore implements ClaimStore {
     }
   }
   listActive(repo: string, since: number) {
-    return this.rows.filter((r) => r.repo === repo && r.completed_at_ms === null && r.claimed_at_ms >= since);
+    return this.rows.filter((r) => r.repo === repo && r.completed_at_ms === null && r.claimed_at_ms >= since).sort((a, b) => a.claimed_at_ms - b.claimed_at_ms || a.id - b.id);
   }
   listCompleted(repo: string, since: number) {
-    return this.rows.filter((r) => r.repo === repo && r.completed_at_ms !== null && r.completed_at_ms >= since);
+    return this.rows
+      .filter((r) => r.repo === repo && r.completed_at_ms !== null && r.completed_at_ms >= since)
+      .sort((a, b) => a.completed_at_ms! - b.completed_at_ms! || a.id - b.id);
   }
   listAllActive() {
     return this.rows.filter((r) => r.completed_at_ms === null);

@@ -1,0 +1,132 @@
+// Benchmarks (not tests): the HTTP write/read paths against a raw Bun.serve + bun:sqlite baseline, token time, and CLI wall time against curl.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { binary, cloneSession, makeOrigin, startService, tempDir } from "../tests/helpers/e2e.ts";
+
+/** One load run: requests per second and latency percentiles in ms. */
+interface LoadResult {
+  requests: number;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+const MAX_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
+const MAX_SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+
+/** Sends `make(i)` requests with `concurrency` workers until MAX_REQUESTS or MAX_SECONDS, whichever first. */
+async function load(concurrency: number, make: (i: number) => Request, expectStatus: number): Promise<LoadResult> {
+  const lat: number[] = [];
+  let next = 0;
+  let failures = 0;
+  const started = performance.now();
+  const deadline = started + MAX_SECONDS * 1000;
+  const worker = async () => {
+    while (next < MAX_REQUESTS && performance.now() < deadline) {
+      const i = next++;
+      const t0 = performance.now();
+      const res = await fetch(make(i));
+      await res.arrayBuffer();
+      lat.push(performance.now() - t0);
+      if (res.status !== expectStatus) failures++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const secs = (performance.now() - started) / 1000;
+  if (failures > 0) throw new Error(`${failures} requests did not answer ${expectStatus}`);
+  lat.sort((a, b) => a - b);
+  const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((lat.length * p) / 100))]!;
+  return { requests: lat.length, rps: lat.length / secs, p50_ms: pct(50), p99_ms: pct(99) };
+}
+
+async function startBaseline(db: string): Promise<{ url: string; stop: () => void }> {
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "bench-baseline.ts"), db], { stdout: "pipe", stderr: "inherit" });
+  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+  let out = "";
+  while (!/listening on (\S+)/.test(out)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`baseline exited: ${out}`);
+    out += new TextDecoder().decode(value);
+  }
+  return { url: /listening on (\S+)/.exec(out)![1]!, stop: () => proc.kill() };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function wall(cmd: string[], opts: { cwd: string; env: Record<string, string> }, runs: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const p = Bun.spawn(cmd, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdout: "ignore", stderr: "ignore" });
+    const code = await p.exited;
+    if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}`);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+const fmt = (n: number, d = 1) => n.toFixed(d);
+
+async function main() {
+  const root = tempDir("bench");
+  const bin = await binary();
+  const { origin } = makeOrigin(root);
+  const work = cloneSession(origin, root, "bench");
+  const ours = await startService(["--port", "0", "--db", join(root, "ours.db"), "--repo", `bench/repo=${origin}`]);
+  const base = await startBaseline(join(root, "base.db"));
+  const tok = JSON.parse(Bun.spawnSync([bin, "token", "--json"], { cwd: work }).stdout.toString()) as { token: string; head_sha: string };
+  const auth = { repo: "bench/repo", token: tok.token, commit_sha: tok.head_sha };
+  const rows: string[][] = [];
+  try {
+    // Reads first, over 20 active claims, so that the listing has the same size in both.
+    for (const [name, url] of [["ours", ours.url], ["base", base.url]] as const) {
+      for (let i = 0; i < 20; i++) {
+        await fetch(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...auth, session_id: `seed-${name}-${i}`, task_id: `seed-${i}`, branch: "b" }) });
+      }
+    }
+    const q = new URLSearchParams(auth);
+    for (const c of [1, 16, 64]) {
+      const o = await load(c, () => new Request(`${ours.url}/claims?${q}`), 200);
+      const b = await load(c, () => new Request(`${base.url}/claims?${q}`), 200);
+      rows.push([`GET /claims`, String(c), fmt(o.rps, 0), fmt(o.p99_ms, 2), fmt(b.rps, 0), fmt(b.p99_ms, 2), fmt(o.rps / b.rps, 2)]);
+    }
+    let run = 0;
+    for (const c of [1, 16, 64]) {
+      run++;
+      const body = (prefix: string, i: number) => JSON.stringify({ ...auth, session_id: `${prefix}-${run}-${i}`, task_id: `task-${run}-${i}`, branch: "claude/bench", plan_file: "context/plan.json" });
+      const post = (url: string, prefix: string) => (i: number) => new Request(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: body(prefix, i) });
+      const o = await load(c, post(ours.url, "o"), 200);
+      const b = await load(c, post(base.url, "b"), 200);
+      rows.push([`POST /claim`, String(c), fmt(o.rps, 0), fmt(o.p99_ms, 2), fmt(b.rps, 0), fmt(b.p99_ms, 2), fmt(o.rps / b.rps, 2)]);
+    }
+    console.log("\nHTTP (ours = compiled claude-coord serve; base = raw Bun.serve + bun:sqlite, WAL, synchronous=FULL)");
+    console.log(table(["route", "conc", "ours req/s", "ours p99 ms", "base req/s", "base p99 ms", "ours/base"], rows));
+
+    const env = { CLAUDE_COORD_REPO: "bench/repo", CLAUDE_COORD_URL: ours.url };
+    await wall([bin, "claims"], { cwd: work, env }, 2);
+    const cli = await wall([bin, "claims"], { cwd: work, env }, 15);
+    const curl = await wall(["curl", "-sf", `${ours.url}/claims?${q}`], { cwd: work, env: {} }, 15);
+    console.log("\nCLI wall time, warm (median of 15)");
+    console.log(table(["command", "ms", "ratio to curl"], [["claude-coord claims", fmt(cli), fmt(cli / curl, 2)], ["curl GET /claims", fmt(curl), "1.00"]]));
+  } finally {
+    await ours.stop();
+    base.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+
+  if (process.env.BENCH_SKIP_TOKEN !== "1") {
+    const { benchToken } = await import("./bench-token.ts");
+    await benchToken({ print: true });
+  }
+}
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i]!)).join(" | ")} |`;
+  return [line(head), `|${w.map((n) => "-".repeat(n + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,47 @@
+// A separate process for the storage concurrency tests: waits for "go" on stdin, then opens the database.
+// Usage: bun db-child.ts open <db>            → opens, checks, closes; prints {"ok":true}
+//        bun db-child.ts fences <db> <n> <tag> → n transactions each taking a fence and inserting a claim; prints the fences
+
+import { createClaimStore } from "../../src/storage/claim-store.ts";
+import { openDatabase } from "../../src/storage/db.ts";
+
+const [mode, path, countText, tag] = process.argv.slice(2);
+if (path === undefined) throw new Error("usage: db-child.ts open|fences <db> [n tag]");
+
+process.stdout.write("ready\n");
+const reader = Bun.stdin.stream().getReader();
+await reader.read();
+reader.releaseLock();
+
+const db = openDatabase(path);
+if (mode === "open") {
+  db.sqlite.query("SELECT count(*) FROM claims").get();
+  db.close();
+  process.stdout.write(JSON.stringify({ ok: true }) + "\n");
+} else if (mode === "fences") {
+  const store = createClaimStore(db);
+  const fences: number[] = [];
+  for (let i = 0; i < Number(countText); i++) {
+    fences.push(
+      store.transact((tx) => {
+        const fence = tx.nextFence();
+        tx.insertActive({
+          repo: "race",
+          task_id: `${tag}-${i}`,
+          session_id: `${tag}-session-${i}`,
+          branch: "b",
+          plan_file: "plans/a.json",
+          fence,
+          claimed_at_ms: i,
+        });
+        return fence;
+      }),
+    );
+    // Let the other writer in between transactions, as a service does between requests.
+    await Bun.sleep(1);
+  }
+  db.close();
+  process.stdout.write(JSON.stringify({ ok: true, fences }) + "\n");
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
