@@ -1,7 +1,10 @@
 // The plan-history disk cache: per-commit metadata, plan-dir entries and answers, written atomically.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { endianness } from "node:os";
 import { join } from "node:path";
+import { canonicalMode } from "./object-store.ts";
+import { GitReadError } from "./read-error.ts";
 
 /** A commit as the plan walk sees it. */
 export interface CommitNode {
@@ -14,23 +17,87 @@ export interface CommitNode {
 /**
  * What the plan walk learned about one repository for one plan path. Every key is a content
  * address (a commit or tree oid), so entries never go stale: a cache dir may even be shared by
- * several repositories.
+ * several repositories. Plan-dir entries are interned (most plan dirs differ from the previous one
+ * by one file), which keeps the file small and lets a dir be decoded only when a walk needs it.
  */
 export class HistoryModel {
   readonly commits = new Map<string, CommitNode>();
-  /** Plan-dir tree oid → entry name (only names ending in `.json`) → `"<canonical mode> <oid>"`. */
-  readonly dirs = new Map<string, Map<string, string>>();
   /** Recent heads → plan file name → newest commit changing it. Oldest first. */
   readonly heads = new Map<string, Map<string, string>>();
   /** True when something was added since the model was loaded. */
   dirty = false;
+  /** Interned entries: name and `"<canonical mode> <oid>"`. */
+  readonly entryNames: string[] = [];
+  readonly entryValues: string[] = [];
+  private readonly entryIds = new Map<string, number>();
+  /** Raw tree entry (latin1) → interned id, for this run only. */
+  private readonly rawIds = new Map<string, number>();
+  /** Plan-dir tree oid → interned entry ids. */
+  readonly dirLists = new Map<string, Uint32Array>();
+  private readonly dirMaps = new Map<string, Map<string, string>>();
+
+  /** Entries (names ending in `.json` only) of a plan-dir tree: name → `"<canonical mode> <oid>"`; undefined when unknown. */
+  dir(oid: string): Map<string, string> | undefined {
+    const decoded = this.dirMaps.get(oid);
+    if (decoded !== undefined) return decoded;
+    const list = this.dirLists.get(oid);
+    if (list === undefined) return undefined;
+    const map = new Map<string, string>();
+    for (const id of list) map.set(this.entryNames[id] as string, this.entryValues[id] as string);
+    this.dirMaps.set(oid, map);
+    return map;
+  }
+
+  /**
+   * Records the entries named `*.json` of a plan-dir tree, given the tree's raw content, and returns
+   * them as a map. Raw entries are looked up as they are before any decoding: a plan dir mostly
+   * repeats entries already seen.
+   */
+  addDir(oid: string, tree: Buffer): Map<string, string> {
+    const ids: number[] = [];
+    let p = 0;
+    while (p < tree.length) {
+      const space = tree.indexOf(0x20, p);
+      const nul = tree.indexOf(0, space + 1);
+      if (space < 0 || nul < 0 || nul + 21 > tree.length) throw new GitReadError(`corrupt tree ${oid}`);
+      const end = nul + 21;
+      if (nul - space > 5 && tree.toString("latin1", nul - 5, nul) === ".json") {
+        const raw = tree.toString("latin1", p, end);
+        let id = this.rawIds.get(raw);
+        if (id === undefined) {
+          const value = `${canonicalMode(tree.toString("latin1", p, space))} ${tree.toString("hex", nul + 1, end)}`;
+          id = this.intern(tree.toString("utf8", space + 1, nul), value);
+          this.rawIds.set(raw, id);
+        }
+        ids.push(id);
+      }
+      p = end;
+    }
+    this.dirLists.set(oid, Uint32Array.from(ids));
+    this.dirty = true;
+    return this.dir(oid) as Map<string, string>;
+  }
+
+  /** The id of an entry, adding it when new. */
+  intern(name: string, value: string): number {
+    const key = `${name}\0${value}`;
+    let id = this.entryIds.get(key);
+    if (id === undefined) {
+      id = this.entryNames.length;
+      this.entryNames.push(name);
+      this.entryValues.push(value);
+      this.entryIds.set(key, id);
+    }
+    return id;
+  }
 }
 
 /** How many heads' answers the history file keeps as shortcuts for later walks. */
 const KEPT_HEADS = 16;
 /** How many answer files one plan path keeps. */
 const KEPT_ANSWERS = 256;
-const MAGIC = Buffer.from("CCPH\x01", "latin1");
+const MAGIC = Buffer.from("CCPH\x02", "latin1");
+const LITTLE_ENDIAN = endianness() === "LE";
 const ZERO_OID = "0".repeat(40);
 
 /** A stable, file-name-safe key for a plan path. */
@@ -148,6 +215,13 @@ class Writer {
     this.u16(b.length);
     this.bytes(b);
   }
+  /** A list of u32 as little-endian bytes in one copy (one loop on a big-endian host). */
+  u32s(list: Uint32Array): void {
+    this.room(list.byteLength);
+    if (LITTLE_ENDIAN) Buffer.from(list.buffer, list.byteOffset, list.byteLength).copy(this.buf, this.len);
+    else for (let i = 0; i < list.length; i++) this.buf.writeUInt32LE(list[i] as number, this.len + i * 4);
+    this.len += list.byteLength;
+  }
   bytes(b: Buffer): void {
     this.room(b.length);
     b.copy(this.buf, this.len);
@@ -171,6 +245,14 @@ class Reader {
     const v = this.buf.readUInt32BE(this.pos);
     this.pos += 4;
     return v;
+  }
+  u32s(n: number): Uint32Array {
+    if (this.pos + n * 4 > this.buf.length) throw new RangeError("truncated");
+    const list = new Uint32Array(n);
+    if (LITTLE_ENDIAN) Buffer.from(list.buffer).set(this.buf.subarray(this.pos, this.pos + n * 4));
+    else for (let i = 0; i < n; i++) list[i] = this.buf.readUInt32LE(this.pos + i * 4);
+    this.pos += n * 4;
+    return list;
   }
   oid(): string {
     if (this.pos + 20 > this.buf.length) throw new RangeError("truncated");
@@ -198,15 +280,19 @@ function encode(model: HistoryModel, plan_path: string): Buffer {
     w.u16(node.parents.length);
     for (const p of node.parents) w.oid(p);
   }
-  w.u32(model.dirs.size);
-  for (const [oid, entries] of model.dirs) {
+  w.u32(model.entryNames.length);
+  model.entryNames.forEach((name, id) => {
+    const value = model.entryValues[id] as string;
+    const space = value.indexOf(" ");
+    w.str(name);
+    w.u32(Number.parseInt(value.slice(0, space), 8));
+    w.oid(value.slice(space + 1));
+  });
+  w.u32(model.dirLists.size);
+  for (const [oid, list] of model.dirLists) {
     w.oid(oid);
-    w.u32(entries.size);
-    for (const [name, value] of entries) {
-      w.str(name);
-      w.u32(Number.parseInt(value.slice(0, value.indexOf(" ")), 8));
-      w.oid(value.slice(value.indexOf(" ") + 1));
-    }
+    w.u32(list.length);
+    w.u32s(list);
   }
   w.u32(model.heads.size);
   for (const [head, files] of model.heads) {
@@ -235,15 +321,17 @@ function decode(buf: Buffer, plan_path: string): HistoryModel | undefined {
     for (let k = r.u16(); k > 0; k--) parents.push(r.oid());
     model.commits.set(oid, { parents, dir: dir === ZERO_OID ? "" : dir });
   }
+  const entryCount = r.u32();
+  for (let id = 0; id < entryCount; id++) {
+    const name = r.str();
+    const mode = r.u32().toString(8);
+    if (model.intern(name, `${mode} ${r.oid()}`) !== id) return undefined;
+  }
   for (let n = r.u32(); n > 0; n--) {
     const oid = r.oid();
-    const entries = new Map<string, string>();
-    for (let k = r.u32(); k > 0; k--) {
-      const name = r.str();
-      const mode = r.u32().toString(8);
-      entries.set(name, `${mode} ${r.oid()}`);
-    }
-    model.dirs.set(oid, entries);
+    const list = r.u32s(r.u32());
+    for (let i = 0; i < list.length; i++) if ((list[i] as number) >= entryCount) return undefined;
+    model.dirLists.set(oid, list);
   }
   for (let n = r.u32(); n > 0; n--) {
     const head = r.oid();

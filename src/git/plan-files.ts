@@ -1,6 +1,8 @@
 // Reads the contents of the plan files `<plan_path>/*.json` at a commit (for task lookup; the token needs no contents).
-import * as fs from "node:fs";
-import git from "isomorphic-git";
+import { compareBytes } from "../core/token.ts";
+import { canonicalMode, ObjectStore } from "./object-store.ts";
+import { planPathParts } from "./plan-history.ts";
+import { GitReadError } from "./read-error.ts";
 
 /** One plan file's path (repo-relative) and raw text. */
 export interface PlanFileText {
@@ -8,35 +10,33 @@ export interface PlanFileText {
   text: string;
 }
 
+const BLOB_MODES = new Set(["100644", "100755", "120000"]);
+
 /**
- * Returns the plan files `<plan_path>/*.json` of `commit`'s tree (not recursive), sorted by path,
- * with their text decoded as UTF-8. A missing plan folder gives []. Throws when `commit` is not
- * in the object store of `gitdir`.
+ * Returns the plan files `<plan_path>/*.json` of `commit`'s tree (not recursive; the same blobs
+ * the token counts, paths spelled the same way), sorted by path in byte order, with their text
+ * decoded as UTF-8. A missing plan folder gives []. Throws `GitReadError` when `commit` is not in
+ * the object store of `gitdir` (the common git dir) or an object cannot be read.
  */
 export async function readPlanFiles(gitdir: string, commit: string, plan_path: string): Promise<PlanFileText[]> {
-  const cache = {};
-  let entries: { path: string; oid: string; type: string }[];
+  const parts = planPathParts(plan_path);
+  const prefix = parts.length === 0 ? "" : `${parts.join("/")}/`;
+  const store = new ObjectStore(gitdir);
   try {
-    const tree = await git.readTree({ fs, gitdir, oid: commit, filepath: plan_path, cache });
-    entries = tree.tree.map((e) => ({ path: `${plan_path}/${e.path}`, oid: e.oid, type: e.type }));
-  } catch (e) {
-    if ((e as { code?: string }).code === "NotFoundError" && (await commitExists(gitdir, commit))) return [];
-    throw e;
-  }
-  const out: PlanFileText[] = [];
-  for (const e of entries) {
-    if (e.type !== "blob" || !e.path.endsWith(".json")) continue;
-    const { blob } = await git.readBlob({ fs, gitdir, oid: e.oid, cache });
-    out.push({ path: e.path, text: new TextDecoder().decode(blob) });
-  }
-  return out.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
-}
-
-async function commitExists(gitdir: string, oid: string): Promise<boolean> {
-  try {
-    await git.readCommit({ fs, gitdir, oid });
-    return true;
-  } catch {
-    return false;
+    if (!store.has(commit)) throw new GitReadError(`commit ${commit} is not in ${gitdir}`);
+    let tree = store.readCommit(commit).tree;
+    for (const part of parts) {
+      const entry = store.findEntry(tree, part);
+      if (entry === undefined || entry.mode !== "40000") return [];
+      tree = entry.oid;
+    }
+    const out: PlanFileText[] = [];
+    for (const e of store.readTree(tree)) {
+      if (!e.name.endsWith(".json") || !BLOB_MODES.has(canonicalMode(e.mode))) continue;
+      out.push({ path: prefix + e.name, text: new TextDecoder().decode(store.read(e.oid).data) });
+    }
+    return out.sort((a, b) => compareBytes(a.path, b.path));
+  } finally {
+    store.close();
   }
 }

@@ -11,7 +11,7 @@ import {
   saveHistory,
   writeAnswer,
 } from "./history-cache.ts";
-import { canonicalMode, ObjectStore } from "./object-store.ts";
+import { ObjectStore } from "./object-store.ts";
 import { GitReadError } from "./read-error.ts";
 
 export { GitReadError } from "./read-error.ts";
@@ -140,10 +140,8 @@ class PlanWalker {
   planFiles(head: string): Map<string, string> {
     const node = this.node(head, true);
     const names: string[] = [];
-    if (node.dir !== "") {
-      for (const e of this.store.readTree(node.dir)) {
-        if (e.name.endsWith(".json") && BLOB_MODES.has(canonicalMode(e.mode))) names.push(e.name);
-      }
+    for (const [name, value] of this.entries(node.dir)) {
+      if (BLOB_MODES.has(value.slice(0, value.indexOf(" ")))) names.push(name);
     }
     names.sort(compareBytes);
     const out = new Map<string, string>();
@@ -197,9 +195,8 @@ class PlanWalker {
       const key = `${depth}:${tree}`;
       let child = this.subtree.get(key);
       if (child === undefined) {
-        const part = this.parts[depth];
-        const found = this.store.readTree(tree).find((e) => e.name === part && canonicalMode(e.mode) === "40000");
-        child = found === undefined ? "" : found.oid;
+        const found = this.store.findEntry(tree, this.parts[depth] as string);
+        child = found === undefined || found.mode !== "40000" ? "" : found.oid;
         this.subtree.set(key, child);
       }
       tree = child;
@@ -214,14 +211,6 @@ class PlanWalker {
 
   private entries(dir: string): Map<string, string> {
     if (dir === "") return PlanWalker.NO_ENTRIES;
-    const known = this.model.dirs.get(dir);
-    if (known !== undefined) return known;
-    const entries = new Map<string, string>();
-    for (const e of this.store.readTree(dir)) {
-      if (e.name.endsWith(".json")) entries.set(e.name, `${canonicalMode(e.mode)} ${e.oid}`);
-    }
-    this.model.dirs.set(dir, entries);
-    this.model.dirty = true;
-    return entries;
+    return this.model.dir(dir) ?? this.model.addDir(dir, this.store.readTreeData(dir));
   }
 }

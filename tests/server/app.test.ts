@@ -234,7 +234,7 @@ describe("DELETE /claim", () => {
   test("with admin tokens a missing or wrong bearer is 401 unauthorized and nothing changes", async () => {
     const app = makeApp([ADMIN]);
     await call(app, "POST", "/claim", claimBody(A, "t1"));
-    for (const headers of [{}, { authorization: "Bearer wrong-token-0000000000" }, { authorization: ADMIN }]) {
+    for (const headers of [{}, { authorization: "Bearer wrong-token-0000000000" }, { authorization: ADMIN }] as Record<string, string>[]) {
       const r = await call(app, "DELETE", "/claim", { ...auth(), task_id: "t1" }, headers);
       expect([r.status, r.body.status]).toEqual([401, "unauthorized"]);
     }

@@ -1,0 +1,207 @@
+// A repository behind an http(s) git URL, kept as a bare mirror on disk and refreshed on demand.
+import * as fs from "node:fs";
+import { join } from "node:path";
+import git, { type HttpClient } from "isomorphic-git";
+import httpWeb from "isomorphic-git/http/web";
+import { CoordError } from "../core/errors.ts";
+import type { CurrentMain } from "../core/repo.ts";
+import { planTokenAt } from "./checkout.ts";
+import { ObjectStore } from "./object-store.ts";
+import { resolveRef } from "./refs.ts";
+import type { RepoEntry, RepoSource } from "./sources.ts";
+
+const HEX40 = /^[0-9a-f]{40}$/;
+
+/** Tunables of an HTTP source; tests shorten the timeouts or count requests through `client`. */
+export interface HttpSourceOptions {
+  /**
+   * isomorphic-git's HTTP client. Default `isomorphic-git/http/web`, i.e. Bun's native fetch (both
+   * clients work under Bun; the web one reports a refused connection as ECONNREFUSED where the
+   * node one reports a socket hang-up).
+   */
+  client?: HttpClient;
+  /** Time allowed for a head lookup, milliseconds (default 10 s). */
+  lookup_timeout_ms?: number;
+  /** Time allowed for a fetch, milliseconds (default 10 min: a first clone may be large). */
+  fetch_timeout_ms?: number;
+}
+
+/** Where an HTTP source keeps its data and how it reads the clock. */
+export interface HttpSourceConfig extends HttpSourceOptions {
+  /** The remote's URL; it may carry credentials, which never appear in errors or on disk. */
+  url: string;
+  /** The bare mirror's git dir, created on the first call. */
+  mirror_dir: string;
+  /** Token cache dir. */
+  cache_dir: string;
+  /** Epoch milliseconds. */
+  now: () => number;
+}
+
+/** `url` without user name and password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return "<invalid URL>";
+  }
+}
+
+function withTimeout(client: HttpClient, ms: number): HttpClient {
+  return { request: (req) => client.request({ ...req, signal: AbortSignal.timeout(ms) }) };
+}
+
+/**
+ * An `http://` or `https://` source. Main's head is looked up on the remote (one request) at most
+ * every `head_ttl_ms`, and at once when a client presents a commit the mirror does not have; the
+ * mirror (full history of main only, under `mirror_dir`) is fetched only when the remote head
+ * moved. Concurrent calls share one in-flight refresh. The first call on an empty mirror clones.
+ */
+export class HttpSource implements RepoSource {
+  private lastLookup_ms: number | undefined;
+  private inflight: Promise<void> | undefined;
+  private readonly client: HttpClient;
+  private readonly lookupClient: HttpClient;
+  private readonly fetchClient: HttpClient;
+
+  constructor(
+    private readonly entry: RepoEntry,
+    private readonly cfg: HttpSourceConfig,
+  ) {
+    this.client = cfg.client ?? httpWeb;
+    this.lookupClient = withTimeout(this.client, cfg.lookup_timeout_ms ?? 10_000);
+    this.fetchClient = withTimeout(this.client, cfg.fetch_timeout_ms ?? 600_000);
+  }
+
+  /**
+   * Main's head and token, refreshing the mirror first when the looked-up head is older than
+   * `head_ttl_ms` or `presented_commit` is a commit id the mirror lacks. Throws
+   * `CoordError("upstream_unavailable")` when the remote cannot be reached or the mirror read.
+   */
+  async current(presented_commit: string): Promise<CurrentMain> {
+    const fresh = this.lastLookup_ms !== undefined && this.cfg.now() - this.lastLookup_ms < this.entry.head_ttl_ms;
+    let head = this.mirrorHead();
+    const unknown =
+      head !== undefined && HEX40.test(presented_commit) && presented_commit !== head && !this.has(presented_commit);
+    if (head === undefined || !fresh || unknown) {
+      await this.refresh();
+      head = this.mirrorHead();
+    }
+    if (head === undefined) throw this.unavailable(`the mirror has no branch "${this.entry.main_branch}"`);
+    try {
+      const { token } = await planTokenAt({
+        gitdir: this.cfg.mirror_dir,
+        head_sha: head,
+        plan_path: this.entry.plan_path,
+        cache_dir: this.cfg.cache_dir,
+      });
+      return { head_sha: head, token };
+    } catch (e) {
+      throw this.unavailable(`the mirror cannot be read: ${(e as Error).message}`);
+    }
+  }
+
+  /** Branch names on the remote (one request), sorted. */
+  async listBranches(): Promise<string[]> {
+    const refs = await this.remoteRefs("refs/heads/");
+    return refs.map((r) => r.ref.slice("refs/heads/".length)).sort();
+  }
+
+  /** Looks main up on the remote and fetches when it moved; one at a time, shared by concurrent callers. */
+  refresh(): Promise<void> {
+    this.inflight ??= this.lookupAndFetch().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async lookupAndFetch(): Promise<void> {
+    const ref = `refs/heads/${this.entry.main_branch}`;
+    const remote = (await this.remoteRefs(ref)).find((r) => r.ref === ref)?.oid;
+    if (remote === undefined) throw this.unavailable(`the remote has no branch "${this.entry.main_branch}"`);
+    if (remote !== this.mirrorHead() || !this.has(remote)) await this.fetch();
+    this.lastLookup_ms = this.cfg.now();
+  }
+
+  private async remoteRefs(prefix: string): Promise<{ ref: string; oid: string }[]> {
+    try {
+      // Protocol v1: the ref advertisement is the answer to one GET (v2 needs a second request).
+      return await git.listServerRefs({ http: this.lookupClient, url: this.cfg.url, prefix, protocolVersion: 1 });
+    } catch (e) {
+      throw this.unreachable(e);
+    }
+  }
+
+  private async fetch(): Promise<void> {
+    const gitdir = this.cfg.mirror_dir;
+    const main = this.entry.main_branch;
+    try {
+      if (!fs.existsSync(join(gitdir, "HEAD"))) {
+        fs.mkdirSync(gitdir, { recursive: true });
+        await git.init({ fs, gitdir, bare: true, defaultBranch: main });
+      }
+      // The refspec lives in the mirror's config; the URL (maybe with credentials) does not.
+      await git.setConfig({ fs, gitdir, path: "remote.origin.fetch", value: `+refs/heads/${main}:refs/remotes/origin/${main}` });
+      await git.fetch({
+        fs,
+        http: this.fetchClient,
+        gitdir,
+        url: this.cfg.url,
+        remote: "origin",
+        ref: main,
+        remoteRef: main,
+        singleBranch: true,
+        tags: false,
+      });
+    } catch (e) {
+      throw this.unreachable(e);
+    }
+  }
+
+  private mirrorHead(): string | undefined {
+    return resolveRef({ gitdir: this.cfg.mirror_dir }, `refs/remotes/origin/${this.entry.main_branch}`);
+  }
+
+  private has(oid: string): boolean {
+    if (!fs.existsSync(join(this.cfg.mirror_dir, "objects"))) return false;
+    const store = new ObjectStore(this.cfg.mirror_dir);
+    try {
+      return store.has(oid);
+    } finally {
+      store.close();
+    }
+  }
+
+  private unreachable(e: unknown): CoordError {
+    if (e instanceof CoordError) return e;
+    const err = e as { code?: unknown; name?: unknown; message?: unknown; data?: { statusCode?: unknown } };
+    let reason: string;
+    if (err?.code === "HttpError" && err.data?.statusCode !== undefined) reason = `HTTP ${String(err.data.statusCode)}`;
+    else if (err?.name === "TimeoutError" || err?.name === "AbortError") reason = "timed out";
+    else if (typeof err?.code === "string") reason = err.code;
+    else reason = String(err?.message ?? e);
+    return this.unavailable(`cannot reach ${redactUrl(this.cfg.url)} (${this.scrub(reason)})`);
+  }
+
+  private scrub(text: string): string {
+    let out = text.split(this.cfg.url).join(redactUrl(this.cfg.url));
+    try {
+      const u = new URL(this.cfg.url);
+      for (const secret of [u.password, u.username]) {
+        if (secret !== "") out = out.split(secret).join("***");
+      }
+    } catch {
+      // An invalid URL has no credentials to hide.
+    }
+    return out;
+  }
+
+  private unavailable(reason: string): CoordError {
+    return new CoordError("upstream_unavailable", `Repository "${this.entry.name}": ${reason}.`, {
+      repo: this.entry.name,
+    });
+  }
+}

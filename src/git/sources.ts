@@ -1,0 +1,89 @@
+// The service's repository sources: one RepoReader per whitelist entry, chosen by the entry's `source`.
+import { createHash } from "node:crypto";
+import { isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CoordError } from "../core/errors.ts";
+import type { RepoReader } from "../core/repo.ts";
+import { HttpSource, type HttpSourceOptions } from "./http-source.ts";
+import { LocalSource } from "./local-source.ts";
+
+/** One whitelisted repository, as the service configuration describes it (SPEC §5). */
+export interface RepoEntry {
+  /** The name clients use, e.g. `owner/repo`. */
+  name: string;
+  /** `github`, an `http(s)://` or `file://` git URL, or a local path (a working repo or a bare repo). */
+  source: string;
+  /** Plan folder relative to the repository root, e.g. `context`. */
+  plan_path: string;
+  /** Main's branch name, e.g. `main`. */
+  main_branch: string;
+  /** Remote sources: how long a looked-up head of main is trusted, in milliseconds. */
+  head_ttl_ms: number;
+}
+
+/** A repository source: main's head and token for core, and the branch list for the branch lifecycle job. */
+export interface RepoSource extends RepoReader {
+  /**
+   * Branch names (`feature/x`, without `refs/heads/`), sorted. A local source reads them live; an
+   * HTTP source asks the remote (one request). Throws `CoordError("upstream_unavailable")` when the
+   * source cannot be read.
+   */
+  listBranches(): Promise<string[]>;
+}
+
+/** What every source is given besides its entry. */
+export interface SourceDeps {
+  /** The service's data directory: mirrors and caches go under it. */
+  data_dir: string;
+  /** The clock, epoch milliseconds. */
+  now: () => number;
+  /** HTTP sources only: overrides for tests (timeouts, the HTTP client). */
+  http?: HttpSourceOptions;
+}
+
+/**
+ * A directory name for a repository name: safe characters kept, the rest `_`, and a short hash of
+ * the full name so that `a/b` and `a_b` never share a mirror.
+ */
+export function safeName(name: string): string {
+  const slug = name.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_").slice(0, 80);
+  return `${slug}-${createHash("sha1").update(name).digest("hex").slice(0, 8)}`;
+}
+
+/**
+ * Builds the reader for one whitelist entry, dispatching on `entry.source`:
+ * - a local path (absolute, or relative to the working directory): read live on every call;
+ * - `file://` URL: isomorphic-git has no file transport, and a repository on this host needs no
+ *   mirror, so it is read in place exactly like a local path;
+ * - `http://` / `https://`: a bare mirror under `<data_dir>/mirrors/<safe name>`, refreshed by a
+ *   head lookup at most every `head_ttl_ms`;
+ * - `github`: not supported yet (a later octokit source slots in here as one more case).
+ * Token caches go under `<data_dir>/cache/<safe name>`.
+ * Throws `CoordError("config_error")` for a source it cannot serve; never touches the network.
+ */
+export function createRepoReader(entry: RepoEntry, deps: SourceDeps): RepoSource {
+  const cache_dir = join(deps.data_dir, "cache", safeName(entry.name));
+  const source = entry.source.trim();
+  if (source === "github") {
+    throw new CoordError(
+      "config_error",
+      `source "github" is not supported yet (repository "${entry.name}"); use a git URL or a local path.`,
+      { repo: entry.name },
+    );
+  }
+  if (/^https?:\/\//i.test(source)) {
+    const mirror_dir = join(deps.data_dir, "mirrors", safeName(entry.name));
+    return new HttpSource(entry, { url: source, mirror_dir, cache_dir, now: deps.now, ...deps.http });
+  }
+  if (/^file:\/\//i.test(source)) {
+    return new LocalSource(entry, { path: fileURLToPath(source), cache_dir });
+  }
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(source) || /^[^/\\]+@[^/\\]+:/.test(source)) {
+    throw new CoordError(
+      "config_error",
+      `source of repository "${entry.name}" uses a transport that is not supported; use http(s)://, file:// or a local path.`,
+      { repo: entry.name },
+    );
+  }
+  return new LocalSource(entry, { path: isAbsolute(source) ? source : resolve(source), cache_dir });
+}
