@@ -6,7 +6,8 @@ import { type ClientConfig, resolveClientConfig } from "../config.ts";
 import { CoordError } from "../core/errors.ts";
 import type { PlanState } from "../core/token.ts";
 import { readEnv } from "../env.ts";
-import { type Checkout, currentBranch, findCheckout, planToken } from "../git/checkout.ts";
+import { type Checkout, currentBranch, findCheckout, isShallow, planToken } from "../git/checkout.ts";
+import { GitReadError } from "../git/read-error.ts";
 
 /** The flags every client command shares (SPEC §4, §7). */
 export interface CommonFlags {
@@ -85,14 +86,29 @@ export async function requireBranch(ctx: ClientContext, flag: string | undefined
   });
 }
 
-/** Main's plan state and token at the local main (SPEC §2), cached under the state dir. */
+/**
+ * Main's plan state and token at the local main (SPEC §2), cached under the state dir. Throws
+ * CoordError `config_error` when main cannot be read (no `origin/<main>` nor `<main>`, a shallow
+ * clone missing history, a damaged object store).
+ */
 export async function localToken(ctx: ClientContext): Promise<{ state: PlanState; token: string }> {
-  return planToken({
-    gitdir: ctx.checkout.gitdir,
-    main_branch: ctx.config.main_branch,
-    plan_path: ctx.config.plan_path,
-    cache_dir: join(stateDir(ctx.checkout), "token-cache"),
-  });
+  try {
+    return await planToken({
+      gitdir: ctx.checkout.gitdir,
+      main_branch: ctx.config.main_branch,
+      plan_path: ctx.config.plan_path,
+      cache_dir: join(stateDir(ctx.checkout), "token-cache"),
+    });
+  } catch (e) {
+    if (!(e instanceof GitReadError)) throw e;
+    const main = ctx.config.main_branch;
+    const shallow = isShallow(ctx.checkout.gitdir);
+    throw new CoordError("config_error", `Cannot compute the repo token from ${ctx.checkout.root}: ${e.message}.`, {
+      action: shallow
+        ? `This is a shallow clone: run 'git fetch --unshallow origin ${main}', then try again.`
+        : `Run 'git fetch origin ${main}' so that origin/${main} exists (or set main_branch in .claude-coord.toml), then try again.`,
+    });
+  }
 }
 
 /** The three auth fields of every repo-scoped request. */

@@ -158,13 +158,29 @@ export function isShallow(gitdir: string): boolean {
   }
 }
 
-/** The plan state and token at a known head (see `readPlanState` for the options and errors). */
+/** How many answers `planTokenAt` keeps in memory (the service asks for the same head on every request). */
+const MEMO_SIZE = 64;
+const memo = new Map<string, PlanToken>();
+
+/**
+ * The plan state and token at a known head (see `readPlanState` for the options and errors).
+ * Answers are kept in memory per (gitdir, plan_path, head), the last 64, since a commit's history
+ * never changes; a shallow repository's are not, as its history can still grow.
+ */
 export async function planTokenAt(opts: {
   gitdir: string;
   head_sha: string;
   plan_path: string;
   cache_dir?: string;
 }): Promise<PlanToken> {
+  const key = `${opts.gitdir}\0${opts.plan_path}\0${opts.head_sha}`;
+  const known = memo.get(key);
+  if (known) return known;
   const state = await readPlanState(opts);
-  return { state, token: computeToken(state) };
+  const answer = { state, token: computeToken(state) };
+  if (!isShallow(opts.gitdir)) {
+    memo.set(key, answer);
+    if (memo.size > MEMO_SIZE) memo.delete(memo.keys().next().value as string);
+  }
+  return answer;
 }

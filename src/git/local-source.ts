@@ -49,6 +49,9 @@ export function repoGitdir(path: string): string {
  * on disk now, and computes the token with the shared plan-history code (cached under `cache_dir`).
  */
 export class LocalSource implements RepoSource {
+  /** The resolved git dir, found once and found again only after a read fails. */
+  private gitdir: string | undefined;
+
   constructor(
     private readonly entry: RepoEntry,
     private readonly opts: { path: string; cache_dir: string },
@@ -57,18 +60,15 @@ export class LocalSource implements RepoSource {
   /** Main's head and token now. `presented_commit` is not needed: the repository is read live. */
   async current(_presented_commit: string): Promise<CurrentMain> {
     try {
-      const gitdir = repoGitdir(this.opts.path);
+      this.gitdir ??= repoGitdir(this.opts.path);
+      const gitdir = this.gitdir;
       const ref = `refs/heads/${this.entry.main_branch}`;
       const head_sha = resolveRef({ gitdir }, ref);
       if (head_sha === undefined) throw new GitReadError(`branch "${this.entry.main_branch}" does not exist`);
-      const { token } = await planTokenAt({
-        gitdir,
-        head_sha,
-        plan_path: this.entry.plan_path,
-        cache_dir: this.opts.cache_dir,
-      });
+      const { token } = await planTokenAt({ gitdir, head_sha, plan_path: this.entry.plan_path, cache_dir: this.opts.cache_dir });
       return { head_sha, token };
     } catch (e) {
+      this.gitdir = undefined;
       throw this.unavailable(e);
     }
   }
