@@ -1,0 +1,82 @@
+// Tests of src/cli/output.ts and src/cli/args.ts: every error code's exit code and text, --json documents, strict flags.
+import { describe, expect, test } from "bun:test";
+import { checkFlags, repeated } from "../../src/cli/args.ts";
+import { errorText, EXIT_FOR, reportError, type Terminal } from "../../src/cli/output.ts";
+import { CoordError, type ErrorCode } from "../../src/core/errors.ts";
+
+function capture(): Terminal & { o: string[]; e: string[] } {
+  const o: string[] = [];
+  const e: string[] = [];
+  return { o, e, out: (t) => o.push(t), err: (t) => e.push(t) };
+}
+
+describe("exit codes (SPEC §4)", () => {
+  const rows: [ErrorCode, number][] = [
+    ["conflict", 1],
+    ["service_unavailable", 2],
+    ["upstream_unavailable", 2],
+    ["internal_error", 2],
+    ["session_has_claim", 3],
+    ["stale_token", 4],
+    ["repo_not_allowed", 5],
+    ["not_found", 6],
+    ["forbidden", 6],
+    ["invalid_request", 64],
+    ["usage_error", 64],
+    ["ambiguous", 64],
+    ["payload_too_large", 64],
+    ["unauthorized", 77],
+    ["config_error", 78],
+  ];
+  for (const [code, exit] of rows) {
+    test(`${code} exits ${exit}, text on stderr with ERROR and ACTION REQUIRED, JSON on stdout`, () => {
+      const t = capture();
+      expect(reportError(t, new CoordError(code, "what happened"), { json: false, cmd: "claim" })).toBe(exit);
+      expect(t.o).toEqual([]);
+      expect(t.e.length).toBe(1);
+      expect(t.e[0]).toStartWith("ERROR: ");
+      expect(t.e[0]).toContain("\nACTION REQUIRED: ");
+      const j = capture();
+      expect(reportError(j, new CoordError(code, "what happened", { field: "x" }), { json: true, cmd: "claim" })).toBe(exit);
+      expect(j.e).toEqual([]);
+      expect(JSON.parse(j.o[0]!)).toEqual({ status: code, message: "what happened", field: "x" });
+    });
+  }
+  test("every error code has an exit code", () => {
+    expect(Object.keys(EXIT_FOR).length).toBe(15);
+  });
+  test("an unexpected exception becomes internal_error (exit 2) with its message, never a stack trace", () => {
+    const t = capture();
+    expect(reportError(t, new TypeError("x is undefined"), { json: false, cmd: "claims" })).toBe(2);
+    expect(t.e[0]).not.toContain("    at ");
+    expect(t.e[0]).toContain("x is undefined");
+  });
+});
+
+test("the usage error suggests the command's help", () => {
+  expect(errorText(new CoordError("usage_error", "bad"), "claim")).toBe("ERROR: bad\n\nACTION REQUIRED: Run 'claude-coord claim --help' and correct the command.");
+});
+
+describe("checkFlags", () => {
+  const def = { task: { type: "string" }, json: { type: "boolean" }, repo: { type: "string" } } as const;
+  const ok: string[][] = [[], ["--task", "a"], ["--task=a", "--json"], ["--no-json"], ["--task", "-x"], ["--help"]];
+  for (const args of ok) test(`accepts ${JSON.stringify(args)}`, () => expect(() => checkFlags(args, def, "claim")).not.toThrow());
+  const bad: [string[], string][] = [
+    [["--tsk", "a"], "Unknown flag '--tsk' for 'claude-coord claim'."],
+    [["--task"], "Flag '--task' needs a value."],
+    [["--task", "--json"], "Flag '--task' needs a value."],
+  ];
+  for (const [args, message] of bad) {
+    test(`refuses ${JSON.stringify(args)}`, () => {
+      try {
+        checkFlags(args, def, "claim");
+        throw new Error("accepted");
+      } catch (e) {
+        expect([(e as CoordError).code, (e as CoordError).message]).toEqual(["usage_error", message]);
+      }
+    });
+  }
+  test("repeated collects every value of a repeatable flag", () => {
+    expect(repeated(["--repo", "a=1", "--port", "0", "--repo=b=2", "--", "--repo", "c"], "repo")).toEqual(["a=1", "b=2"]);
+  });
+});
