@@ -33,9 +33,10 @@ export function isUniqueViolation(e: unknown): boolean {
 export function createClaimStore(db: CoordDatabase): ClaimStore {
   const orm = db.orm;
   const q = prepare(orm);
+  const listings = listingCache(db, q);
   return {
     transact<T>(fn: (tx: ClaimTx) => T): T {
-      return orm.transaction(
+      return listings.writing(() => orm.transaction(
         (dtx) => {
           const scope = { open: true };
           try {
@@ -53,15 +54,15 @@ export function createClaimStore(db: CoordDatabase): ClaimStore {
           }
         },
         { behavior: "immediate" },
-      );
+      ));
     },
 
     listActive(repo: string, claimed_since_ms: number): ClaimRecord[] {
-      return q.listActive.all({ repo, since: claimed_since_ms });
+      return listings.get(repo).active.filter((c) => c.claimed_at_ms >= claimed_since_ms);
     },
 
     listCompleted(repo: string, completed_since_ms: number): ClaimRecord[] {
-      return q.listCompleted.all({ repo, since: completed_since_ms });
+      return listings.get(repo).completed.filter((c) => (c.completed_at_ms as number) >= completed_since_ms);
     },
 
     listAllActive(): ClaimRecord[] {
@@ -74,19 +75,19 @@ export function createClaimStore(db: CoordDatabase): ClaimStore {
     },
 
     deleteActiveClaimedBefore(claimed_before_ms: number): number {
-      return orm
+      return listings.writing(() => orm
         .delete(claims)
         .where(and(isNull(claims.completed_at_ms), lt(claims.claimed_at_ms, claimed_before_ms)))
         .returning({ id: claims.id })
-        .all().length;
+        .all().length);
     },
 
     deleteCompletedBefore(completed_before_ms: number): number {
-      return orm
+      return listings.writing(() => orm
         .delete(claims)
         .where(and(isNotNull(claims.completed_at_ms), lt(claims.completed_at_ms, completed_before_ms)))
         .returning({ id: claims.id })
-        .all().length;
+        .all().length);
     },
   };
 }
@@ -152,6 +153,45 @@ function prepare(orm: CoordOrm) {
 }
 
 type Prepared = ReturnType<typeof prepare>;
+
+/**
+ * Each repo's active and completed rows, kept in memory between writes: a listing is the hot read
+ * path (every `claims`, every session start) and re-reading unchanged rows costs more than the
+ * rest of the request. An entry is valid while the database is unchanged: no write through this
+ * store (counted around every write, and reads during a write bypass the cache) and no commit by
+ * another connection (SQLite's `PRAGMA data_version`, which changes exactly then). Times are
+ * filtered by the caller's `since`, so the entries never go stale by the clock.
+ */
+function listingCache(db: CoordDatabase, q: Prepared) {
+  const dataVersion = db.sqlite.query("PRAGMA data_version");
+  const entries = new Map<string, { version: string; active: ClaimRecord[]; completed: ClaimRecord[] }>();
+  let ownWrites = 0;
+  let writing = 0;
+  const version = () => `${(dataVersion.get() as { data_version: number }).data_version}:${ownWrites}`;
+  return {
+    /** Runs a write, invalidating every entry before and after it. */
+    writing<T>(fn: () => T): T {
+      ownWrites++;
+      writing++;
+      try {
+        return fn();
+      } finally {
+        writing--;
+        ownWrites++;
+      }
+    },
+    /** The rows of `repo`, from memory when nothing changed since they were read. */
+    get(repo: string): { active: ClaimRecord[]; completed: ClaimRecord[] } {
+      if (writing > 0) return { active: q.listActive.all({ repo, since: 0 }), completed: q.listCompleted.all({ repo, since: 0 }) };
+      const v = version();
+      const hit = entries.get(repo);
+      if (hit && hit.version === v) return hit;
+      const fresh = { version: v, active: q.listActive.all({ repo, since: 0 }), completed: q.listCompleted.all({ repo, since: 0 }) };
+      entries.set(repo, fresh);
+      return fresh;
+    },
+  };
+}
 
 /** The primitives of one transaction; each throws once `scope.open` is false (the transaction ended). */
 function claimTx(q: Queryable, ps: Prepared, scope: { open: boolean }): ClaimTx {

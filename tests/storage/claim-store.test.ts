@@ -347,3 +347,44 @@ describe("core's claim rules on the SQLite store", () => {
     expect(sweepClaims(store, 8_000 + policy.claim_ttl_ms, policy)).toEqual({ expired: 1, forgotten: 2 });
   });
 });
+
+describe("listings kept in memory between writes", () => {
+  const T = Date.parse("2026-01-05T20:00:00Z");
+  const req = (session_id: string, task_id: string) => ({ repo: "o/r", session_id, task_id, branch: "b", plan_file: "" });
+  const tasks = (store: ClaimStore) => store.listActive("o/r", 0).map((c) => c.task_id);
+
+  test("a write through another connection (another service process) is seen at the next listing", () => {
+    const one = openStore();
+    const two = openStore(one.path);
+    claimTask(one.store, req("s1", "t1"), T, DEFAULT_POLICY);
+    expect(tasks(one.store)).toEqual(["t1"]);
+    expect(tasks(two.store)).toEqual(["t1"]);
+    claimTask(two.store, req("s2", "t2"), T + 1, DEFAULT_POLICY);
+    expect(tasks(one.store)).toEqual(["t1", "t2"]);
+    completeTask(one.store, { repo: "o/r", session_id: "s2", task_id: "t2" }, T + 2, DEFAULT_POLICY);
+    expect(tasks(two.store)).toEqual(["t1"]);
+    expect(two.store.listCompleted("o/r", 0).map((c) => c.task_id)).toEqual(["t2"]);
+    expect(one.store.deleteCompletedBefore(T + 3)).toBe(1);
+    expect(two.store.listCompleted("o/r", 0)).toEqual([]);
+  });
+
+  test("a write through this store and a failed transaction leave the listing exact", () => {
+    const { store } = openStore();
+    expect(tasks(store)).toEqual([]);
+    claimTask(store, req("s1", "t1"), T, DEFAULT_POLICY);
+    expect(tasks(store)).toEqual(["t1"]);
+    expect(() => claimTask(store, req("s1", "t2"), T, DEFAULT_POLICY)).toThrow("already has an active claim");
+    expect(tasks(store)).toEqual(["t1"]);
+    expect(store.deleteActiveClaimedBefore(T + 1)).toBe(1);
+    expect(tasks(store)).toEqual([]);
+    expect(store.listActive("o/r", T + 1)).toEqual([]);
+  });
+
+  test("the since bound filters cached rows by time", () => {
+    const { store } = openStore();
+    claimTask(store, req("s1", "t1"), T, DEFAULT_POLICY);
+    claimTask(store, req("s2", "t2"), T + 10, DEFAULT_POLICY);
+    expect(store.listActive("o/r", T + 5).map((c) => c.task_id)).toEqual(["t2"]);
+    expect(listClaims(store, "o/r", T + DEFAULT_POLICY.claim_ttl_ms + 5, DEFAULT_POLICY).active.map((c) => c.task_id)).toEqual(["t2"]);
+  });
+});
