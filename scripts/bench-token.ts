@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compareBytes, computeToken } from "../src/core/token.ts";
 import { planTokenAt } from "../src/git/checkout.ts";
+import { prng } from "../tests/helpers/git-fixture.ts";
 
 /** Options of `benchToken`; every field has a default sized to finish in about a minute. */
 export interface BenchTokenOptions {
@@ -44,17 +45,6 @@ function git(cwd: string, args: string[], input?: string): string {
   const r = spawnSync("git", args, { cwd, env: GIT_ENV, input, maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
   return r.stdout.toString().trim();
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function median(xs: number[]): number {

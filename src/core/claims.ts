@@ -82,24 +82,13 @@ export function completedView(c: ClaimRecord): CompletedClaimView {
   };
 }
 
-/** Reads the live active claim for a task, deleting it when it is past the TTL. */
-function liveByTask(tx: ClaimTx, repo: string, task_id: string, now_ms: number, policy: ClaimPolicy) {
-  const c = tx.activeByTask(repo, task_id);
-  if (c && isExpired(c, now_ms, policy)) {
-    tx.deleteClaim(c.id);
+/** `claim` when it is live; a claim past the TTL is deleted on the way and counts as absent. */
+function live(tx: ClaimTx, claim: ClaimRecord | undefined, now_ms: number, policy: ClaimPolicy): ClaimRecord | undefined {
+  if (claim && isExpired(claim, now_ms, policy)) {
+    tx.deleteClaim(claim.id);
     return undefined;
   }
-  return c;
-}
-
-/** Reads the live active claim of a session, deleting it when it is past the TTL. */
-function liveBySession(tx: ClaimTx, repo: string, session_id: string, now_ms: number, policy: ClaimPolicy) {
-  const c = tx.activeBySession(repo, session_id);
-  if (c && isExpired(c, now_ms, policy)) {
-    tx.deleteClaim(c.id);
-    return undefined;
-  }
-  return c;
+  return claim;
 }
 
 /** The answer to a granted claim (SPEC §3). `created` is false for an idempotent re-claim. */
@@ -123,7 +112,7 @@ export interface ClaimGranted {
  */
 export function claimTask(store: ClaimStore, req: ClaimRequest, now_ms: number, policy: ClaimPolicy): ClaimGranted {
   return store.transact((tx) => {
-    const holder = liveByTask(tx, req.repo, req.task_id, now_ms, policy);
+    const holder = live(tx, tx.activeByTask(req.repo, req.task_id), now_ms, policy);
     if (holder) {
       if (holder.session_id === req.session_id) {
         return { status: "claimed", task_id: holder.task_id, fence: holder.fence, created: false, claim: holder };
@@ -133,7 +122,7 @@ export function claimTask(store: ClaimStore, req: ClaimRequest, now_ms: number, 
         claimed_by: { session: sessionPrefix(holder.session_id), branch: holder.branch, claimed_at: toRfc3339(holder.claimed_at_ms) },
       });
     }
-    const own = liveBySession(tx, req.repo, req.session_id, now_ms, policy);
+    const own = live(tx, tx.activeBySession(req.repo, req.session_id), now_ms, policy);
     if (own) {
       throw new CoordError("session_has_claim", `This session already has an active claim on task '${own.task_id}'.`, {
         task_id: req.task_id,
@@ -157,7 +146,7 @@ export function completeTask(
   policy: ClaimPolicy,
 ): ClaimRecord {
   return store.transact((tx) => {
-    const holder = liveByTask(tx, req.repo, req.task_id, now_ms, policy);
+    const holder = live(tx, tx.activeByTask(req.repo, req.task_id), now_ms, policy);
     if (!holder) throw new CoordError("not_found", `No active claim for task '${req.task_id}'.`, { task_id: req.task_id });
     if (holder.session_id !== req.session_id) {
       throw new CoordError("forbidden", `Task '${req.task_id}' is claimed by a different session.`, {
@@ -188,14 +177,10 @@ export function expireClaim(store: ClaimStore, repo: string, target: ExpireTarge
   return store.transact((tx) => {
     let matches: ClaimRecord[];
     if ("task_id" in target) {
-      const c = liveByTask(tx, repo, target.task_id, now_ms, policy);
+      const c = live(tx, tx.activeByTask(repo, target.task_id), now_ms, policy);
       matches = c ? [c] : [];
     } else {
-      matches = tx.activeBySessionPrefix(repo, target.session).filter((c) => {
-        if (!isExpired(c, now_ms, policy)) return true;
-        tx.deleteClaim(c.id);
-        return false;
-      });
+      matches = tx.activeBySessionPrefix(repo, target.session).flatMap((c) => live(tx, c, now_ms, policy) ?? []);
     }
     const what = "task_id" in target ? `task '${target.task_id}'` : `session '${target.session}'`;
     if (matches.length === 0) throw new CoordError("not_found", `No active claim for ${what}.`);
