@@ -1,40 +1,99 @@
-// `claude-coord claim`: claim one task for this session (first claim wins).
+// `claude-coord claim`: claim one task for this session (first claim wins), by id or the next available one.
 import { defineCommand } from "citty";
+import type { ClaimResponse } from "../api/schemas.ts";
 import { sessionPrefix } from "../core/claims.ts";
-import { commonArgs, requireFlag, taskArg } from "./args.ts";
-import { loadContext, repoAuth, requireBranch, requireSession } from "./context.ts";
+import { CoordError, isCoordError } from "../core/errors.ts";
+import type { PlanTask } from "../core/plan.ts";
+import { discoverTasks } from "../core/tasks.ts";
+import { commonArgs, taskArg } from "./args.ts";
+import { type ClientContext, loadContext, repoAuth, requireBranch, requireSession } from "./context.ts";
 import { processTerminal, reportResult } from "./output.ts";
-import { findPlanFile } from "./plan-lookup.ts";
+import { findTask, localPlans } from "./plan-lookup.ts";
+
+type Auth = Awaited<ReturnType<typeof repoAuth>>;
+
+/** The task's own words, for the agent that is about to start it. */
+function taskDetails(t: PlanTask | undefined): string[] {
+  if (!t) return [];
+  const lines = ["", `Task: ${t.name}`];
+  if (t.steps.length > 0) lines.push("Steps:", ...t.steps.map((s, i) => `  ${i + 1}. ${s}`));
+  if (t.acceptance_criteria.length > 0) lines.push("Acceptance criteria:", ...t.acceptance_criteria.map((s) => `  - ${s}`));
+  return lines;
+}
+
+function printClaimed(json: boolean, r: ClaimResponse, session_id: string, branch: string, plan_file: string, task: PlanTask | undefined, withTask: boolean): number {
+  const data = {
+    ...r,
+    plan_file,
+    branch,
+    session: sessionPrefix(session_id),
+    ...(withTask ? { task: task ? { name: task.name, steps: task.steps, acceptance_criteria: task.acceptance_criteria } : null } : {}),
+  };
+  return reportResult(processTerminal, json, data, () =>
+    [
+      `Claimed task '${r.task_id}' (fence ${r.fence}) for session ${sessionPrefix(session_id)} on branch ${branch}.`,
+      plan_file ? `Plan file: ${plan_file}` : "Plan file: (none: ad-hoc task)",
+      ...(withTask ? taskDetails(task) : []),
+      "",
+      `When the work is merged, run: claude-coord complete --task ${r.task_id}`,
+    ].join("\n"),
+  );
+}
+
+/**
+ * `claim --next` (SPEC §8): claims the first available task; when another session wins it, tries
+ * the next. Throws CoordError `no_task_available` (exit 1) when none is left, and passes on every
+ * other error (session_has_claim, stale_token, ...) at once.
+ */
+async function claimNext(ctx: ClientContext, auth: Auth, session_id: string, branch: string, json: boolean): Promise<number> {
+  const plans = await localPlans(ctx, auth.commit_sha);
+  const listing = await ctx.client.claims({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha });
+  const d = discoverTasks(plans, listing, session_id);
+  let lost = 0;
+  for (const t of d.available) {
+    const task = plans.tasks.find((p) => p.id === t.id);
+    try {
+      const r = await ctx.client.claim({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, task_id: t.id, branch, plan_file: t.file });
+      return printClaimed(json, r, session_id, branch, t.file, task, true);
+    } catch (e) {
+      if (!isCoordError(e, "conflict")) throw e;
+      lost++;
+    }
+  }
+  throw new CoordError("no_task_available", "No available task is left to claim.", { claimed: d.claimed.length, blocked: d.blocked.length, lost });
+}
 
 export default defineCommand({
   meta: { name: "claim", description: "Claim a task for this session; exit 1 when another session holds it" },
   args: {
     ...taskArg,
+    next: { type: "boolean", description: "claim the first available task of the plan files (tries the next when another session wins)" },
     ...commonArgs,
     branch: { type: "string", description: "the branch of this work (default: the current branch)", valueHint: "branch" },
     "plan-file": { type: "string", description: "the plan file defining the task (default: found at the local main)", valueHint: "path" },
   },
   async run({ args }) {
-    const task_id = requireFlag(args.task, "task", "claim");
+    if (args.next === true && args.task !== undefined) {
+      throw new CoordError("usage_error", "'claude-coord claim' takes --task or --next, not both.", { action: "Run 'claude-coord claim --next' or 'claude-coord claim --task <id>'." });
+    }
+    if (args.next !== true && (args.task === undefined || args.task.trim() === "")) {
+      throw new CoordError("usage_error", "'claude-coord claim' needs --task or --next.", { action: "Run 'claude-coord tasks' to see the available tasks, then 'claude-coord claim --task <id>' or 'claude-coord claim --next'." });
+    }
     const ctx = await loadContext(args);
     const session_id = requireSession(ctx);
     const branch = await requireBranch(ctx, args.branch);
     const auth = await repoAuth(ctx);
+    const json = args.json === true;
+    if (args.next === true) return claimNext(ctx, auth, session_id, branch, json);
+    const task_id = args.task as string;
     let plan_file = args["plan-file"];
-    let warning: string | undefined;
+    let task: PlanTask | undefined;
     if (plan_file === undefined) {
-      plan_file = (await findPlanFile(ctx, auth.state.head_sha, task_id)) ?? "";
-      if (plan_file === "") warning = `WARNING: no plan file under ${ctx.config.plan_path}/ at main defines task '${task_id}'; claiming it as ad-hoc work.`;
+      task = findTask(await localPlans(ctx, auth.commit_sha), task_id);
+      plan_file = task?.file ?? "";
+      if (!task && !json) processTerminal.err(`WARNING: no plan file under ${ctx.config.plan_path}/ at main defines task '${task_id}'; claiming it as ad-hoc work.`);
     }
     const r = await ctx.client.claim({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, task_id, branch, plan_file });
-    if (warning && !args.json) processTerminal.err(warning);
-    return reportResult(processTerminal, args.json === true, { ...r, plan_file, branch, session: sessionPrefix(session_id) }, () =>
-      [
-        `Claimed task '${r.task_id}' (fence ${r.fence}) for session ${sessionPrefix(session_id)} on branch ${branch}.`,
-        plan_file ? `Plan file: ${plan_file}` : "Plan file: (none: ad-hoc task)",
-        "",
-        `When the work is merged, run: claude-coord complete --task ${r.task_id}`,
-      ].join("\n"),
-    );
+    return printClaimed(json, r, session_id, branch, plan_file, task, false);
   },
 });

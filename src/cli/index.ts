@@ -10,7 +10,8 @@ type Loader = () => Promise<CommandDef>;
 /** Every command, loaded only when called (so `claims` never loads the server). */
 export const COMMANDS: Record<string, { description: string; load: Loader }> = {
   claims: { description: "List active and recently completed claims", load: () => import("./claims.ts").then((m) => m.default as CommandDef) },
-  claim: { description: "Claim a task for this session (exit 1: taken, 3: you hold another)", load: () => import("./claim.ts").then((m) => m.default as CommandDef) },
+  tasks: { description: "List the plan's tasks: available, claimed, blocked, done", load: () => import("./tasks.ts").then((m) => m.default as CommandDef) },
+  claim: { description: "Claim a task (--task ID or --next) for this session (exit 1: taken, 3: you hold another)", load: () => import("./claim.ts").then((m) => m.default as CommandDef) },
   complete: { description: "Complete this session's claim on a task", load: () => import("./complete.ts").then((m) => m.default as CommandDef) },
   expire: { description: "Expire a claim by task or session prefix (operators)", load: () => import("./expire.ts").then((m) => m.default as CommandDef) },
   token: { description: "Print the repo token and what it is computed from", load: () => import("./token.ts").then((m) => m.default as CommandDef) },

@@ -18,6 +18,7 @@ export const EXIT = {
 /** The exit code for each domain error code. */
 export const EXIT_FOR: Record<ErrorCode, number> = {
   conflict: EXIT.conflict,
+  no_task_available: EXIT.conflict,
   service_unavailable: EXIT.unavailable,
   upstream_unavailable: EXIT.unavailable,
   internal_error: EXIT.unavailable,
@@ -71,6 +72,14 @@ export function errorText(e: CoordError, cmd: string): string {
         "ACTION REQUIRED: Run 'claude-coord claims' to refresh the list of available tasks, then claim a different task that is not already claimed.",
       ].join("\n");
     }
+    case "no_task_available":
+      return [
+        `ERROR: ${e.message}`,
+        "",
+        `Claimed by other sessions: ${String(d.claimed ?? 0)}, blocked: ${String(d.blocked ?? 0)}, taken by others while trying: ${String(d.lost ?? 0)}.`,
+        "",
+        "ACTION REQUIRED: Run 'claude-coord tasks' to see what is claimed and what is blocked, then ask the user which task to work on (or whether to wait).",
+      ].join("\n");
     case "session_has_claim": {
       const cur = obj(d.current_claim);
       return [

@@ -1,22 +1,27 @@
-// Finds the plan file that defines a task at the local main, for `claim`'s default --plan-file.
-import { taskIds } from "../core/plan.ts";
+// The plan files at the local main, read for `claim` (its default --plan-file), `tasks` and `claim --next`.
+import { CoordError } from "../core/errors.ts";
+import { type PlanTask, type Plans, readPlans } from "../core/plan.ts";
 import { readPlanFiles } from "../git/plan-files.ts";
 import type { ClientContext } from "./context.ts";
 
+/** Reads and parses every plan file `<plan_path>/*.json` at `head_sha` (SPEC §6): broken files are warnings, never fatal. */
+export async function localPlans(ctx: ClientContext, head_sha: string): Promise<Plans> {
+  return readPlans(await readPlanFiles(ctx.checkout.gitdir, head_sha, ctx.config.plan_path));
+}
+
 /**
- * The path of the first plan file (by path order) at `head_sha` whose `tasks` define `task_id`,
- * or undefined when none does. Files that are not valid JSON are skipped (SPEC §6).
+ * The plan task `task_id` names: its (qualified) id, or a plain id defined in exactly one file.
+ * Undefined when no plan file defines it (ad-hoc work). Throws CoordError `usage_error` when a
+ * plain id is defined in several files, naming the qualified ids to use instead.
  */
-export async function findPlanFile(ctx: ClientContext, head_sha: string, task_id: string): Promise<string | undefined> {
-  const files = await readPlanFiles(ctx.checkout.gitdir, head_sha, ctx.config.plan_path);
-  for (const f of files) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(f.text);
-    } catch {
-      continue;
-    }
-    if (taskIds(parsed).includes(task_id)) return f.path;
+export function findTask(plans: Plans, task_id: string): PlanTask | undefined {
+  const exact = plans.tasks.find((t) => t.id === task_id);
+  if (exact) return exact;
+  const plain = plans.tasks.filter((t) => t.plain_id === task_id);
+  if (plain.length > 1) {
+    throw new CoordError("usage_error", `Task id '${task_id}' is defined in ${plain.length} plan files.`, {
+      action: `Claim one of them by its qualified id: ${plain.map((t) => `claude-coord claim --task ${t.id}`).join(" or ")}.`,
+    });
   }
-  return undefined;
+  return plain[0];
 }

@@ -14,6 +14,7 @@ export type ErrorCode =
   | "forbidden" // 403: the claim belongs to another session
   | "conflict" // 409: the task is claimed by another session
   | "session_has_claim" // 409: this session already holds another active claim
+  | "no_task_available" // client side (claim --next): every available task is taken
   | "ambiguous" // 409: a session prefix matches several sessions
   | "payload_too_large" // 413: the body is over the service's limit
   | "upstream_unavailable" // 503: the git host cannot be reached to verify the token

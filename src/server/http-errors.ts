@@ -11,6 +11,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   conflict: 409,
   session_has_claim: 409,
+  no_task_available: 409,
   ambiguous: 409,
   payload_too_large: 413,
   upstream_unavailable: 503,

@@ -13,6 +13,7 @@ function capture(): Terminal & { o: string[]; e: string[] } {
 describe("exit codes (SPEC §4)", () => {
   const rows: [ErrorCode, number][] = [
     ["conflict", 1],
+    ["no_task_available", 1],
     ["service_unavailable", 2],
     ["upstream_unavailable", 2],
     ["internal_error", 2],
@@ -43,7 +44,7 @@ describe("exit codes (SPEC §4)", () => {
     });
   }
   test("every error code has an exit code", () => {
-    expect(Object.keys(EXIT_FOR).length).toBe(15);
+    expect(Object.keys(EXIT_FOR).length).toBe(16);
   });
   test("an unexpected exception becomes internal_error (exit 2) with its message, never a stack trace", () => {
     const t = capture();

@@ -82,7 +82,7 @@ describe("usage errors exit 64", () => {
   const cases: [string, string[], string][] = [
     ["an unknown command", ["frobnicate"], "ERROR: Unknown command 'frobnicate'."],
     ["an unknown flag", ["claims", "--repp", "x"], "ERROR: Unknown flag '--repp' for 'claude-coord claims'."],
-    ["claim without --task", ["claim"], "ERROR: 'claude-coord claim' needs --task."],
+    ["claim without --task", ["claim"], "ERROR: 'claude-coord claim' needs --task or --next."],
     ["a flag without its value", ["claim", "--task"], "ERROR: Flag '--task' needs a value."],
     ["expire with both --task and --session", ["expire", "--task", "a", "--session", "bbbbbbbb"], "ERROR: 'claude-coord expire' needs exactly one of --task or --session."],
   ];

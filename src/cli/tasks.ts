@@ -1,0 +1,81 @@
+// `claude-coord tasks`: every plan task at the local main joined with the service's claims, ending with the command to run next.
+import { defineCommand } from "citty";
+import type { ClaimsListing } from "../core/claims.ts";
+import { isCoordError } from "../core/errors.ts";
+import type { TaskDiscovery } from "../core/tasks.ts";
+import { discoverTasks } from "../core/tasks.ts";
+import { commonArgs } from "./args.ts";
+import { type ClientContext, loadContext, repoAuth } from "./context.ts";
+import { asCoordError, EXIT, processTerminal, reportError } from "./output.ts";
+import { localPlans } from "./plan-lookup.ts";
+
+const STATUS_TITLES: Record<string, string> = { in_progress: "In progress (plan status)", complete: "Complete", deferred: "Deferred", skipped: "Skipped" };
+
+/** The discovery as text for the model: state first, warnings, then the one command to run next. */
+export function tasksText(repo: string, head_sha: string, d: TaskDiscovery): string {
+  const lines = [`=== Tasks: ${repo} (main at ${head_sha.slice(0, 12)}) ===`];
+  if (!d.claims_known) lines.push("Claims: UNKNOWN (the coordination service could not be asked; 'available' may include claimed tasks)");
+  const pri = (p: number | undefined) => (p === undefined ? "no priority" : `priority ${p}`);
+  lines.push(`Available (${d.available.length}), by priority:`);
+  if (d.available.length === 0) lines.push("  (none)");
+  for (const t of d.available) lines.push(`  - ${t.id}: ${t.name} [${pri(t.priority)}, ${t.file}]`);
+  lines.push(`Claimed (${d.claimed.length}):`);
+  if (d.claimed.length === 0) lines.push("  (none)");
+  for (const t of d.claimed) lines.push(`  - ${t.id} by session ${t.session}${t.yours ? " (this session)" : ""} on ${t.branch} since ${t.since}`);
+  if (d.blocked.length > 0) {
+    lines.push(`Blocked (${d.blocked.length}):`);
+    for (const t of d.blocked) lines.push(`  - ${t.id} waits for ${t.blocked_by.join(", ")}`);
+  }
+  for (const [status, tasks] of Object.entries(d.by_status)) {
+    lines.push(`${STATUS_TITLES[status] ?? `Status '${status}'`} (${tasks.length}):`);
+    for (const t of tasks) lines.push(`  - ${t.id}: ${t.name} [${t.file}]`);
+  }
+  if (d.recently_completed.length > 0) {
+    lines.push("Recently completed (service, last 24 h; do not redo these):");
+    for (const c of d.recently_completed) lines.push(`  - ${c.task_id} (${c.completion_reason}, ${c.completed_at}, branch ${c.branch})`);
+  }
+  if (d.warnings.length > 0) {
+    lines.push("Warnings:");
+    for (const w of d.warnings) lines.push(`  - ${w}`);
+  }
+  lines.push("");
+  const mine = d.claimed.find((t) => t.yours);
+  if (mine) lines.push(`Next: this session holds '${mine.id}'. When it is merged, run: claude-coord complete --task ${mine.id}`);
+  else if (d.available.length > 0) lines.push(`Next: claude-coord claim --next   (claims '${d.available[0]!.id}', or the next one if another session wins it)`);
+  else lines.push("Next: no task is available. Ask the user which task to work on, or wait for a claimed or blocking task to finish.");
+  return lines.join("\n");
+}
+
+/** Lists the tasks; with the service unavailable prints the plan with claims unknown and exits 2 (SPEC §8). */
+export async function runTasks(ctx: ClientContext, json: boolean): Promise<number> {
+  const auth = await repoAuth(ctx);
+  const plans = await localPlans(ctx, auth.commit_sha);
+  let listing: ClaimsListing | undefined;
+  let failure: unknown;
+  try {
+    listing = await ctx.client.claims({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha });
+  } catch (e) {
+    if (!isCoordError(e, "service_unavailable") && !isCoordError(e, "upstream_unavailable")) throw e;
+    failure = e;
+  }
+  const d = discoverTasks(plans, listing, ctx.config.session_id);
+  if (failure === undefined) {
+    processTerminal.out(json ? JSON.stringify(d, null, 2) : tasksText(auth.repo, auth.commit_sha, d));
+    return EXIT.ok;
+  }
+  if (json) {
+    const err = asCoordError(failure);
+    processTerminal.out(JSON.stringify({ ...d, error: { status: err.code, message: err.message, ...err.details } }, null, 2));
+    return EXIT.unavailable;
+  }
+  processTerminal.out(tasksText(auth.repo, auth.commit_sha, d));
+  return reportError(processTerminal, failure, { json: false, cmd: "tasks" });
+}
+
+export default defineCommand({
+  meta: { name: "tasks", description: "List the plan's tasks: available, claimed, blocked, done; ends with the command to run next" },
+  args: { ...commonArgs },
+  async run({ args }) {
+    return runTasks(await loadContext(args), args.json === true);
+  },
+});
