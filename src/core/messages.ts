@@ -1,0 +1,81 @@
+// Messages between sessions and from the human (SPEC §7): addressing, recipients and inbox views.
+import { MIN_SESSION_PREFIX, sessionPrefix } from "./claims.ts";
+import { CoordError } from "./errors.ts";
+import type { SessionRecord } from "./sessions.ts";
+import type { ClaimRecord } from "./store.ts";
+import { toRfc3339 } from "./time.ts";
+
+/** Where a message goes: everyone, the session holding a task, the sessions on a branch, or a session by prefix. */
+export type MessageTarget = { broadcast: true } | { to_task: string } | { to_branch: string } | { to_session: string };
+
+/** One stored message. `to_session` null is a broadcast; `from_session` null is the human (admin token). */
+export interface MessageRecord {
+  id: number;
+  repo: string;
+  from_session: string | null;
+  to_session: string | null;
+  subject: string;
+  body: string;
+  created_at_ms: number;
+}
+
+/** A message in an inbox (SPEC §7): sender and recipient shown by 8-character prefix, or `human` / `broadcast`. */
+export interface MessageView {
+  id: number;
+  from: string;
+  to: string;
+  subject: string;
+  body: string;
+  sent_at: string;
+  read: boolean;
+}
+
+/** Renders a message for `viewer`'s inbox; `read` says whether the viewer acknowledged it. */
+export function messageView(m: MessageRecord, read: boolean): MessageView {
+  return {
+    id: m.id,
+    from: m.from_session === null ? "human" : sessionPrefix(m.from_session),
+    to: m.to_session === null ? "broadcast" : sessionPrefix(m.to_session),
+    subject: m.subject,
+    body: m.body,
+    sent_at: toRfc3339(m.created_at_ms),
+    read,
+  };
+}
+
+/**
+ * The recipients of a message: `"broadcast"`, or the full session ids it is delivered to, found
+ * among the repo's known sessions (heartbeats) and active claims at send time.
+ * - `to_task`: the session holding the task's active claim;
+ * - `to_branch`: every session whose heartbeat or active claim names that branch;
+ * - `to_session`: the one session whose id starts with the prefix (at least 8 characters).
+ * Throws CoordError `not_found` when nobody matches, `ambiguous` (details.sessions) when a prefix
+ * matches several sessions, `invalid_request` for a prefix under 8 characters.
+ */
+export function resolveRecipients(target: MessageTarget, sessions: readonly SessionRecord[], active: readonly ClaimRecord[]): "broadcast" | string[] {
+  if ("broadcast" in target) return "broadcast";
+  if ("to_task" in target) {
+    const holder = active.find((c) => c.task_id === target.to_task);
+    if (!holder) throw new CoordError("not_found", `No session holds task '${target.to_task}'.`, { task_id: target.to_task });
+    return [holder.session_id];
+  }
+  const known = new Map<string, string>();
+  for (const s of sessions) known.set(s.session_id, s.branch);
+  for (const c of active) if (!known.has(c.session_id)) known.set(c.session_id, c.branch);
+  if ("to_branch" in target) {
+    const ids = new Set<string>();
+    for (const s of sessions) if (s.branch === target.to_branch) ids.add(s.session_id);
+    for (const c of active) if (c.branch === target.to_branch) ids.add(c.session_id);
+    if (ids.size === 0) throw new CoordError("not_found", `No session works on branch '${target.to_branch}'.`, { branch: target.to_branch });
+    return [...ids];
+  }
+  if (target.to_session.length < MIN_SESSION_PREFIX) {
+    throw new CoordError("invalid_request", `Invalid request body: field 'to_session' must be a session id or a prefix of at least ${MIN_SESSION_PREFIX} characters.`, { field: "to_session" });
+  }
+  const ids = [...known.keys()].filter((id) => id.startsWith(target.to_session));
+  if (ids.length === 0) throw new CoordError("not_found", `No session starts with '${target.to_session}'.`);
+  if (ids.length > 1) {
+    throw new CoordError("ambiguous", `Session prefix '${target.to_session}' matches ${ids.length} sessions; give more characters.`, { sessions: ids.map(sessionPrefix) });
+  }
+  return ids;
+}

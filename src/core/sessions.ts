@@ -1,0 +1,137 @@
+// Session status (SPEC §7): heartbeats, the state lifecycle, stuck reasons and the stale flag.
+import { sessionPrefix } from "./claims.ts";
+import { CoordError } from "./errors.ts";
+import { toRfc3339 } from "./time.ts";
+
+/** The states a session reports (SPEC §7). Every state may follow every other: sessions resume, re-plan and get unstuck. */
+export const SESSION_STATES = ["registered", "planning", "planning_complete", "working", "stuck", "paused", "complete", "cancelled"] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+/** Why a session is stuck, and the answers it offers the human. */
+export interface StuckInfo {
+  reason: string;
+  context: string | null;
+  options: string[];
+}
+
+/** One session of one repo as stored. Times in epoch ms. */
+export interface SessionRecord {
+  repo: string;
+  /** The full id: a credential, never listed (listings show 8 characters). */
+  session_id: string;
+  branch: string;
+  state: SessionState;
+  task_id: string | null;
+  /** 0–100, or null when never reported. */
+  progress: number | null;
+  note: string | null;
+  stuck: StuckInfo | null;
+  pr_url: string | null;
+  first_seen_ms: number;
+  last_heartbeat_ms: number;
+}
+
+/** What a heartbeat names; a field left undefined keeps its stored value (SPEC §7). */
+export interface HeartbeatInput {
+  repo: string;
+  session_id: string;
+  branch: string;
+  state: SessionState;
+  task_id?: string | null;
+  progress?: number | null;
+  note?: string | null;
+  stuck?: { reason: string; context?: string | null; options?: string[] } | null;
+  pr_url?: string | null;
+}
+
+/** Durations of the session rules, in ms. */
+export interface SessionPolicy {
+  /** No heartbeat for longer than this: `stale: true` (default 30 minutes). A stale session keeps its claim. */
+  stale_ms: number;
+  /** Sessions seen within this window are listed (default 24 hours); older ones are pruned by the job. */
+  listed_ms: number;
+}
+
+/** SPEC §7 defaults: stale after 30 minutes, listed for 24 hours. */
+export const DEFAULT_SESSION_POLICY: SessionPolicy = { stale_ms: 30 * 60_000, listed_ms: 86_400_000 };
+
+/**
+ * Applies a heartbeat to the stored session (undefined: the first heartbeat registers it) at
+ * `now_ms`, and returns the new record. Fields the heartbeat names replace the stored ones; the
+ * others are kept. Leaving `stuck` clears the stuck info. Throws CoordError `invalid_request`
+ * (with `field`) when `state` is `stuck` without `stuck.reason`, when `stuck` is given with another
+ * state, or when `progress` is not an integer from 0 to 100.
+ */
+export function applyHeartbeat(prev: SessionRecord | undefined, hb: HeartbeatInput, now_ms: number): SessionRecord {
+  if (hb.state === "stuck" && !hb.stuck?.reason?.trim()) {
+    throw new CoordError("invalid_request", "Invalid request body: field 'stuck.reason' is required when state is 'stuck'.", { field: "stuck.reason" });
+  }
+  if (hb.state !== "stuck" && hb.stuck) {
+    throw new CoordError("invalid_request", `Invalid request body: field 'stuck' goes with state 'stuck', not '${hb.state}'.`, { field: "stuck" });
+  }
+  if (hb.progress !== undefined && hb.progress !== null && !(Number.isInteger(hb.progress) && hb.progress >= 0 && hb.progress <= 100)) {
+    throw new CoordError("invalid_request", "Invalid request body: field 'progress' must be an integer from 0 to 100.", { field: "progress" });
+  }
+  const keep = <T>(v: T | undefined, old: T): T => (v === undefined ? old : v);
+  return {
+    repo: hb.repo,
+    session_id: hb.session_id,
+    branch: hb.branch,
+    state: hb.state,
+    task_id: keep(hb.task_id, prev?.task_id ?? null),
+    progress: keep(hb.progress, prev?.progress ?? null),
+    note: keep(hb.note, prev?.note ?? null),
+    stuck: hb.state === "stuck" ? { reason: hb.stuck!.reason.trim(), context: hb.stuck!.context ?? null, options: hb.stuck!.options ?? [] } : null,
+    pr_url: keep(hb.pr_url, prev?.pr_url ?? null),
+    first_seen_ms: prev?.first_seen_ms ?? now_ms,
+    last_heartbeat_ms: now_ms,
+  };
+}
+
+/** A session as listings show it (SPEC §7). */
+export interface SessionView {
+  session: string;
+  branch: string;
+  state: SessionState;
+  task_id: string | null;
+  progress: number | null;
+  note: string | null;
+  stuck: StuckInfo | null;
+  pr_url: string | null;
+  first_seen: string;
+  last_heartbeat: string;
+  stale: boolean;
+}
+
+/** True when no heartbeat came for longer than the stale interval at `now_ms`. */
+export function isStale(s: SessionRecord, now_ms: number, policy: SessionPolicy): boolean {
+  return now_ms - s.last_heartbeat_ms > policy.stale_ms;
+}
+
+/** Renders a session for a listing, with its stale flag at `now_ms`. */
+export function sessionView(s: SessionRecord, now_ms: number, policy: SessionPolicy): SessionView {
+  return {
+    session: sessionPrefix(s.session_id),
+    branch: s.branch,
+    state: s.state,
+    task_id: s.task_id,
+    progress: s.progress,
+    note: s.note,
+    stuck: s.stuck,
+    pr_url: s.pr_url,
+    first_seen: toRfc3339(s.first_seen_ms),
+    last_heartbeat: toRfc3339(s.last_heartbeat_ms),
+    stale: isStale(s, now_ms, policy),
+  };
+}
+
+/**
+ * The listing of `GET /sessions`: sessions seen within `listed_ms`, stuck ones first, then by
+ * latest heartbeat (newest first).
+ */
+export function listSessionViews(sessions: readonly SessionRecord[], now_ms: number, policy: SessionPolicy): SessionView[] {
+  return sessions
+    .filter((s) => now_ms - s.last_heartbeat_ms <= policy.listed_ms)
+    .sort((a, b) => Number(b.state === "stuck") - Number(a.state === "stuck") || b.last_heartbeat_ms - a.last_heartbeat_ms)
+    .map((s) => sessionView(s, now_ms, policy));
+}

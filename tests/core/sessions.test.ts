@@ -1,0 +1,82 @@
+// Tests of the session rules (src/core/sessions.ts): every state transition, field keeping, stuck, progress and the stale flag.
+import { describe, expect, test } from "bun:test";
+import { CoordError } from "../../src/core/errors.ts";
+import { applyHeartbeat, DEFAULT_SESSION_POLICY, listSessionViews, SESSION_STATES, type HeartbeatInput, type SessionRecord, type SessionState } from "../../src/core/sessions.ts";
+
+const T0 = Date.parse("2026-01-05T20:00:00Z");
+const base = (state: SessionState, over: Partial<HeartbeatInput> = {}): HeartbeatInput => ({
+  repo: "o/r",
+  session_id: "aaaaaaaa-1111",
+  branch: "claude/a",
+  state,
+  ...(state === "stuck" ? { stuck: { reason: "tests fail on main", options: ["wait", "fix main"] } } : {}),
+  ...over,
+});
+function codeOf(fn: () => unknown): { code: string; field: unknown } | undefined {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof CoordError) return { code: e.code, field: e.details.field };
+    throw e;
+  }
+  return undefined;
+}
+
+describe("every state transition", () => {
+  for (const from of SESSION_STATES) {
+    for (const to of SESSION_STATES) {
+      test(`${from} → ${to}`, () => {
+        const first = applyHeartbeat(undefined, base(from, { task_id: "t1", progress: 40, note: "n", pr_url: from === "complete" ? "https://x/pr/1" : undefined }), T0);
+        const next = applyHeartbeat(first, base(to), T0 + 1000);
+        expect(next.state).toBe(to);
+        expect(next.stuck).toEqual(to === "stuck" ? { reason: "tests fail on main", context: null, options: ["wait", "fix main"] } : null);
+        expect([next.task_id, next.progress, next.note]).toEqual(["t1", 40, "n"]);
+        expect(next.pr_url).toBe(from === "complete" ? "https://x/pr/1" : null);
+        expect([next.first_seen_ms, next.last_heartbeat_ms]).toEqual([T0, T0 + 1000]);
+      });
+    }
+  }
+});
+
+describe("heartbeat fields", () => {
+  test("the first heartbeat registers; later ones replace what they name and keep the rest", () => {
+    const a = applyHeartbeat(undefined, base("registered"), T0);
+    expect(a).toEqual({ repo: "o/r", session_id: "aaaaaaaa-1111", branch: "claude/a", state: "registered", task_id: null, progress: null, note: null, stuck: null, pr_url: null, first_seen_ms: T0, last_heartbeat_ms: T0 });
+    const b = applyHeartbeat(a, base("working", { task_id: "t1", progress: 10 }), T0 + 1);
+    const c = applyHeartbeat(b, base("working", { note: "halfway", progress: 50 }), T0 + 2);
+    expect([c.task_id, c.progress, c.note]).toEqual(["t1", 50, "halfway"]);
+    const d = applyHeartbeat(c, base("complete", { pr_url: "https://github.com/o/r/pull/7", progress: 100 }), T0 + 3);
+    expect([d.state, d.pr_url, d.progress, d.note]).toEqual(["complete", "https://github.com/o/r/pull/7", 100, "halfway"]);
+    expect(applyHeartbeat(d, base("working", { note: null }), T0 + 4).note).toBeNull();
+  });
+
+  const bad: [string, HeartbeatInput, string][] = [
+    ["stuck without a reason", { ...base("working"), state: "stuck" }, "stuck.reason"],
+    ["stuck with a blank reason", base("stuck", { stuck: { reason: "  " } }), "stuck.reason"],
+    ["stuck info with another state", base("working", { stuck: { reason: "x" } }), "stuck"],
+    ["progress over 100", base("working", { progress: 101 }), "progress"],
+    ["negative progress", base("working", { progress: -1 }), "progress"],
+    ["fractional progress", base("working", { progress: 2.5 }), "progress"],
+  ];
+  for (const [name, hb, field] of bad) {
+    test(`${name} is invalid_request naming '${field}'`, () => {
+      expect(codeOf(() => applyHeartbeat(undefined, hb, T0))).toEqual({ code: "invalid_request", field });
+    });
+  }
+});
+
+describe("listing and the stale flag (fake clock)", () => {
+  const rec = (id: string, state: SessionState, last: number): SessionRecord => ({
+    ...applyHeartbeat(undefined, base(state, { session_id: id }), last),
+  });
+  test("stale exactly after 30 minutes without a heartbeat; listed for 24 hours; stuck first, then newest", () => {
+    const s = [rec("old-session", "working", T0 - 86_400_001), rec("quiet-session", "working", T0 - 30 * 60_000 - 1), rec("fresh-session", "working", T0 - 30 * 60_000), rec("stuck-session", "stuck", T0 - 3_600_000)];
+    const views = listSessionViews(s, T0, DEFAULT_SESSION_POLICY);
+    expect(views.map((v) => [v.session, v.stale])).toEqual([
+      ["stuck-se", true],
+      ["fresh-se", false],
+      ["quiet-se", true],
+    ]);
+    expect(JSON.stringify(views)).not.toContain("stuck-session");
+  });
+});
