@@ -197,13 +197,22 @@ export function expireClaim(store: ClaimStore, repo: string, target: ExpireTarge
 
 /**
  * Completes every live active claim of `repo` whose branch is in `removed_branches`, with
- * `branch_removed` (the branch lifecycle job and webhooks). Returns the completed records.
+ * `branch_removed` (the branch lifecycle job and webhooks). When `only_claim_ids` is given, only
+ * claims with those ids are candidates (the job: a claim granted after its branch listing is never
+ * touched). Returns the completed records.
  */
-export function completeRemovedBranches(store: ClaimStore, repo: string, removed_branches: ReadonlySet<string>, now_ms: number): ClaimRecord[] {
+export function completeRemovedBranches(
+  store: ClaimStore,
+  repo: string,
+  removed_branches: ReadonlySet<string>,
+  now_ms: number,
+  only_claim_ids?: ReadonlySet<number>,
+): ClaimRecord[] {
   return store.transact((tx) => {
     const done: ClaimRecord[] = [];
     for (const c of store.listActive(repo, 0)) {
       if (!removed_branches.has(c.branch)) continue;
+      if (only_claim_ids !== undefined && !only_claim_ids.has(c.id)) continue;
       const live = tx.activeByTask(repo, c.task_id);
       if (!live || live.id !== c.id) continue;
       tx.markCompleted(c.id, "branch_removed", now_ms);

@@ -26,8 +26,29 @@ export interface HttpSourceOptions {
   fetch_timeout_ms?: number;
 }
 
+/**
+ * How an HTTP source learns main's head and authenticates, when the remote is more than a plain git
+ * URL (the GitHub source: a conditional REST request instead of a ref advertisement, a token in a
+ * header instead of credentials in the URL).
+ */
+export interface HttpSourceHooks {
+  /**
+   * The remote's current head of main, 40 hex. `known` is the mirror's head, if it has one (a
+   * conditional lookup can send it as its validator). Throws `CoordError("upstream_unavailable")`.
+   * Default: main's line of the remote's ref advertisement (one git request).
+   */
+  lookupHead?: (known: string | undefined) => Promise<string>;
+  /**
+   * The `Authorization` header value for every git request (asked per request, so a token that
+   * rotates is picked up), or undefined for none. It never reaches errors, logs or disk.
+   */
+  authorization?: () => Promise<string | undefined>;
+  /** Called when the remote answered a git request with 401 (a token to drop and mint again). */
+  onUnauthorized?: () => void;
+}
+
 /** Where an HTTP source keeps its data and how it reads the clock. */
-export interface HttpSourceConfig extends HttpSourceOptions {
+export interface HttpSourceConfig extends HttpSourceOptions, HttpSourceHooks {
   /** The remote's URL; it may carry credentials, which never appear in errors or on disk. */
   url: string;
   /** The bare mirror's git dir, created on the first call. */
@@ -54,15 +75,35 @@ function withTimeout(client: HttpClient, ms: number): HttpClient {
   return { request: (req) => client.request({ ...req, signal: AbortSignal.timeout(ms) }) };
 }
 
+function withAuthorization(client: HttpClient, hooks: HttpSourceHooks): HttpClient {
+  const { authorization, onUnauthorized } = hooks;
+  if (!authorization && !onUnauthorized) return client;
+  return {
+    async request(req) {
+      const value = await authorization?.();
+      const res = await client.request(value === undefined ? req : { ...req, headers: { ...req.headers, Authorization: value } });
+      if (res.statusCode === 401) onUnauthorized?.();
+      return res;
+    },
+  };
+}
+
+/** How many times one refresh looks main up again when a push was announced while it ran (bounded). */
+const MAX_REFRESH_ROUNDS = 3;
+
 /**
  * An `http://` or `https://` source. Main's head is looked up on the remote (one request) at most
- * every `head_ttl_ms`, and at once when a client presents a commit the mirror does not have; the
- * mirror (full history of main only, under `mirror_dir`) is fetched only when the remote head
- * moved. Concurrent calls share one in-flight refresh. The first call on an empty mirror clones.
+ * every `head_ttl_ms`, at once when a client presents a commit the mirror does not have, and at
+ * once after `refreshNow` (a push webhook); the mirror (full history of main only, under
+ * `mirror_dir`) is fetched only when the remote head moved. Concurrent calls share one in-flight
+ * refresh. The first call on an empty mirror clones. `hooks` replace the head lookup and add an
+ * Authorization header to git requests (the GitHub source).
  */
 export class HttpSource implements RepoSource {
   private lastLookup_ms: number | undefined;
   private inflight: Promise<void> | undefined;
+  /** Bumped by `refreshNow`: a refresh that started before the bump runs once more. */
+  private staleGeneration = 0;
   private readonly client: HttpClient;
   private readonly lookupClient: HttpClient;
   private readonly fetchClient: HttpClient;
@@ -71,7 +112,7 @@ export class HttpSource implements RepoSource {
     private readonly entry: RepoEntry,
     private readonly cfg: HttpSourceConfig,
   ) {
-    this.client = cfg.client ?? httpWeb;
+    this.client = withAuthorization(cfg.client ?? httpWeb, cfg);
     this.lookupClient = withTimeout(this.client, cfg.lookup_timeout_ms ?? 10_000);
     this.fetchClient = withTimeout(this.client, cfg.fetch_timeout_ms ?? 600_000);
   }
@@ -112,17 +153,47 @@ export class HttpSource implements RepoSource {
 
   /** Looks main up on the remote and fetches when it moved; one at a time, shared by concurrent callers. */
   refresh(): Promise<void> {
-    this.inflight ??= this.lookupAndFetch().finally(() => {
+    this.inflight ??= this.refreshRounds().finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;
   }
 
-  private async lookupAndFetch(): Promise<void> {
+  /**
+   * Main moved on the remote (a push webhook said so): forgets the looked-up head and refreshes now,
+   * so that the next `current` within `head_ttl_ms` needs no request. A refresh already running
+   * when this is called runs once more after it. Throws like `current`.
+   */
+  refreshNow(): Promise<void> {
+    this.staleGeneration++;
+    this.lastLookup_ms = undefined;
+    return this.refresh();
+  }
+
+  /**
+   * Main's head on the remote from its ref advertisement (one git request, with the source's
+   * Authorization header). Throws `CoordError("upstream_unavailable")` when the remote cannot be
+   * read or has no such branch.
+   */
+  async remoteHead(): Promise<string> {
     const ref = `refs/heads/${this.entry.main_branch}`;
     const remote = (await this.remoteRefs(ref)).find((r) => r.ref === ref)?.oid;
     if (remote === undefined) throw this.unavailable(`the remote has no branch "${this.entry.main_branch}"`);
-    if (remote !== this.mirrorHead() || !this.has(remote)) await this.fetch();
+    return remote;
+  }
+
+  private async refreshRounds(): Promise<void> {
+    for (let round = 0; round < MAX_REFRESH_ROUNDS; round++) {
+      const generation = this.staleGeneration;
+      await this.lookupAndFetch();
+      if (generation === this.staleGeneration) return;
+    }
+  }
+
+  private async lookupAndFetch(): Promise<void> {
+    const known = this.mirrorHead();
+    const remote = this.cfg.lookupHead ? await this.cfg.lookupHead(known) : await this.remoteHead();
+    if (remote !== known || !this.has(remote)) await this.fetch();
     this.lastLookup_ms = this.cfg.now();
   }
 

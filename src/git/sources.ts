@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CoordError } from "../core/errors.ts";
 import type { RepoReader } from "../core/repo.ts";
+import { GitHubSource, type GitHubContext } from "./github-source.ts";
 import { HttpSource, type HttpSourceOptions } from "./http-source.ts";
 import { LocalSource } from "./local-source.ts";
 
@@ -24,11 +25,17 @@ export interface RepoEntry {
 /** A repository source: main's head and token for core, and the branch list for the branch lifecycle job. */
 export interface RepoSource extends RepoReader {
   /**
-   * Branch names (`feature/x`, without `refs/heads/`), sorted. A local source reads them live; an
-   * HTTP source asks the remote (one request). Throws `CoordError("upstream_unavailable")` when the
-   * source cannot be read.
+   * Branch names (`feature/x`, without `refs/heads/`), sorted, never partial. A local source reads
+   * them live; an HTTP source asks the remote (one ref advertisement); a GitHub source asks GraphQL
+   * (one request per 100 branches). Throws `CoordError("upstream_unavailable")` when the source
+   * cannot be read.
    */
   listBranches(): Promise<string[]>;
+  /**
+   * Remote sources: main moved (a push webhook said so), look it up and fetch now so that the next
+   * token check costs no request. Absent on local sources, which are read live anyway.
+   */
+  refreshNow?(): Promise<void>;
 }
 
 /** What every source is given besides its entry. */
@@ -37,8 +44,10 @@ export interface SourceDeps {
   data_dir: string;
   /** The clock, epoch milliseconds. */
   now: () => number;
-  /** HTTP sources only: overrides for tests (timeouts, the HTTP client). */
+  /** HTTP and GitHub sources: overrides for tests (timeouts, the HTTP client). */
   http?: HttpSourceOptions;
+  /** GitHub sources: the API client and credentials of `[github]` (required when an entry says `github`). */
+  github?: GitHubContext;
 }
 
 /**
@@ -57,19 +66,24 @@ export function safeName(name: string): string {
  *   mirror, so it is read in place exactly like a local path;
  * - `http://` / `https://`: a bare mirror under `<data_dir>/mirrors/<safe name>`, refreshed by a
  *   head lookup at most every `head_ttl_ms`;
- * - `github`: not supported yet (a later octokit source slots in here as one more case).
+ * - `github`: the repository `<owner>/<name>` on GitHub (`deps.github`): a bare mirror under
+ *   `<data_dir>/mirrors/<safe name>` fetched with the credentials, main's head by conditional
+ *   REST request (see `GitHubSource`).
  * Token caches go under `<data_dir>/cache/<safe name>`.
- * Throws `CoordError("config_error")` for a source it cannot serve; never touches the network.
+ * Throws `CoordError("config_error")` for a source it cannot serve (also `github` without
+ * `deps.github`, or a name that is not `owner/name`); never touches the network.
  */
 export function createRepoReader(entry: RepoEntry, deps: SourceDeps): RepoSource {
   const cache_dir = join(deps.data_dir, "cache", safeName(entry.name));
   const source = entry.source.trim();
   if (source === "github") {
-    throw new CoordError(
-      "config_error",
-      `source "github" is not supported yet (repository "${entry.name}"); use a git URL or a local path.`,
-      { repo: entry.name },
-    );
+    if (!deps.github) {
+      throw new CoordError("config_error", `Repository "${entry.name}" has source "github" but the service has no GitHub client configured.`, {
+        repo: entry.name,
+      });
+    }
+    const mirror_dir = join(deps.data_dir, "mirrors", safeName(entry.name));
+    return new GitHubSource(entry, deps.github, { mirror_dir, cache_dir, now: deps.now, http: deps.http });
   }
   if (/^https?:\/\//i.test(source)) {
     const mirror_dir = join(deps.data_dir, "mirrors", safeName(entry.name));

@@ -8,6 +8,7 @@ import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
 import { ClaimBody, ClaimsQuery, CompleteBody, ExpireBody, LIMITS } from "../api/schemas.ts";
 import { errorResponse, invalidRequest, type SchemaIssue } from "./http-errors.ts";
+import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, webhookRoutes, type WebhookDeps } from "./webhooks.ts";
 
 /**
  * Reads a request body as one JSON object. Throws CoordError `payload_too_large` over
@@ -56,6 +57,8 @@ export interface AppDeps {
   clock: Clock;
   version: string;
   log: Logger;
+  /** GitHub webhooks (`POST /webhooks/github`), when `[github] webhook_secret` is configured; absent: no such route. */
+  webhooks?: WebhookDeps;
 }
 
 function digest(s: string): Buffer {
@@ -81,8 +84,10 @@ export function whitelisted(repos: ReadonlyMap<string, RepoEntry>, repo: string)
 
 /**
  * Builds the HTTP app of SPEC §3 (POST /claim, POST /complete, GET /claims, DELETE /claim,
- * GET /health). Check order per route: shape (400) → whitelist (403) → admin token (401) →
- * repo token (401 stale_token) → claim rules (404/403/409). Bodies over `LIMITS.body_bytes` get 413.
+ * GET /health), and `POST /webhooks/github` when `deps.webhooks` is given (src/server/webhooks.ts).
+ * Check order per route: shape (400) → whitelist (403) → admin token (401) → repo token (401
+ * stale_token) → claim rules (404/403/409). Bodies over `LIMITS.body_bytes` get 413 (webhook
+ * deliveries: over `WEBHOOK_BODY_LIMIT_BYTES`).
  * Unexpected errors answer 500 `internal_error` and are logged with their cause.
  */
 export function createApp(deps: AppDeps) {
@@ -98,7 +103,8 @@ export function createApp(deps: AppDeps) {
     .onRequest(({ request }) => {
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > LIMITS.body_bytes) {
-        return errorResponse(new CoordError("payload_too_large", `The request body is ${length} bytes; the limit is ${LIMITS.body_bytes} bytes.`));
+        const limit = deps.webhooks && new URL(request.url).pathname === WEBHOOK_PATH ? WEBHOOK_BODY_LIMIT_BYTES : LIMITS.body_bytes;
+        if (length > limit) return errorResponse(new CoordError("payload_too_large", `The request body is ${length} bytes; the limit is ${limit} bytes.`));
       }
     })
     .onError(({ code, error, request }) => {
@@ -118,6 +124,7 @@ export function createApp(deps: AppDeps) {
       log.error(`${request.method} ${new URL(request.url).pathname} failed with an unexpected error`, error);
       return errorResponse(new CoordError("internal_error", "The service hit an unexpected error; it has been logged."));
     })
+    .use(deps.webhooks ? webhookRoutes(deps.webhooks) : new Elysia({ name: "github-webhooks-off" }))
     .get("/health", () => ({ status: "ok" as const, version: deps.version }))
     .get(
       "/claims",

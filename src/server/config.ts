@@ -4,8 +4,9 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { type TSchema, Type as T } from "@sinclair/typebox";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { Cron } from "croner";
-import { CoordError } from "../core/errors.ts";
+import { CoordError, isCoordError } from "../core/errors.ts";
 import { parseDurationMs } from "../core/time.ts";
+import { gitBaseUrl, parseRepoName } from "../git/github-api.ts";
 
 const Duration = T.String({ description: "a duration such as 10s, 90m, 24h or 10d" });
 const CronText = T.String({ description: "a cron pattern in croner syntax, such as \"0 * * * *\"" });
@@ -38,11 +39,11 @@ const FileSchema = T.Object(
     github: T.Optional(
       T.Object(
         {
-          token: T.Optional(T.String()),
-          app_id: T.Optional(T.Integer({ minimum: 0 })),
-          private_key_path: T.Optional(T.String()),
-          api_url: T.Optional(T.String()),
-          webhook_secret: T.Optional(T.String()),
+          token: T.Optional(T.String({ description: "a GitHub personal access token" })),
+          app_id: T.Optional(T.Integer({ minimum: 0, description: "a GitHub App id (an integer)" })),
+          private_key_path: T.Optional(T.String({ description: "the path of the GitHub App's private key (.pem)" })),
+          api_url: T.Optional(T.String({ description: "https://api.github.com or https://HOST/api/v3" })),
+          webhook_secret: T.Optional(T.String({ description: "the secret of the repository's GitHub webhook" })),
         },
         { additionalProperties: false },
       ),
@@ -83,6 +84,10 @@ export interface ServiceConfig {
   /** Absolute path of the folder for mirrors and token caches. */
   data_dir: string;
   admin_tokens: string[];
+  /**
+   * `[github]`: empty strings and `app_id = 0` mean unset; `token` and `app_id` exclude each other,
+   * `app_id` comes with `private_key_path` (absolute); `api_url` without a trailing slash.
+   */
   github: { token?: string; app_id?: number; private_key_path?: string; api_url: string; webhook_secret?: string };
   jobs: { branch_check: string; sweep: string; claim_ttl_ms: number; completed_ttl_ms: number };
   repos: RepoConfig[];
@@ -144,6 +149,52 @@ function cron(file: string, key: string, pattern: string | undefined, fallback: 
 /** Defaults of a whitelist entry (SPEC §5). */
 export const REPO_DEFAULTS = { plan_path: "context", main_branch: "main", source: "github", head_ttl_ms: 10_000 } as const;
 
+type RawGitHub = { token?: string; app_id?: number; private_key_path?: string; api_url?: string; webhook_secret?: string };
+
+function isGitHubName(name: string): boolean {
+  try {
+    parseRepoName(name);
+    return true;
+  } catch (e) {
+    if (isCoordError(e, "config_error")) return false;
+    throw e;
+  }
+}
+
+/** A repository read from GitHub must be named `owner/name`. */
+function githubName(r: { name: string; source: string }, where: string, key: string): void {
+  if (r.source === "github" && !isGitHubName(r.name)) fail(where, key, `must be GitHub's owner/name when the source is "github", got ${JSON.stringify(r.name)}`);
+}
+
+/**
+ * `[github]` normalized and checked: "" and 0 mean unset (SPEC §5 shows them as defaults);
+ * `token` xor `app_id`; `app_id` needs `private_key_path` and the reverse; `api_url` is GitHub's or
+ * an Enterprise Server's API URL. Secrets never appear in the messages.
+ */
+function githubSection(g: RawGitHub | undefined, where: string, base: string): ServiceConfig["github"] {
+  const token = g?.token === "" ? undefined : g?.token;
+  const app_id = g?.app_id === 0 ? undefined : g?.app_id;
+  const key_path = g?.private_key_path === "" ? undefined : g?.private_key_path;
+  const webhook_secret = g?.webhook_secret === "" ? undefined : g?.webhook_secret;
+  const api_url = (g?.api_url ?? "https://api.github.com").replace(/\/+$/, "");
+  if (token !== undefined && app_id !== undefined) fail(where, "github.token", "cannot be set together with github.app_id: use a personal access token or a GitHub App, not both");
+  if (app_id !== undefined && key_path === undefined) fail(where, "github.private_key_path", "is required when github.app_id is set");
+  if (key_path !== undefined && app_id === undefined) fail(where, "github.app_id", "is required when github.private_key_path is set");
+  try {
+    gitBaseUrl(api_url);
+  } catch (e) {
+    if (isCoordError(e)) throw new CoordError("config_error", `${where}: ${e.message}`, { file: where, key: "github.api_url" });
+    throw e;
+  }
+  return {
+    ...(token === undefined ? {} : { token }),
+    ...(app_id === undefined ? {} : { app_id }),
+    ...(key_path === undefined ? {} : { private_key_path: isAbsolute(key_path) ? key_path : resolve(base, key_path) }),
+    api_url,
+    ...(webhook_secret === undefined ? {} : { webhook_secret }),
+  };
+}
+
 function resolveSource(source: string, base: string): string {
   if (source === "github" || /^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
   return isAbsolute(source) ? source : resolve(base, source);
@@ -173,6 +224,7 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
   }
   const where = file ?? "command line";
   const base = file ? dirname(file) : cwd;
+  const github = githubSection(raw.github as RawGitHub | undefined, where, base);
   const f = raw as {
     server?: { host?: string; port?: number; database?: string; data_dir?: string; admin_tokens?: string[] };
     github?: ServiceConfig["github"];
@@ -186,12 +238,17 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
     source: resolveSource(r.source ?? REPO_DEFAULTS.source, base),
     head_ttl_ms: duration(where, `repos[${i}].head_ttl`, r.head_ttl, REPO_DEFAULTS.head_ttl_ms),
   }));
+  repos.forEach((r, i) => githubName(r, where, `repos[${i}].name`));
   for (const spec of flags.repo ?? []) {
     const m = /^([^=]+)=(.+)$/.exec(spec);
     if (!m) {
       throw new CoordError("config_error", `--repo '${spec}' must be NAME=SOURCE, for example --repo owner/name=/path/to/checkout.`, { key: "repo" });
     }
-    repos.push({ ...REPO_DEFAULTS, name: m[1]!.trim(), source: resolveSource(m[2]!.trim(), cwd) });
+    const r = { ...REPO_DEFAULTS, name: m[1]!.trim(), source: resolveSource(m[2]!.trim(), cwd) };
+    if (r.source === "github" && !isGitHubName(r.name)) {
+      throw new CoordError("config_error", `--repo '${spec}': with source "github" the name must be GitHub's owner/name, for example --repo octo-org/octo-repo=github.`, { key: "repo" });
+    }
+    repos.push(r);
   }
   const seen = new Set<string>();
   for (const r of repos) {
@@ -213,7 +270,7 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
     database,
     data_dir: f.server?.data_dir ? resolve(base, f.server.data_dir) : `${database}.data`,
     admin_tokens: f.server?.admin_tokens ?? [],
-    github: { ...f.github, api_url: f.github?.api_url ?? "https://api.github.com" },
+    github,
     jobs: {
       branch_check: cron(where, "jobs.branch_check", f.jobs?.branch_check, "0 * * * *"),
       sweep: cron(where, "jobs.sweep", f.jobs?.sweep, "*/10 * * * *"),

@@ -1,17 +1,24 @@
 // Wires storage, git sources, core and jobs together and starts listening: `claude-coord serve`.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { type ClaimPolicy } from "../core/claims.ts";
 import { CoordError } from "../core/errors.ts";
 import { systemClock, type Clock } from "../core/time.ts";
 import { LIMITS } from "../api/schemas.ts";
-import { createRepoReader } from "../git/sources.ts";
+import { GitHubApi, gitBaseUrl } from "../git/github-api.ts";
+import { checkGitHubAuth, createCredentials } from "../git/github-auth.ts";
+import type { GitHubContext } from "../git/github-source.ts";
+import { createRepoReader, type RepoSource } from "../git/sources.ts";
+import { runBranchCheck, type BranchCheckRepo } from "../jobs/branch-check.ts";
 import { startJobs, type JobDef } from "../jobs/index.ts";
 import { runSweep } from "../jobs/sweep.ts";
+import { createBranchSightings } from "../storage/branch-sightings.ts";
 import { createClaimStore } from "../storage/claim-store.ts";
 import { DatabaseOpenError, openDatabase } from "../storage/db.ts";
+import { createDeliveryLog } from "../storage/webhook-deliveries.ts";
 import { VERSION } from "../version.ts";
 import { createApp, type Logger, type RepoEntry } from "./app.ts";
 import type { ServiceConfig } from "./config.ts";
+import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, type WebhookDeps, type WebhookRepo } from "./webhooks.ts";
 
 /** A running service. */
 export interface RunningService {
@@ -23,9 +30,43 @@ export interface RunningService {
 }
 
 /**
+ * The GitHub client of `[github]` (credentials, API, git URL), for repositories with
+ * `source = "github"`. Reads an App's private key and signs a JWT with it (no request). Throws CoordError
+ * `config_error` naming the key when the key file cannot be read or used; never puts a secret in a
+ * message or a log line.
+ */
+export async function createGitHubContext(cfg: ServiceConfig, log: Logger, clock: Clock): Promise<GitHubContext> {
+  const g = cfg.github;
+  const where = cfg.file ?? "command line";
+  let private_key: string | undefined;
+  if (g.app_id !== undefined && g.private_key_path !== undefined) {
+    try {
+      private_key = readFileSync(g.private_key_path, "utf8");
+    } catch (e) {
+      throw new CoordError("config_error", `${where}: key 'github.private_key_path': cannot read ${g.private_key_path} (${(e as NodeJS.ErrnoException).code ?? "error"}).`, {
+        file: where,
+        key: "github.private_key_path",
+      });
+    }
+  }
+  const credentials = createCredentials({ token: g.token, app_id: g.app_id, private_key, api_url: g.api_url, now: clock });
+  const problem = await checkGitHubAuth(credentials);
+  if (problem !== undefined) {
+    throw new CoordError("config_error", `${where}: key 'github.private_key_path': ${problem} (${g.private_key_path}).`, { file: where, key: "github.private_key_path" });
+  }
+  const api = new GitHubApi({ api_url: g.api_url, credentials, now: clock, log });
+  if (credentials.kind === "app") log.info(`GitHub: App ${g.app_id} (installation tokens) at ${g.api_url}`);
+  else if (credentials.kind === "token") log.info(`GitHub: personal access token at ${g.api_url}`);
+  else log.warn(`GitHub: no [github] token or app_id: only public repositories can be read, at GitHub's anonymous rate limit.`);
+  return { api, credentials, git_base_url: gitBaseUrl(g.api_url) };
+}
+
+/**
  * Starts the service of `cfg`: opens (and migrates) the database, builds one reader per whitelisted
- * repository, schedules the jobs and listens. Throws CoordError `config_error` when the database
- * cannot be opened or a whitelist entry's source is unusable.
+ * repository (a GitHub client when one uses `source = "github"`), schedules the jobs (sweep, branch
+ * check), adds `POST /webhooks/github` when `[github] webhook_secret` is set, and listens. Throws
+ * CoordError `config_error` when the database cannot be opened, a whitelist entry's source is
+ * unusable, or the GitHub App's key cannot be read.
  */
 export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock = systemClock): Promise<RunningService> {
   let db;
@@ -37,9 +78,25 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   }
   const store = createClaimStore(db);
   mkdirSync(cfg.data_dir, { recursive: true });
+  const webhook_secret = cfg.github.webhook_secret;
+  let github: GitHubContext | undefined;
   const repos = new Map<string, RepoEntry>();
-  for (const r of cfg.repos) {
-    repos.set(r.name.toLowerCase(), { name: r.name, reader: createRepoReader(r, { data_dir: cfg.data_dir, now: clock }) });
+  const sources = new Map<string, BranchCheckRepo & WebhookRepo>();
+  try {
+    if (cfg.repos.some((r) => r.source === "github")) github = await createGitHubContext(cfg, log, clock);
+    for (const r of cfg.repos) {
+      const source: RepoSource = createRepoReader(r, { data_dir: cfg.data_dir, now: clock, github });
+      repos.set(r.name.toLowerCase(), { name: r.name, reader: source });
+      sources.set(r.name.toLowerCase(), {
+        name: r.name,
+        main_branch: r.main_branch,
+        listBranches: () => source.listBranches(),
+        ...(source.refreshNow ? { refreshNow: () => source.refreshNow!() } : {}),
+      });
+    }
+  } catch (e) {
+    db.close();
+    throw e;
   }
   const policy: ClaimPolicy = { claim_ttl_ms: cfg.jobs.claim_ttl_ms, completed_ttl_ms: cfg.jobs.completed_ttl_ms };
   if (cfg.admin_tokens.length === 0) {
@@ -47,11 +104,17 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   }
   if (cfg.repos.length === 0) log.warn("The whitelist is empty: every request will get repo_not_allowed. Add [[repos]] or --repo NAME=SOURCE.");
 
-  const app = createApp({ store, repos, admin_tokens: cfg.admin_tokens, policy, clock, version: VERSION, log });
-  app.listen({ hostname: cfg.host, port: cfg.port, maxRequestBodySize: LIMITS.body_bytes });
+  const webhooks: WebhookDeps | undefined =
+    webhook_secret === undefined ? undefined : { secret: webhook_secret, deliveries: createDeliveryLog(db), store, repos: sources, clock, log };
+  if (webhooks) log.info(`GitHub webhooks: POST ${WEBHOOK_PATH} (events: push, delete, pull_request)`);
+  else if (github) log.info(`GitHub webhooks off: set [github] webhook_secret to react to pushes and deleted branches at once.`);
+
+  const app = createApp({ store, repos, admin_tokens: cfg.admin_tokens, policy, clock, version: VERSION, log, webhooks });
+  app.listen({ hostname: cfg.host, port: cfg.port, maxRequestBodySize: webhooks ? WEBHOOK_BODY_LIMIT_BYTES : LIMITS.body_bytes });
   const server = app.server;
   if (!server) throw new CoordError("config_error", `Could not listen on ${cfg.host}:${cfg.port}.`, { key: "server.port" });
 
+  const sightings = createBranchSightings(db);
   const table: JobDef[] = [
     {
       name: "sweep",
@@ -60,6 +123,11 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
         const r = runSweep(store, clock(), policy);
         if (r.expired + r.forgotten > 0) log.info(`sweep: deleted ${r.expired} expired claims and ${r.forgotten} old completions`);
       },
+    },
+    {
+      name: "branch_check",
+      schedule: cfg.jobs.branch_check,
+      run: () => runBranchCheck({ store, sightings, repos: sources, now: clock, log }),
     },
   ];
   const jobs = startJobs(table, log);

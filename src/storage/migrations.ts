@@ -1,6 +1,7 @@
 // The SQL migrations embedded in the binary, in the order they are applied (drizzle-kit writes them to drizzle/).
 
 import init0000 from "../../drizzle/0000_init.sql" with { type: "text" };
+import githubState0001 from "../../drizzle/0001_github_state.sql" with { type: "text" };
 
 /** One migration: `name` is the drizzle-kit tag (the file name without `.sql`), `sql` its text. */
 export interface Migration {
@@ -13,4 +14,7 @@ export interface Migration {
  * tests/storage/migrations.test.ts fails while a file in drizzle/ is missing here or out of order.
  * A released migration is never edited: databases record it as applied by name.
  */
-export const MIGRATIONS: readonly Migration[] = [{ name: "0000_init", sql: init0000 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { name: "0000_init", sql: init0000 },
+  { name: "0001_github_state", sql: githubState0001 },
+];

@@ -1,4 +1,4 @@
-// The SQLite schema of the service (drizzle): claims and the fence counter; drizzle-kit generates drizzle/ from it.
+// The SQLite schema of the service (drizzle): claims, the fence counter, branch sightings and webhook deliveries; drizzle-kit generates drizzle/ from it.
 
 import { sql } from "drizzle-orm";
 import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -57,4 +57,29 @@ export const fenceCounter = sqliteTable(
     last_fence: integer("last_fence").notNull(),
   },
   (t) => [check("fence_counter_single_row", sql`${t.id} = 1`)],
+);
+
+/**
+ * Branch sightings of the branch lifecycle job: the branch of active claim `claim_id` was seen on
+ * the remote at `seen_at_ms`. Only a claim whose branch was seen after it was granted, and is gone
+ * now, is completed as `branch_removed`: a branch that was never pushed is not "removed". Rows of
+ * claims that are no longer active are pruned by the job.
+ */
+export const branchSightings = sqliteTable("branch_sightings", {
+  claim_id: integer("claim_id").primaryKey(),
+  seen_at_ms: integer("seen_at_ms").notNull(),
+});
+
+/**
+ * GitHub webhook deliveries already handled, by `X-GitHub-Delivery` (a GUID that a redelivery
+ * keeps), so a replayed or redelivered delivery changes nothing. Rows older than the retention
+ * are deleted when a new delivery arrives.
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    delivery_id: text("delivery_id").primaryKey(),
+    received_at_ms: integer("received_at_ms").notNull(),
+  },
+  (t) => [index("webhook_deliveries_received_idx").on(t.received_at_ms)],
 );

@@ -88,7 +88,7 @@ describe("local path source", () => {
 });
 
 describe("createRepoReader", () => {
-  test("github is a config_error for now, and so is a transport it cannot read", () => {
+  test("github without the service's GitHub client is a config_error, and so is a transport it cannot read", () => {
     for (const source of ["github", "ssh://git@example.com/o/r.git", "git@example.com:o/r.git", "git://example.com/r"]) {
       let caught: unknown;
       try {

@@ -63,6 +63,15 @@ describe("service configuration", () => {
     ["a short admin token", '[server]\nadmin_tokens = ["short"]\n', "key 'server.admin_tokens[0]' must be a token of at least 16 characters"],
     ["a repo listed twice", '[[repos]]\nname = "o/r"\n[[repos]]\nname = "O/R"\n', "repository 'O/R' is listed twice in the whitelist."],
   ];
+  broken.push(
+    ["both a token and an App", '[github]\ntoken = "ghp_x"\napp_id = 3\nprivate_key_path = "k.pem"\n', "key 'github.token' cannot be set together with github.app_id"],
+    ["an App without its key", "[github]\napp_id = 3\n", "key 'github.private_key_path' is required when github.app_id is set."],
+    ["a key without an App", '[github]\nprivate_key_path = "k.pem"\n', "key 'github.app_id' is required when github.private_key_path is set."],
+    ["an api_url that is not GitHub's", '[github]\napi_url = "https://git.example.com"\n', "key 'github.api_url' must be https://api.github.com or a GitHub Enterprise Server API URL ending in /api/v3"],
+    ["a negative app_id", "[github]\napp_id = -1\n", "key 'github.app_id' must be a GitHub App id (an integer)"],
+    ["an unknown [github] key", '[github]\ntokn = "x"\n', "unknown key 'github.tokn'."],
+    ["a GitHub repo without an owner", '[[repos]]\nname = "widgets"\n', "key 'repos[0].name' must be GitHub's owner/name when the source is \"github\", got \"widgets\"."],
+  );
   for (const [name, text, message] of broken) {
     test(`a service config with ${name} is refused naming the file and key`, () => {
       const file = join(dir, "service.toml");
@@ -78,5 +87,35 @@ describe("service configuration", () => {
     expect(errorOf(() => loadServiceConfig({ config: "nope.toml" }, dir)).message).toBe(`${join(dir, "nope.toml")}: cannot read the service config (ENOENT).`);
     expect(errorOf(() => loadServiceConfig({ repo: ["no-equals"] }, dir)).message).toBe("--repo 'no-equals' must be NAME=SOURCE, for example --repo owner/name=/path/to/checkout.");
     expect(errorOf(() => loadServiceConfig({ port: "99999" }, dir)).message).toBe("--port must be a port number from 0 to 65535, got '99999'.");
+  });
+
+  test("[github]: an App's key path resolves against the file; empty strings and app_id 0 mean unset; secrets stay out of errors", () => {
+    const file = join(dir, "service.toml");
+    writeFileSync(file, '[github]\napp_id = 12345\nprivate_key_path = "secrets/app.pem"\napi_url = "https://ghe.example.com/api/v3/"\nwebhook_secret = "s3cret-hook"\n[[repos]]\nname = "Octo-Org/Widgets"\n');
+    expect(loadServiceConfig({ config: file }, "/elsewhere").github).toEqual({
+      app_id: 12345,
+      private_key_path: join(dir, "secrets/app.pem"),
+      api_url: "https://ghe.example.com/api/v3",
+      webhook_secret: "s3cret-hook",
+    });
+    writeFileSync(file, '[github]\ntoken = ""\napp_id = 0\nprivate_key_path = ""\nwebhook_secret = ""\n');
+    expect(loadServiceConfig({ config: file }, dir).github).toEqual({ api_url: "https://api.github.com" });
+    writeFileSync(file, '[github]\ntoken = "ghp_supersecret"\napp_id = 7\nprivate_key_path = "k.pem"\napi_url = "https://user:pw-secret@ghe.example.com/x"\n');
+    const e = errorOf(() => loadServiceConfig({ config: file }, dir));
+    expect(e.message).not.toContain("ghp_supersecret");
+    writeFileSync(file, '[github]\napi_url = "https://user:pw-secret@ghe.example.com/x"\n');
+    const u = errorOf(() => loadServiceConfig({ config: file }, dir));
+    expect(u.message).toContain("key 'github.api_url'");
+    expect(u.message).not.toContain("pw-secret");
+  });
+
+  test("--repo NAME=github needs GitHub's owner/name", () => {
+    expect(loadServiceConfig({ repo: ["octo/widgets=github"] }, dir).repos).toEqual([
+      { name: "octo/widgets", plan_path: "context", main_branch: "main", source: "github", head_ttl_ms: 10_000 },
+    ]);
+    expect(errorOf(() => loadServiceConfig({ repo: ["widgets=github"] }, dir))).toEqual({
+      code: "config_error",
+      message: "--repo 'widgets=github': with source \"github\" the name must be GitHub's owner/name, for example --repo octo-org/octo-repo=github.",
+    });
   });
 });
