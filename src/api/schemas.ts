@@ -110,3 +110,105 @@ export const ErrorBody = T.Object(
   { additionalProperties: true },
 );
 export type ErrorBody = Static<typeof ErrorBody>;
+
+// ---- Sessions, status and messages (SPEC §7) ----
+
+/** Limits of the session and message fields, in characters (lists: in items). */
+export const ACTIVITY_LIMITS = { note: 500, reason: 500, context: 2000, option: 200, options: 10, pr_url: 500, subject: 200, body: 8000, ack_ids: 500 } as const;
+
+/** The query of repo-scoped GETs; `token` and `commit_sha` may be left out when an admin bearer token is sent. */
+export const RepoQuery = T.Object({ repo: Repo, token: T.Optional(Token), commit_sha: T.Optional(CommitSha) });
+export type RepoQuery = Static<typeof RepoQuery>;
+
+const State = T.Union(
+  ["registered", "planning", "planning_complete", "working", "stuck", "paused", "complete", "cancelled"].map((s) => T.Literal(s)),
+  { description: "one of registered, planning, planning_complete, working, stuck, paused, complete, cancelled" },
+);
+const Stuck = T.Object({
+  reason: T.String({ minLength: 1, maxLength: ACTIVITY_LIMITS.reason }),
+  context: T.Optional(T.Union([T.String({ maxLength: ACTIVITY_LIMITS.context }), T.Null()])),
+  options: T.Optional(T.Array(T.String({ minLength: 1, maxLength: ACTIVITY_LIMITS.option }), { maxItems: ACTIVITY_LIMITS.options, description: `at most ${ACTIVITY_LIMITS.options} options` })),
+});
+
+export const HeartbeatBody = T.Object({
+  repo: Repo,
+  token: Token,
+  commit_sha: CommitSha,
+  session_id: SessionId,
+  branch: Branch,
+  state: State,
+  task_id: T.Optional(T.Union([TaskId, T.Null()])),
+  progress: T.Optional(T.Union([T.Integer({ minimum: 0, maximum: 100, description: "an integer from 0 to 100" }), T.Null()])),
+  note: T.Optional(T.Union([T.String({ maxLength: ACTIVITY_LIMITS.note }), T.Null()])),
+  stuck: T.Optional(Stuck),
+  pr_url: T.Optional(T.Union([T.String({ maxLength: ACTIVITY_LIMITS.pr_url, pattern: "^https?://", description: "an http(s) URL" }), T.Null()])),
+});
+export type HeartbeatBody = Static<typeof HeartbeatBody>;
+
+export const HeartbeatResponse = T.Object({ status: T.Literal("ok"), session: T.String(), state: T.String(), unread: T.Integer() });
+export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
+
+export const SessionViewSchema = T.Object({
+  session: T.String(),
+  branch: T.String(),
+  state: T.String(),
+  task_id: T.Union([T.String(), T.Null()]),
+  progress: T.Union([T.Integer(), T.Null()]),
+  note: T.Union([T.String(), T.Null()]),
+  stuck: T.Union([T.Object({ reason: T.String(), context: T.Union([T.String(), T.Null()]), options: T.Array(T.String()) }), T.Null()]),
+  pr_url: T.Union([T.String(), T.Null()]),
+  first_seen: Timestamp,
+  last_heartbeat: Timestamp,
+  stale: T.Boolean(),
+});
+export const SessionsResponse = T.Object({ sessions: T.Array(SessionViewSchema) });
+export type SessionsResponse = Static<typeof SessionsResponse>;
+
+/** `session_id` (the sender) may be left out, with `token` and `commit_sha`, when the human sends with an admin bearer token. */
+export const SendBody = T.Object({
+  repo: Repo,
+  token: T.Optional(Token),
+  commit_sha: T.Optional(CommitSha),
+  session_id: T.Optional(SessionId),
+  broadcast: T.Optional(T.Boolean()),
+  to_task: T.Optional(TaskId),
+  to_branch: T.Optional(Branch),
+  to_session: T.Optional(T.String({ minLength: 1, maxLength: LIMITS.session_id })),
+  subject: T.String({ minLength: 1, maxLength: ACTIVITY_LIMITS.subject }),
+  body: T.String({ minLength: 1, maxLength: ACTIVITY_LIMITS.body }),
+});
+export type SendBody = Static<typeof SendBody>;
+
+export const SendResponse = T.Object({ status: T.Literal("sent"), ids: T.Array(T.Integer()), to: T.Array(T.String()) });
+export type SendResponse = Static<typeof SendResponse>;
+
+export const MessageViewSchema = T.Object({ id: T.Integer(), from: T.String(), to: T.String(), subject: T.String(), body: T.String(), sent_at: Timestamp, read: T.Boolean() });
+export const InboxQuery = T.Object({
+  repo: Repo,
+  token: T.Optional(Token),
+  commit_sha: T.Optional(CommitSha),
+  unread: T.Optional(T.Union([T.Literal("true"), T.Literal("false"), T.Literal("1"), T.Literal("0")], { description: "true or false" })),
+});
+export type InboxQuery = Static<typeof InboxQuery>;
+export const InboxResponse = T.Object({ messages: T.Array(MessageViewSchema) });
+export type InboxResponse = Static<typeof InboxResponse>;
+
+export const AckBody = T.Object({
+  repo: Repo,
+  token: Token,
+  commit_sha: CommitSha,
+  session_id: SessionId,
+  ids: T.Array(T.Integer({ minimum: 1 }), { minItems: 1, maxItems: ACTIVITY_LIMITS.ack_ids, description: `a list of 1 to ${ACTIVITY_LIMITS.ack_ids} message ids` }),
+});
+export type AckBody = Static<typeof AckBody>;
+export const AckResponse = T.Object({ status: T.Literal("acked"), acked: T.Integer() });
+export type AckResponse = Static<typeof AckResponse>;
+
+/** `GET /events`: the repo query plus `last_event_id` for clients that cannot send the `Last-Event-ID` header. */
+export const EventsQuery = T.Object({
+  repo: Repo,
+  token: T.Optional(Token),
+  commit_sha: T.Optional(CommitSha),
+  last_event_id: T.Optional(T.String({ maxLength: 20 })),
+});
+export type EventsQuery = Static<typeof EventsQuery>;

@@ -135,3 +135,15 @@ export function listSessionViews(sessions: readonly SessionRecord[], now_ms: num
     .sort((a, b) => Number(b.state === "stuck") - Number(a.state === "stuck") || b.last_heartbeat_ms - a.last_heartbeat_ms)
     .map((s) => sessionView(s, now_ms, policy));
 }
+
+/** What the session rules need stored. Times in epoch ms. */
+export interface SessionStore {
+  /** The session of `(repo, session_id)`, if it ever sent a heartbeat (and was not pruned). */
+  getSession(repo: string, session_id: string): SessionRecord | undefined;
+  /** Inserts or replaces the session `(rec.repo, rec.session_id)`. */
+  putSession(rec: SessionRecord): void;
+  /** Sessions of `repo` whose last heartbeat is at or after `seen_since_ms`. */
+  listSessions(repo: string, seen_since_ms: number): SessionRecord[];
+  /** Deletes sessions whose last heartbeat is before `before_ms`; returns how many. */
+  deleteSessionsBefore(before_ms: number): number;
+}

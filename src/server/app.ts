@@ -1,43 +1,15 @@
 // The Elysia app factory: routes of SPEC §3 over core, one error mapping, no listen (tests call app.handle).
-import { timingSafeEqual, createHash } from "node:crypto";
 import { Elysia } from "elysia";
-import { claimTask, completeTask, expireClaim, listClaims, type ClaimPolicy } from "../core/claims.ts";
+import { activeView, claimTask, completedView, completeTask, expireClaim, listClaims, type ClaimPolicy } from "../core/claims.ts";
 import { CoordError, isCoordError } from "../core/errors.ts";
-import { verifyToken, type RepoReader } from "../core/repo.ts";
+import { verifyToken } from "../core/repo.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
-import { ClaimBody, ClaimsQuery, CompleteBody, ExpireBody, LIMITS } from "../api/schemas.ts";
+import { ClaimBody, CompleteBody, ExpireBody, LIMITS, RepoQuery } from "../api/schemas.ts";
+import { checkAccess, hasAdminToken, parseJsonObject, type RepoEntry, whitelisted } from "./access.ts";
 import { errorResponse, invalidRequest, type SchemaIssue } from "./http-errors.ts";
+import { activityRoutes, type ActivityDeps } from "./activity-routes.ts";
 import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, webhookRoutes, type WebhookDeps } from "./webhooks.ts";
-
-/**
- * Reads a request body as one JSON object. Throws CoordError `payload_too_large` over
- * `LIMITS.body_bytes` (also when no Content-Length was sent), `invalid_request` for text that is not
- * JSON or JSON that is not an object (Elysia would turn an array into {} and blame a field).
- */
-async function parseJsonObject({ request }: { request: Request }): Promise<Record<string, unknown>> {
-  const text = await request.text();
-  const bytes = Buffer.byteLength(text);
-  if (bytes > LIMITS.body_bytes) {
-    throw new CoordError("payload_too_large", `The request body is ${bytes} bytes; the limit is ${LIMITS.body_bytes} bytes.`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new CoordError("invalid_request", "The request body is not valid JSON.");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new CoordError("invalid_request", "The request body must be a JSON object with the fields of this route.");
-  }
-  return value as Record<string, unknown>;
-}
-
-/** A whitelisted repository: its configured name and the reader that knows its main. */
-export interface RepoEntry {
-  name: string;
-  reader: RepoReader;
-}
 
 /** Where the service writes its log lines (consola in `serve`, a recorder in tests). */
 export interface Logger {
@@ -45,6 +17,8 @@ export interface Logger {
   warn(msg: string): void;
   error(msg: string, cause?: unknown): void;
 }
+
+export type { RepoEntry };
 
 /** Everything the routes need, wired by `serve.ts` or by a test. */
 export interface AppDeps {
@@ -57,29 +31,10 @@ export interface AppDeps {
   clock: Clock;
   version: string;
   log: Logger;
+  /** Sessions, messages and events (SPEC §7); absent: those routes are not served and claims log no events. */
+  activity?: Omit<ActivityDeps, "repos" | "admin_tokens" | "clock" | "claims" | "claim_policy">;
   /** GitHub webhooks (`POST /webhooks/github`), when `[github] webhook_secret` is configured; absent: no such route. */
   webhooks?: WebhookDeps;
-}
-
-function digest(s: string): Buffer {
-  return createHash("sha256").update(s).digest();
-}
-
-/** True when the `Authorization: Bearer <t>` header carries one of `tokens` (constant-time per token). */
-export function hasAdminToken(header: string | null, tokens: readonly string[]): boolean {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
-  if (!m) return false;
-  const given = digest(m[1]!);
-  return tokens.some((t) => timingSafeEqual(given, digest(t)));
-}
-
-/** Looks a repo up in the whitelist; throws CoordError `repo_not_allowed` naming it (SPEC §3: before any git call). */
-export function whitelisted(repos: ReadonlyMap<string, RepoEntry>, repo: string): RepoEntry {
-  const entry = repos.get(repo.toLowerCase());
-  if (!entry) {
-    throw new CoordError("repo_not_allowed", `Repository '${repo}' is not configured for coordination.`, { repo });
-  }
-  return entry;
 }
 
 /**
@@ -125,14 +80,19 @@ export function createApp(deps: AppDeps) {
       return errorResponse(new CoordError("internal_error", "The service hit an unexpected error; it has been logged."));
     })
     .use(deps.webhooks ? webhookRoutes(deps.webhooks) : new Elysia({ name: "github-webhooks-off" }))
+    .use(
+      deps.activity
+        ? activityRoutes({ ...deps.activity, repos, admin_tokens: deps.admin_tokens, clock, claims: store, claim_policy: policy })
+        : new Elysia({ name: "activity-off" }),
+    )
     .get("/health", () => ({ status: "ok" as const, version: deps.version }))
     .get(
       "/claims",
-      async ({ query }) => {
-        const repo = await checkRepo(query);
-        return listClaims(store, repo, clock(), policy);
+      async ({ query, request }) => {
+        const { entry } = await checkAccess(repos, deps.admin_tokens, request.headers.get("authorization"), query, "query");
+        return listClaims(store, entry.name, clock(), policy);
       },
-      { query: ClaimsQuery },
+      { query: RepoQuery },
     )
     .post(
       "/claim",
@@ -144,7 +104,10 @@ export function createApp(deps: AppDeps) {
           clock(),
           policy,
         );
-        if (r.created) log.info(`claimed ${repo} ${r.task_id} fence=${r.fence} branch=${body.branch}`);
+        if (r.created) {
+          log.info(`claimed ${repo} ${r.task_id} fence=${r.fence} branch=${body.branch}`);
+          deps.activity?.events.append(repo, "claimed", activeView(r.claim), r.claim.claimed_at_ms);
+        }
         return { status: r.status, task_id: r.task_id, fence: r.fence };
       },
       { body: ClaimBody, parse: parseJsonObject },
@@ -155,6 +118,7 @@ export function createApp(deps: AppDeps) {
         const repo = await checkRepo(body);
         const c = completeTask(store, { repo, session_id: body.session_id, task_id: body.task_id }, clock(), policy);
         log.info(`completed ${repo} ${c.task_id} fence=${c.fence}`);
+        deps.activity?.events.append(repo, "completed", completedView(c), c.completed_at_ms ?? clock());
         return { status: "completed" as const, task_id: c.task_id };
       },
       { body: CompleteBody, parse: parseJsonObject },
@@ -175,6 +139,7 @@ export function createApp(deps: AppDeps) {
         const target = targetOf(body);
         const c = expireClaim(store, entry.name, target, clock(), policy);
         log.info(`expired ${entry.name} ${c.task_id} fence=${c.fence}`);
+        deps.activity?.events.append(entry.name, "expired", completedView(c), c.completed_at_ms ?? clock());
         return { status: "expired" as const, task_id: c.task_id, session: c.session_id.slice(0, 8), branch: c.branch };
       },
       { body: ExpireBody, parse: parseJsonObject },

@@ -55,6 +55,10 @@ const FileSchema = T.Object(
           sweep: T.Optional(CronText),
           claim_ttl: T.Optional(Duration),
           completed_ttl: T.Optional(Duration),
+          stale_after: T.Optional(Duration),
+          session_retention: T.Optional(Duration),
+          message_retention: T.Optional(Duration),
+          event_retention: T.Optional(Duration),
         },
         { additionalProperties: false },
       ),
@@ -89,7 +93,20 @@ export interface ServiceConfig {
    * `app_id` comes with `private_key_path` (absolute); `api_url` without a trailing slash.
    */
   github: { token?: string; app_id?: number; private_key_path?: string; api_url: string; webhook_secret?: string };
-  jobs: { branch_check: string; sweep: string; claim_ttl_ms: number; completed_ttl_ms: number };
+  jobs: {
+    branch_check: string;
+    sweep: string;
+    claim_ttl_ms: number;
+    completed_ttl_ms: number;
+    /** A session without a heartbeat for longer is listed `stale: true` (default 30 minutes). */
+    stale_after_ms: number;
+    /** Sessions silent for longer are deleted by the sweep (default 7 days; listings show the last 24 hours). */
+    session_retention_ms: number;
+    /** Messages older than this are deleted by the sweep, read or not (default 7 days). */
+    message_retention_ms: number;
+    /** Events older than this are deleted: how far back `Last-Event-ID` can resume (default 1 hour). */
+    event_retention_ms: number;
+  };
   repos: RepoConfig[];
   /** The file read, if any. */
   file: string | undefined;
@@ -228,7 +245,16 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
   const f = raw as {
     server?: { host?: string; port?: number; database?: string; data_dir?: string; admin_tokens?: string[] };
     github?: ServiceConfig["github"];
-    jobs?: { branch_check?: string; sweep?: string; claim_ttl?: string; completed_ttl?: string };
+    jobs?: {
+      branch_check?: string;
+      sweep?: string;
+      claim_ttl?: string;
+      completed_ttl?: string;
+      stale_after?: string;
+      session_retention?: string;
+      message_retention?: string;
+      event_retention?: string;
+    };
     repos?: { name: string; plan_path?: string; main_branch?: string; source?: string; head_ttl?: string }[];
   };
   const repos: RepoConfig[] = (f.repos ?? []).map((r, i) => ({
@@ -276,6 +302,10 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
       sweep: cron(where, "jobs.sweep", f.jobs?.sweep, "*/10 * * * *"),
       claim_ttl_ms: duration(where, "jobs.claim_ttl", f.jobs?.claim_ttl, 10 * 86_400_000),
       completed_ttl_ms: duration(where, "jobs.completed_ttl", f.jobs?.completed_ttl, 86_400_000),
+      stale_after_ms: duration(where, "jobs.stale_after", f.jobs?.stale_after, 30 * 60_000),
+      session_retention_ms: duration(where, "jobs.session_retention", f.jobs?.session_retention, 7 * 86_400_000),
+      message_retention_ms: duration(where, "jobs.message_retention", f.jobs?.message_retention, 7 * 86_400_000),
+      event_retention_ms: duration(where, "jobs.event_retention", f.jobs?.event_retention, 3_600_000),
     },
     repos,
     file,

@@ -10,7 +10,11 @@ import type { GitHubContext } from "../git/github-source.ts";
 import { createRepoReader, type RepoSource } from "../git/sources.ts";
 import { runBranchCheck, type BranchCheckRepo } from "../jobs/branch-check.ts";
 import { startJobs, type JobDef } from "../jobs/index.ts";
+import { runPrune } from "../jobs/prune.ts";
 import { runSweep } from "../jobs/sweep.ts";
+import { DEFAULT_SESSION_POLICY } from "../core/sessions.ts";
+import { createEventLog, createMessageStore, createSessionStore } from "../storage/activity-store.ts";
+import { DEFAULT_STREAM_TIMING } from "./event-stream.ts";
 import { createBranchSightings } from "../storage/branch-sightings.ts";
 import { createClaimStore } from "../storage/claim-store.ts";
 import { DatabaseOpenError, openDatabase } from "../storage/db.ts";
@@ -104,12 +108,19 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   }
   if (cfg.repos.length === 0) log.warn("The whitelist is empty: every request will get repo_not_allowed. Add [[repos]] or --repo NAME=SOURCE.");
 
+  const activity = {
+    sessions: createSessionStore(db),
+    messages: createMessageStore(db),
+    events: createEventLog(db),
+    session_policy: { stale_ms: cfg.jobs.stale_after_ms, listed_ms: DEFAULT_SESSION_POLICY.listed_ms },
+    stream: DEFAULT_STREAM_TIMING,
+  };
   const webhooks: WebhookDeps | undefined =
-    webhook_secret === undefined ? undefined : { secret: webhook_secret, deliveries: createDeliveryLog(db), store, repos: sources, clock, log };
+    webhook_secret === undefined ? undefined : { secret: webhook_secret, deliveries: createDeliveryLog(db), store, repos: sources, clock, log, events: activity.events };
   if (webhooks) log.info(`GitHub webhooks: POST ${WEBHOOK_PATH} (events: push, delete, pull_request)`);
   else if (github) log.info(`GitHub webhooks off: set [github] webhook_secret to react to pushes and deleted branches at once.`);
 
-  const app = createApp({ store, repos, admin_tokens: cfg.admin_tokens, policy, clock, version: VERSION, log, webhooks });
+  const app = createApp({ store, repos, admin_tokens: cfg.admin_tokens, policy, clock, version: VERSION, log, webhooks, activity });
   app.listen({ hostname: cfg.host, port: cfg.port, maxRequestBodySize: webhooks ? WEBHOOK_BODY_LIMIT_BYTES : LIMITS.body_bytes });
   const server = app.server;
   if (!server) throw new CoordError("config_error", `Could not listen on ${cfg.host}:${cfg.port}.`, { key: "server.port" });
@@ -127,7 +138,15 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
     {
       name: "branch_check",
       schedule: cfg.jobs.branch_check,
-      run: () => runBranchCheck({ store, sightings, repos: sources, now: clock, log }),
+      run: () => runBranchCheck({ store, sightings, repos: sources, now: clock, log, events: activity.events }),
+    },
+    {
+      name: "prune",
+      schedule: cfg.jobs.sweep,
+      run: () => {
+        const r = runPrune(activity, clock(), cfg.jobs);
+        if (r.sessions + r.messages + r.events > 0) log.info(`prune: deleted ${r.sessions} sessions, ${r.messages} messages and ${r.events} events`);
+      },
     },
   ];
   const jobs = startJobs(table, log);

@@ -1,4 +1,4 @@
-// The SQLite schema of the service (drizzle): claims, the fence counter, branch sightings and webhook deliveries; drizzle-kit generates drizzle/ from it.
+// The SQLite schema of the service (drizzle): claims, the fence counter, branch sightings, webhook deliveries, sessions, messages and events; drizzle-kit generates drizzle/ from it.
 
 import { sql } from "drizzle-orm";
 import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -82,4 +82,77 @@ export const webhookDeliveries = sqliteTable(
     received_at_ms: integer("received_at_ms").notNull(),
   },
   (t) => [index("webhook_deliveries_received_idx").on(t.received_at_ms)],
+);
+
+/** The session states the database accepts (mirrors core's `SESSION_STATES`). */
+export const SESSION_STATES = ["registered", "planning", "planning_complete", "working", "stuck", "paused", "complete", "cancelled"] as const;
+
+/**
+ * Sessions of SPEC §7, one row per (repo, session_id), created by the first heartbeat and updated
+ * by each one. `stuck_options` is a JSON array of strings. Pruned after the session retention.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    repo: text("repo").notNull(),
+    session_id: text("session_id").notNull(),
+    branch: text("branch").notNull(),
+    state: text("state", { enum: SESSION_STATES }).notNull(),
+    task_id: text("task_id"),
+    progress: integer("progress"),
+    note: text("note"),
+    stuck_reason: text("stuck_reason"),
+    stuck_context: text("stuck_context"),
+    stuck_options: text("stuck_options"),
+    pr_url: text("pr_url"),
+    first_seen_ms: integer("first_seen_ms").notNull(),
+    last_heartbeat_ms: integer("last_heartbeat_ms").notNull(),
+  },
+  (t) => [uniqueIndex("sessions_repo_session_uq").on(t.repo, t.session_id), index("sessions_repo_heartbeat_idx").on(t.repo, t.last_heartbeat_ms)],
+);
+
+/**
+ * Messages of SPEC §7: `to_session` null is a broadcast, `from_session` null the human (admin
+ * token). A message to several sessions (a branch) is one row per recipient.
+ */
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    repo: text("repo").notNull(),
+    from_session: text("from_session"),
+    to_session: text("to_session"),
+    subject: text("subject").notNull(),
+    body: text("body").notNull(),
+    created_at_ms: integer("created_at_ms").notNull(),
+  },
+  (t) => [index("messages_repo_to_idx").on(t.repo, t.to_session, t.id)],
+);
+
+/** Which session acknowledged which message (direct or broadcast), and when. */
+export const messageReads = sqliteTable(
+  "message_reads",
+  {
+    message_id: integer("message_id").notNull(),
+    session_id: text("session_id").notNull(),
+    read_at_ms: integer("read_at_ms").notNull(),
+  },
+  (t) => [uniqueIndex("message_reads_uq").on(t.message_id, t.session_id)],
+);
+
+/**
+ * The change log behind `GET /events` (server-sent events): one row per claimed, completed,
+ * expired, heartbeat or message, with an increasing id that clients resume from
+ * (`Last-Event-ID`). Shared by every service process on the file; pruned after the event retention.
+ */
+export const events = sqliteTable(
+  "events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    repo: text("repo").notNull(),
+    type: text("type").notNull(),
+    data: text("data").notNull(),
+    at_ms: integer("at_ms").notNull(),
+  },
+  (t) => [index("events_repo_id_idx").on(t.repo, t.id)],
 );

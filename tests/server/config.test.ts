@@ -32,7 +32,16 @@ describe("service configuration", () => {
       data_dir: join(dir, "claude-coord.db.data"),
       admin_tokens: [],
       github: { api_url: "https://api.github.com" },
-      jobs: { branch_check: "0 * * * *", sweep: "*/10 * * * *", claim_ttl_ms: 864_000_000, completed_ttl_ms: 86_400_000 },
+      jobs: {
+        branch_check: "0 * * * *",
+        sweep: "*/10 * * * *",
+        claim_ttl_ms: 864_000_000,
+        completed_ttl_ms: 86_400_000,
+        stale_after_ms: 1_800_000,
+        session_retention_ms: 604_800_000,
+        message_retention_ms: 604_800_000,
+        event_retention_ms: 3_600_000,
+      },
       repos: [
         { name: "o/a", plan_path: "context", main_branch: "main", source: join(dir, "checkout"), head_ttl_ms: 10_000 },
         { name: "o/b", plan_path: "context", main_branch: "main", source: "https://git.example/x.git", head_ttl_ms: 10_000 },
@@ -45,11 +54,20 @@ describe("service configuration", () => {
     const file = join(dir, "service.toml");
     writeFileSync(
       file,
-      `[server]\nhost = "0.0.0.0"\nport = 9000\ndatabase = "data/c.db"\nadmin_tokens = ["0123456789abcdef"]\n[jobs]\nclaim_ttl = "2d"\ncompleted_ttl = "1h"\nsweep = "* * * * *"\n[[repos]]\nname = "o/r"\nsource = "repo"\nplan_path = "plans"\nhead_ttl = "30s"\n`,
+      `[server]\nhost = "0.0.0.0"\nport = 9000\ndatabase = "data/c.db"\nadmin_tokens = ["0123456789abcdef"]\n[jobs]\nclaim_ttl = "2d"\ncompleted_ttl = "1h"\nsweep = "* * * * *"\nstale_after = "5m"\nsession_retention = "2d"\nmessage_retention = "3d"\nevent_retention = "10m"\n[[repos]]\nname = "o/r"\nsource = "repo"\nplan_path = "plans"\nhead_ttl = "30s"\n`,
     );
     const cfg = loadServiceConfig({ config: file, port: "9100" }, "/elsewhere");
     expect([cfg.host, cfg.port, cfg.database, cfg.admin_tokens]).toEqual(["0.0.0.0", 9100, join(dir, "data/c.db"), ["0123456789abcdef"]]);
-    expect(cfg.jobs).toEqual({ branch_check: "0 * * * *", sweep: "* * * * *", claim_ttl_ms: 172_800_000, completed_ttl_ms: 3_600_000 });
+    expect(cfg.jobs).toEqual({
+      branch_check: "0 * * * *",
+      sweep: "* * * * *",
+      claim_ttl_ms: 172_800_000,
+      completed_ttl_ms: 3_600_000,
+      stale_after_ms: 300_000,
+      session_retention_ms: 172_800_000,
+      message_retention_ms: 259_200_000,
+      event_retention_ms: 600_000,
+    });
     expect(cfg.repos).toEqual([{ name: "o/r", plan_path: "plans", main_branch: "main", source: join(dir, "repo"), head_ttl_ms: 30_000 }]);
   });
 

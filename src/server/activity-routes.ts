@@ -1,0 +1,135 @@
+// Routes of SPEC §7: heartbeats, sessions, messages, acknowledgements and the live event stream.
+import { Elysia } from "elysia";
+import { AckBody, EventsQuery, HeartbeatBody, InboxQuery, RepoQuery, SendBody } from "../api/schemas.ts";
+import { type ClaimPolicy, sessionPrefix } from "../core/claims.ts";
+import { CoordError } from "../core/errors.ts";
+import type { EventLog } from "../core/events.ts";
+import { type MessageStore, type MessageTarget, messageView, resolveRecipients } from "../core/messages.ts";
+import { applyHeartbeat, listSessionViews, type SessionPolicy, type SessionStore, sessionView } from "../core/sessions.ts";
+import type { ClaimStore } from "../core/store.ts";
+import type { Clock } from "../core/time.ts";
+import { checkAccess, parseJsonObject, type RepoEntry } from "./access.ts";
+import { eventStream, resumeAfter, type StreamTiming } from "./event-stream.ts";
+
+/** What the routes of SPEC §7 need. */
+export interface ActivityDeps {
+  repos: ReadonlyMap<string, RepoEntry>;
+  admin_tokens: readonly string[];
+  clock: Clock;
+  claims: ClaimStore;
+  claim_policy: ClaimPolicy;
+  sessions: SessionStore;
+  messages: MessageStore;
+  events: EventLog;
+  session_policy: SessionPolicy;
+  stream: StreamTiming;
+}
+
+/** How many messages an inbox or the human's view returns at most (the newest). */
+export const INBOX_LIMIT = 200;
+
+function targetOf(body: SendBody): MessageTarget {
+  const given = [body.broadcast === true, body.to_task !== undefined, body.to_branch !== undefined, body.to_session !== undefined].filter(Boolean).length;
+  if (given !== 1) {
+    throw new CoordError("invalid_request", "Invalid request body: give exactly one of 'broadcast': true, 'to_task', 'to_branch' or 'to_session'.", { field: "to_session" });
+  }
+  if (body.broadcast === true) return { broadcast: true };
+  if (body.to_task !== undefined) return { to_task: body.to_task };
+  if (body.to_branch !== undefined) return { to_branch: body.to_branch };
+  return { to_session: body.to_session as string };
+}
+
+/**
+ * The Elysia plugin of SPEC §7: POST /heartbeat, GET /sessions, POST /messages, GET /messages,
+ * POST /messages/ack, GET /events. Every route proves repo access like the claim routes (the repo
+ * token, or for GETs and the human's messages an admin bearer token); a caller's session id travels
+ * in the body or the `X-Session-Id` header, never in a URL. Errors are CoordErrors, mapped by the app.
+ */
+export function activityRoutes(deps: ActivityDeps) {
+  const { clock, sessions, messages, events } = deps;
+  const access = (request: Request, q: { repo: string; token?: string; commit_sha?: string }, where: "body" | "query", allowAdmin: boolean) =>
+    checkAccess(deps.repos, deps.admin_tokens, allowAdmin ? request.headers.get("authorization") : null, q, where);
+
+  return new Elysia({ name: "activity" })
+    .post(
+      "/heartbeat",
+      async ({ body, request }) => {
+        const { entry } = await access(request, body, "body", false);
+        const now = clock();
+        const rec = applyHeartbeat(sessions.getSession(entry.name, body.session_id), { ...body, repo: entry.name }, now);
+        sessions.putSession(rec);
+        events.append(entry.name, "heartbeat", sessionView(rec, now, deps.session_policy), now);
+        return { status: "ok" as const, session: sessionPrefix(rec.session_id), state: rec.state, unread: messages.unreadCount(entry.name, rec.session_id) };
+      },
+      { body: HeartbeatBody, parse: parseJsonObject },
+    )
+    .get(
+      "/sessions",
+      async ({ query, request }) => {
+        const { entry } = await access(request, query, "query", true);
+        const now = clock();
+        return { sessions: listSessionViews(sessions.listSessions(entry.name, now - deps.session_policy.listed_ms), now, deps.session_policy) };
+      },
+      { query: RepoQuery },
+    )
+    .post(
+      "/messages",
+      async ({ body, request }) => {
+        const { entry, admin } = await access(request, body, "body", true);
+        if (!admin && body.session_id === undefined) {
+          throw new CoordError("invalid_request", "Invalid request body: field 'session_id' is required (the sender).", { field: "session_id" });
+        }
+        const target = targetOf(body);
+        const now = clock();
+        const recipients = resolveRecipients(
+          target,
+          sessions.listSessions(entry.name, now - deps.session_policy.listed_ms),
+          deps.claims.listActive(entry.name, now - deps.claim_policy.claim_ttl_ms + 1),
+        );
+        const from_session = admin ? null : (body.session_id as string);
+        const rows = (recipients === "broadcast" ? [null] : recipients).map((to_session) => ({
+          repo: entry.name,
+          from_session,
+          to_session,
+          subject: body.subject,
+          body: body.body,
+          created_at_ms: now,
+        }));
+        const stored = messages.insertMessages(rows);
+        for (const m of stored) events.append(entry.name, "message", messageView(m, false), now);
+        return { status: "sent" as const, ids: stored.map((m) => m.id), to: recipients === "broadcast" ? ["broadcast"] : recipients.map(sessionPrefix) };
+      },
+      { body: SendBody, parse: parseJsonObject },
+    )
+    .get(
+      "/messages",
+      async ({ query, request }) => {
+        const { entry, admin } = await access(request, query, "query", true);
+        const session_id = request.headers.get("x-session-id");
+        const unread_only = query.unread === "true" || query.unread === "1";
+        if (session_id === null || session_id === "") {
+          if (!admin) throw new CoordError("invalid_request", "Invalid request: header 'X-Session-Id' is required (your session id; it never goes in the URL).", { field: "X-Session-Id" });
+          return { messages: messages.recentMessages(entry.name, INBOX_LIMIT).map((m) => messageView(m, false)) };
+        }
+        return { messages: messages.inbox(entry.name, session_id, { unread_only, limit: INBOX_LIMIT }).map((e) => messageView(e.message, e.read)) };
+      },
+      { query: InboxQuery },
+    )
+    .post(
+      "/messages/ack",
+      async ({ body, request }) => {
+        const { entry } = await access(request, body, "body", false);
+        return { status: "acked" as const, acked: messages.markRead(entry.name, body.session_id, body.ids, clock()) };
+      },
+      { body: AckBody, parse: parseJsonObject },
+    )
+    .get(
+      "/events",
+      async ({ query, request }) => {
+        const { entry } = await access(request, query, "query", true);
+        const after = resumeAfter(request.headers.get("last-event-id"), query.last_event_id, events);
+        return eventStream(events, entry.name, after, request.signal, deps.stream);
+      },
+      { query: EventsQuery },
+    );
+}

@@ -1,0 +1,91 @@
+// Server-sent events (SPEC §7 GET /events): a repo's event log streamed live, resumable with Last-Event-ID.
+import type { EventLog } from "../core/events.ts";
+
+/** Stream timing, in ms. */
+export interface StreamTiming {
+  /** How often the log is read for new events (all service processes on the file write to it). Default 250. */
+  poll_ms: number;
+  /** How often a comment line keeps the connection open (Bun closes idle connections after 10 s). Default 5000. */
+  keepalive_ms: number;
+}
+
+/** Default timing: events reach subscribers within about a quarter of a second. */
+export const DEFAULT_STREAM_TIMING: StreamTiming = { poll_ms: 250, keepalive_ms: 5000 };
+
+/**
+ * The id a subscriber resumes after: `Last-Event-ID` (header, as EventSource sends it on reconnect,
+ * or the `last_event_id` query parameter), else the log's newest id (new subscribers get only new
+ * events). A value that is not a non-negative integer counts as absent.
+ */
+export function resumeAfter(header: string | null, query: string | undefined, log: EventLog): number {
+  for (const v of [header, query]) {
+    if (v !== null && v !== undefined && /^\d{1,15}$/.test(v.trim())) return Number(v.trim());
+  }
+  return log.latestId();
+}
+
+/**
+ * A `text/event-stream` response of `repo`'s events after `after_id`: each event as
+ * `id: <id>`, `event: <type>`, `data: <json>` (SPEC §7: claimed, completed, expired, heartbeat,
+ * message), comment keep-alives, and `retry: 2000`. It ends when `signal` aborts (the client left).
+ */
+export function eventStream(log: EventLog, repo: string, after_id: number, signal: AbortSignal, timing: StreamTiming = DEFAULT_STREAM_TIMING): Response {
+  const enc = new TextEncoder();
+  let poll: ReturnType<typeof setInterval> | undefined;
+  let keep: ReturnType<typeof setInterval> | undefined;
+  let closed = false;
+  const stop = () => {
+    closed = true;
+    clearInterval(poll);
+    clearInterval(keep);
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      let last = after_id;
+      const send = (text: string) => {
+        if (closed) return;
+        try {
+          controller.enqueue(enc.encode(text));
+        } catch {
+          stop();
+        }
+      };
+      const drain = () => {
+        for (;;) {
+          const batch = log.since(repo, last, 500);
+          for (const e of batch) {
+            send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+            last = e.id;
+          }
+          if (batch.length < 500 || closed) return;
+        }
+      };
+      send("retry: 2000\n: connected\n\n");
+      drain();
+      poll = setInterval(() => {
+        try {
+          drain();
+        } catch {
+          stop();
+          controller.close();
+        }
+      }, timing.poll_ms);
+      keep = setInterval(() => send(": keep-alive\n\n"), timing.keepalive_ms);
+      signal.addEventListener("abort", () => {
+        if (closed) return;
+        stop();
+        try {
+          controller.close();
+        } catch {
+          // Already closed by the runtime.
+        }
+      });
+    },
+    cancel() {
+      stop();
+    },
+  });
+  return new Response(body, {
+    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" },
+  });
+}

@@ -1,0 +1,263 @@
+// HTTP tests of src/server/activity-routes.ts through app.handle: heartbeats, sessions, messages, acks and events, with a fake clock.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_POLICY } from "../../src/core/claims.ts";
+import { DEFAULT_SESSION_POLICY } from "../../src/core/sessions.ts";
+import { type App, createApp } from "../../src/server/app.ts";
+import { createEventLog, createMessageStore, createSessionStore } from "../../src/storage/activity-store.ts";
+import { createClaimStore } from "../../src/storage/claim-store.ts";
+import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
+import { runPrune } from "../../src/jobs/prune.ts";
+import { FakeReader } from "../helpers/fake-reader.ts";
+
+const HEAD = "1".repeat(40);
+const TOKEN = new FakeReader(HEAD).token;
+const ADMIN = "admin-token-0123456789";
+const A = "aaaaaaaa-1111";
+const B = "bbbbbbbb-2222";
+const C = "aaaaaaaa-3333";
+let dir: string;
+let db: CoordDatabase;
+let now: number;
+let app: App;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "coord-activity-"));
+  db = openDatabase(join(dir, "coord.db"));
+  now = Date.parse("2026-01-05T20:00:00Z");
+  app = createApp({
+    store: createClaimStore(db),
+    repos: new Map([["o/r", { name: "o/r", reader: new FakeReader(HEAD) }]]),
+    admin_tokens: [ADMIN],
+    policy: DEFAULT_POLICY,
+    clock: () => now,
+    version: "t",
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+    activity: {
+      sessions: createSessionStore(db),
+      messages: createMessageStore(db),
+      events: createEventLog(db),
+      session_policy: DEFAULT_SESSION_POLICY,
+      stream: { poll_ms: 20, keepalive_ms: 1000 },
+    },
+  });
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const auth = { repo: "o/r", token: TOKEN, commit_sha: HEAD };
+const q = new URLSearchParams(auth).toString();
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await app.handle(
+    new Request(`http://localhost${path}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }),
+  );
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+const beat = (session_id: string, state: string, extra: Record<string, unknown> = {}) =>
+  call("POST", "/heartbeat", { ...auth, session_id, branch: `claude/${session_id.slice(0, 1)}`, state, ...extra });
+const claim = (session_id: string, task_id: string) => call("POST", "/claim", { ...auth, session_id, task_id, branch: `claude/${session_id.slice(0, 1)}` });
+const inbox = (session_id: string, unread = false) => call("GET", `/messages?${q}${unread ? "&unread=true" : ""}`, undefined, { "x-session-id": session_id });
+const send = (body: Record<string, unknown>, headers: Record<string, string> = {}) => call("POST", "/messages", { ...auth, subject: "s", body: "b", ...body }, headers);
+
+describe("heartbeats and sessions", () => {
+  test("the first heartbeat registers; later ones update what they name; the answer counts unread messages", async () => {
+    expect(await beat(A, "registered")).toEqual({ status: 200, body: { status: "ok", session: "aaaaaaaa", state: "registered", unread: 0 } });
+    await beat(A, "working", { task_id: "t1", progress: 30, note: "on it" });
+    await send({ session_id: B, broadcast: true });
+    expect((await beat(A, "stuck", { stuck: { reason: "main is red", context: "ci #42", options: ["wait", "fix it"] } })).body.unread).toBe(1);
+    const s = (await call("GET", `/sessions?${q}`)).body.sessions;
+    expect(s).toEqual([
+      {
+        session: "aaaaaaaa",
+        branch: "claude/a",
+        state: "stuck",
+        task_id: "t1",
+        progress: 30,
+        note: "on it",
+        stuck: { reason: "main is red", context: "ci #42", options: ["wait", "fix it"] },
+        pr_url: null,
+        first_seen: "2026-01-05T20:00:00Z",
+        last_heartbeat: "2026-01-05T20:00:00Z",
+        stale: false,
+      },
+    ]);
+  });
+
+  test("the stale flag appears after 30 minutes without a heartbeat, and the session keeps its claim", async () => {
+    await claim(A, "t1");
+    await beat(A, "working", { task_id: "t1" });
+    now += 30 * 60_000;
+    expect((await call("GET", `/sessions?${q}`)).body.sessions[0].stale).toBe(false);
+    now += 1;
+    expect((await call("GET", `/sessions?${q}`)).body.sessions[0].stale).toBe(true);
+    expect((await call("GET", `/claims?${q}`)).body.active.map((c: { task_id: string }) => c.task_id)).toEqual(["t1"]);
+    now += 86_400_000;
+    expect((await call("GET", `/sessions?${q}`)).body.sessions).toEqual([]);
+  });
+
+  const bad: [string, Record<string, unknown>, number, string][] = [
+    ["an unknown state", { state: "sleeping" }, 400, "state"],
+    ["stuck without a reason", { state: "stuck" }, 400, "stuck.reason"],
+    ["progress 101", { state: "working", progress: 101 }, 400, "progress"],
+    ["eleven stuck options", { state: "stuck", stuck: { reason: "r", options: Array(11).fill("o") } }, 400, "stuck.options"],
+    ["a pr_url that is not http(s)", { state: "complete", pr_url: "javascript:alert(1)" }, 400, "pr_url"],
+    ["a note over 500 characters", { state: "working", note: "n".repeat(501) }, 400, "note"],
+  ];
+  for (const [name, extra, status, field] of bad) {
+    test(`${name} is ${status} naming '${field}', and nothing is stored`, async () => {
+      const r = await call("POST", "/heartbeat", { ...auth, session_id: A, branch: "b", ...extra });
+      expect([r.status, r.body.status, r.body.field]).toEqual([status, "invalid_request", field]);
+      expect(db.sqlite.query("SELECT COUNT(*) AS n FROM sessions").get()).toEqual({ n: 0 });
+    });
+  }
+
+  test("a stale token is refused before anything is stored", async () => {
+    const r = await call("POST", "/heartbeat", { ...auth, commit_sha: "2".repeat(40), session_id: A, branch: "b", state: "working" });
+    expect([r.status, r.body.status]).toEqual([401, "stale_token"]);
+    expect(db.sqlite.query("SELECT COUNT(*) AS n FROM sessions").get()).toEqual({ n: 0 });
+  });
+});
+
+describe("messages", () => {
+  beforeEach(async () => {
+    await beat(A, "working");
+    await beat(B, "working");
+    await beat(C, "working", { branch: "claude/shared" });
+    await claim(B, "task-b");
+  });
+
+  test("each address form reaches exactly its recipients; the sender does not get its own broadcast", async () => {
+    expect(await send({ session_id: A, to_task: "task-b", subject: "api", body: "I changed the API" })).toEqual({ status: 200, body: { status: "sent", ids: [1], to: ["bbbbbbbb"] } });
+    expect((await send({ session_id: A, to_branch: "claude/shared" })).body.to).toEqual(["aaaaaaaa"]);
+    expect((await send({ session_id: A, to_session: "bbbbbbbb" })).body.to).toEqual(["bbbbbbbb"]);
+    expect((await send({ session_id: A, broadcast: true, subject: "main is red" })).body.to).toEqual(["broadcast"]);
+    const b = (await inbox(B)).body.messages.map((m: { from: string; to: string; subject: string }) => [m.from, m.to, m.subject]);
+    expect(b).toEqual([
+      ["aaaaaaaa", "bbbbbbbb", "api"],
+      ["aaaaaaaa", "bbbbbbbb", "s"],
+      ["aaaaaaaa", "broadcast", "main is red"],
+    ]);
+    expect((await inbox(C)).body.messages.map((m: { to: string }) => m.to)).toEqual(["aaaaaaaa", "broadcast"]);
+    expect((await inbox(A)).body.messages).toEqual([]);
+  });
+
+  const bad: [string, Record<string, unknown>, number, string][] = [
+    ["no target", {}, 400, "invalid_request"],
+    ["two targets", { broadcast: true, to_task: "task-b" }, 400, "invalid_request"],
+    ["an ambiguous prefix", { to_session: "aaaaaaaa" }, 409, "ambiguous"],
+    ["a short prefix", { to_session: "aaaa" }, 400, "invalid_request"],
+    ["a task nobody holds", { to_task: "nobody" }, 404, "not_found"],
+    ["an empty body", { broadcast: true, body: "" }, 400, "invalid_request"],
+    ["a body over 8000 characters", { broadcast: true, body: "x".repeat(8001) }, 400, "invalid_request"],
+  ];
+  for (const [name, target, status, code] of bad) {
+    test(`${name}: ${status} ${code}, nothing stored`, async () => {
+      const r = await send({ session_id: A, ...target });
+      expect([r.status, r.body.status]).toEqual([status, code]);
+      expect(db.sqlite.query("SELECT COUNT(*) AS n FROM messages").get()).toEqual({ n: 0 });
+    });
+  }
+
+  test("a session's send needs its session_id; the human sends with the admin token only; a wrong admin token is 401", async () => {
+    expect((await send({ to_session: "bbbbbbbb" })).body).toEqual({ status: "invalid_request", message: "Invalid request body: field 'session_id' is required (the sender).", field: "session_id" });
+    const human = await send({ repo: "o/r", token: undefined, commit_sha: undefined, to_session: "bbbbbbbb", subject: "guidance", body: "use option 2" }, { authorization: `Bearer ${ADMIN}` });
+    expect(human.body).toEqual({ status: "sent", ids: [1], to: ["bbbbbbbb"] });
+    expect((await inbox(B)).body.messages.map((m: { from: string; subject: string }) => [m.from, m.subject])).toEqual([["human", "guidance"]]);
+    const wrong = await send({ to_session: "bbbbbbbb" }, { authorization: "Bearer not-the-admin-token" });
+    expect([wrong.status, wrong.body.status]).toEqual([401, "unauthorized"]);
+    expect((await call("GET", `/messages?repo=o/r`, undefined, { authorization: `Bearer ${ADMIN}` })).body.messages.map((m: { subject: string }) => m.subject)).toEqual(["guidance"]);
+  });
+
+  test("inbox --unread and ack: only the reader's own messages are marked, twice is a no-op", async () => {
+    await send({ session_id: A, to_session: "bbbbbbbb", subject: "one" });
+    await send({ session_id: A, broadcast: true, subject: "two" });
+    const ids = (await inbox(B, true)).body.messages.map((m: { id: number }) => m.id);
+    expect(ids).toEqual([1, 2]);
+    expect((await call("POST", "/messages/ack", { ...auth, session_id: C, ids: [1] })).body).toEqual({ status: "acked", acked: 0 });
+    expect((await call("POST", "/messages/ack", { ...auth, session_id: B, ids: [1, 2, 999] })).body).toEqual({ status: "acked", acked: 2 });
+    expect((await call("POST", "/messages/ack", { ...auth, session_id: B, ids: [1] })).body).toEqual({ status: "acked", acked: 0 });
+    expect((await inbox(B, true)).body.messages).toEqual([]);
+    expect((await inbox(B)).body.messages.map((m: { read: boolean }) => m.read)).toEqual([true, true]);
+    expect((await inbox(C, true)).body.messages.map((m: { subject: string }) => m.subject)).toEqual(["two"]);
+    expect((await call("POST", "/messages/ack", { ...auth, session_id: B, ids: [] })).status).toBe(400);
+  });
+
+  test("the inbox needs X-Session-Id from a session; it never travels in the URL", async () => {
+    const r = await call("GET", `/messages?${q}`);
+    expect([r.status, r.body.field]).toEqual([400, "X-Session-Id"]);
+  });
+
+  test("the prune job forgets silent sessions, old messages with their read marks, and old events", async () => {
+    await send({ session_id: A, broadcast: true });
+    await call("POST", "/messages/ack", { ...auth, session_id: B, ids: [1] });
+    const stores = { sessions: createSessionStore(db), messages: createMessageStore(db), events: createEventLog(db) };
+    const r = { session_retention_ms: 7 * 86_400_000, message_retention_ms: 7 * 86_400_000, event_retention_ms: 3_600_000 };
+    expect(runPrune(stores, now + 3_600_000 - 1, r)).toEqual({ sessions: 0, messages: 0, events: 0 });
+    expect(runPrune(stores, now + 3_600_001, r).events).toBeGreaterThan(0);
+    expect(runPrune(stores, now + 7 * 86_400_000 + 1, r)).toEqual({ sessions: 3, messages: 1, events: 0 });
+    expect(db.sqlite.query("SELECT COUNT(*) AS n FROM message_reads").get()).toEqual({ n: 0 });
+  });
+});
+
+describe("GET /events", () => {
+  async function readEvents(res: Response, count: number, timeout_ms = 3000): Promise<{ id: number; event: string; data: Record<string, unknown> }[]> {
+    const reader = res.body!.getReader();
+    const dec = new TextDecoder();
+    let buf = "";
+    const out: { id: number; event: string; data: Record<string, unknown> }[] = [];
+    const deadline = Date.now() + timeout_ms;
+    while (out.length < count && Date.now() < deadline) {
+      const r = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => ({ done: true, value: undefined }))]);
+      if (r.done || !r.value) break;
+      buf += dec.decode(r.value);
+      let i: number;
+      while ((i = buf.indexOf("\n\n")) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const f = Object.fromEntries(block.split("\n").filter((l) => !l.startsWith(":")).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]));
+        if (f.event) out.push({ id: Number(f.id), event: f.event, data: JSON.parse(f.data ?? "null") });
+      }
+    }
+    await reader.cancel();
+    return out;
+  }
+
+  test("claimed, heartbeat, message, completed and expired events arrive live, and Last-Event-ID replays what was missed", async () => {
+    const ctl = new AbortController();
+    const res = await app.handle(new Request(`http://localhost/events?${q}`, { signal: ctl.signal }));
+    expect([res.status, res.headers.get("content-type")]).toEqual([200, "text/event-stream; charset=utf-8"]);
+    await claim(A, "t1");
+    await beat(A, "working", { task_id: "t1" });
+    await send({ session_id: B, to_task: "t1", subject: "hi" });
+    await call("POST", "/complete", { ...auth, session_id: A, task_id: "t1" });
+    await claim(B, "t2");
+    await call("DELETE", "/claim", { repo: "o/r", task_id: "t2" }, { authorization: `Bearer ${ADMIN}` });
+    const got = await readEvents(res, 6);
+    ctl.abort();
+    expect(got.map((e) => [e.event, e.data.task_id ?? e.data.subject])).toEqual([
+      ["claimed", "t1"],
+      ["heartbeat", "t1"],
+      ["message", "hi"],
+      ["completed", "t1"],
+      ["claimed", "t2"],
+      ["expired", "t2"],
+    ]);
+    expect(JSON.stringify(got)).not.toContain(A);
+    const replay = await app.handle(new Request(`http://localhost/events?${q}`, { headers: { "last-event-id": String(got[2]!.id) } }));
+    expect((await readEvents(replay, 3)).map((e) => e.event)).toEqual(["completed", "claimed", "expired"]);
+    const viaQuery = await app.handle(new Request(`http://localhost/events?${q}&last_event_id=${got[4]!.id}`));
+    expect((await readEvents(viaQuery, 1)).map((e) => e.event)).toEqual(["expired"]);
+  });
+
+  test("events need the repo token or the admin token", async () => {
+    expect((await call("GET", "/events?repo=o/r")).body).toEqual({ status: "invalid_request", message: "Invalid request query: field 'token' is required.", field: "token" });
+    const admin = await app.handle(new Request("http://localhost/events?repo=o/r", { headers: { authorization: `Bearer ${ADMIN}` } }));
+    expect(admin.status).toBe(200);
+    await admin.body!.cancel();
+  });
+});
