@@ -18,6 +18,12 @@ export interface CoordEnv {
   config?: string;
   /** CLAUDE_COORD_ADMIN_TOKEN: the admin token `expire` sends. */
   admin_token?: string;
+  /**
+   * CLAUDE_ENV_FILE: set by Claude Code for SessionStart hooks; a file of `export VAR=value` lines
+   * that Claude Code applies to the session's later Bash tool calls. `hook session-start` appends
+   * CLAUDE_COORD_SESSION_ID to it.
+   */
+  claude_env_file?: string;
 }
 
 /** Reads the variables of `CoordEnv` from `source`. */
@@ -35,5 +41,6 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     timeout: get("CLAUDE_COORD_TIMEOUT"),
     config: get("CLAUDE_COORD_CONFIG"),
     admin_token: get("CLAUDE_COORD_ADMIN_TOKEN"),
+    claude_env_file: get("CLAUDE_ENV_FILE"),
   };
 }

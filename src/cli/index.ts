@@ -16,6 +16,8 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
   expire: { description: "Expire a claim by task or session prefix (operators)", load: () => import("./expire.ts").then((m) => m.default as CommandDef) },
   token: { description: "Print the repo token and what it is computed from", load: () => import("./token.ts").then((m) => m.default as CommandDef) },
   serve: { description: "Run the coordination service", load: () => import("./serve.ts").then((m) => m.default as CommandDef) },
+  init: { description: "Wire this repository: .claude-coord.toml, SessionStart hook, .claude/settings.json", load: () => import("./init.ts").then((m) => m.default as CommandDef) },
+  hook: { description: "Claude Code hooks: 'hook session-start' saves the session id and prints the state", load: () => import("./hook.ts").then((m) => m.default as CommandDef) },
 };
 
 /** The top-level help text. */

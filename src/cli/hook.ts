@@ -1,0 +1,226 @@
+// `claude-coord hook session-start`: for Claude Code's SessionStart hook — saves the session id, prints the tasks and claims as model context, never fails.
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { isatty } from "node:tty";
+import { defineCommand } from "citty";
+import type { ClaimsListing } from "../core/claims.ts";
+import { CoordError, isCoordError } from "../core/errors.ts";
+import { discoverTasks } from "../core/tasks.ts";
+import { readEnv } from "../env.ts";
+import { type ClientContext, loadContext, repoAuth, sessionFile } from "./context.ts";
+import { asCoordError, errorText, processTerminal } from "./output.ts";
+import { localPlans } from "./plan-lookup.ts";
+import { tasksText } from "./tasks.ts";
+
+/** The fields of Claude Code's hook JSON (stdin) that claude-coord reads; all optional, since any may be missing. */
+export interface HookInput {
+  session_id?: string;
+  cwd?: string;
+  /** SessionStart: `startup`, `resume`, `clear` or `compact`. */
+  source?: string;
+  hook_event_name?: string;
+}
+
+/** The hook JSON, or why it could not be read (`problem`); never throws. Empty input is no input, not a problem. */
+export function parseHookInput(text: string): { input: HookInput; problem?: string } {
+  if (text.trim() === "") return { input: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return { input: {}, problem: `the hook input on stdin is not JSON (${e instanceof Error ? e.message : String(e)})` };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { input: {}, problem: "the hook input on stdin is not a JSON object" };
+  const o = parsed as Record<string, unknown>;
+  const s = (k: string) => (typeof o[k] === "string" && o[k] !== "" ? (o[k] as string) : undefined);
+  return { input: { session_id: s("session_id"), cwd: s("cwd"), source: s("source"), hook_event_name: s("hook_event_name") } };
+}
+
+/**
+ * Reads `stream` to its end, at most `limit_bytes` (default 1 MiB) and for at most `timeout_ms`
+ * (default 3000): Claude Code writes the JSON and closes stdin at once, and a hook must not hang
+ * when run by hand with stdin left open. Returns what was read (UTF-8); never throws.
+ */
+export async function readBounded(stream: ReadableStream<Uint8Array>, timeout_ms = 3000, limit_bytes = 1 << 20): Promise<string> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeout_ms);
+  });
+  try {
+    while (size < limit_bytes) {
+      const next = await Promise.race([reader.read(), timeout]);
+      if (next === "timeout" || next.done) break;
+      chunks.push(next.value);
+      size += next.value.length;
+    }
+  } catch {
+    // an unreadable stdin is no input
+  } finally {
+    clearTimeout(timer);
+    reader.cancel().catch(() => {});
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks)).slice(0, limit_bytes);
+}
+
+/** True for a session id the service and a shell can take: 1–200 characters, no whitespace or control characters. */
+export function isSessionId(id: string): boolean {
+  return id.length >= 1 && id.length <= 200 && !/[\s\p{Cc}]/u.test(id);
+}
+
+/** `value` quoted for a POSIX shell (single quotes; an embedded quote as '\''). */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * Saves `id` as this worktree's session id (`sessionFile`: `<HEAD git dir>/claude-coord-session-id`,
+ * written atomically, the id and a newline). Throws the file system's error.
+ */
+export function saveSessionId(ctx: ClientContext, id: string): string {
+  const file = sessionFile(ctx.checkout);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${id}\n`);
+  renameSync(tmp, file);
+  return file;
+}
+
+/**
+ * Appends `export CLAUDE_COORD_SESSION_ID='<id>'` to Claude Code's env file (applied to the
+ * session's later Bash calls), unless the file already holds that exact line. Throws the file
+ * system's error.
+ */
+export function exportToEnvFile(envFile: string, id: string): void {
+  const line = `export CLAUDE_COORD_SESSION_ID=${shellQuote(id)}`;
+  const text = existsSync(envFile) && statSync(envFile).isFile() ? readFileSync(envFile, "utf8") : "";
+  if (text.split("\n").includes(line)) return;
+  appendFileSync(envFile, `${text === "" || text.endsWith("\n") ? "" : "\n"}${line}\n`);
+}
+
+/** What every SessionStart section gets. */
+export interface SessionStartState {
+  ctx: ClientContext;
+  /** The session's id (hook input, else flag or environment); undefined when none is known. */
+  session_id: string | undefined;
+  /** Why the session started: startup, resume, clear, compact (or `unknown`). */
+  source: string;
+}
+
+/**
+ * One block of the hook's output. Returns its text (no trailing newline) and never throws: a
+ * failure is written into the text as `ERROR: ... ACTION REQUIRED: ...` (SPEC §4), because Claude Code
+ * gives the model only a SessionStart hook's stdout.
+ */
+export type SessionStartSection = (s: SessionStartState) => Promise<string>;
+
+/** The text of a section that threw (a bug: sections report their own errors): the domain error's text, or the message. */
+function sectionFailure(e: unknown): string {
+  if (e instanceof CoordError) return errorText(e, "hook session-start");
+  return [
+    `ERROR: claude-coord could not finish the session-start report: ${e instanceof Error ? e.message : String(e)}`,
+    "",
+    "ACTION REQUIRED: Run 'claude-coord claims' to see the coordination state.",
+  ].join("\n");
+}
+
+/**
+ * The coordination state as `claude-coord tasks` shows it (SPEC §8): available tasks by priority,
+ * claimed ones (this session's marked, ad-hoc claims included), blocked, done, recent completions,
+ * and the command to run next. With the service unavailable: the plan's tasks with claims unknown,
+ * then the service-unavailable guidance. Any other failure (no repo, stale token, not whitelisted):
+ * its error text.
+ */
+export const stateSection: SessionStartSection = async (s) => {
+  try {
+    const auth = await repoAuth(s.ctx);
+    const plans = await localPlans(s.ctx, auth.commit_sha);
+    let listing: ClaimsListing | undefined;
+    let failure: CoordError | undefined;
+    try {
+      listing = await s.ctx.client.claims({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha });
+    } catch (e) {
+      if (!isCoordError(e, "service_unavailable") && !isCoordError(e, "upstream_unavailable")) throw e;
+      failure = e;
+    }
+    const text = tasksText(auth.repo, auth.commit_sha, discoverTasks(plans, listing, s.session_id));
+    return failure ? `${text}\n\n${errorText(failure, "tasks")}` : text;
+  } catch (e) {
+    return errorText(asCoordError(e), "tasks");
+  }
+};
+
+/**
+ * The sections printed after the session header, in order, separated by a blank line. Unread
+ * messages (SPEC §7) slot in here as one more section.
+ */
+export const SESSION_START_SECTIONS: readonly SessionStartSection[] = [stateSection];
+
+/**
+ * The whole SessionStart output for hook JSON `stdin`: a header naming the session and where its id
+ * was saved (and exported to `env.claude_env_file`), then each section. `flags` override the repo
+ * and (below the hook input) the session id. Never throws: every failure becomes text.
+ */
+export async function sessionStartText(
+  stdin: string,
+  flags: { repo?: string; "session-id"?: string },
+  opts: { cwd?: string; sections?: readonly SessionStartSection[] } = {},
+): Promise<string> {
+  const { input, problem } = parseHookInput(stdin);
+  const source = input.source ?? "unknown";
+  const head = [`=== claude-coord: session start (${source}) ===`];
+  if (problem) head.push(`Note: ${problem}; continuing without it.`);
+  const cwd = input.cwd && existsSync(input.cwd) && statSync(input.cwd).isDirectory() ? input.cwd : (opts.cwd ?? process.cwd());
+  let ctx: ClientContext;
+  try {
+    ctx = await loadContext({ repo: flags.repo }, cwd);
+  } catch (e) {
+    return [...head, "", errorText(asCoordError(e), "hook session-start")].join("\n");
+  }
+  const session_id = input.session_id ?? flags["session-id"] ?? ctx.config.session_id;
+  if (session_id === undefined) {
+    head.push("Session: unknown (no session_id in the hook input). claim and complete need CLAUDE_COORD_SESSION_ID or --session-id.");
+  } else if (!isSessionId(session_id)) {
+    head.push(`Session: the id ${JSON.stringify(session_id.slice(0, 80))} has whitespace or is over 200 characters, so it was not saved. claim and complete need --session-id.`);
+  } else {
+    try {
+      const file = saveSessionId(ctx, session_id);
+      head.push(`Session: ${session_id} (saved in ${file}: claude-coord claim and complete use it in this worktree)`);
+    } catch (e) {
+      head.push(`Session: ${session_id} (could not be saved: ${e instanceof Error ? e.message : String(e)}; pass --session-id ${session_id} to claim and complete)`);
+    }
+    const envFile = readEnv().claude_env_file;
+    if (envFile) {
+      try {
+        exportToEnvFile(envFile, session_id);
+      } catch (e) {
+        head.push(`Note: could not write CLAUDE_COORD_SESSION_ID to CLAUDE_ENV_FILE ${envFile}: ${e instanceof Error ? e.message : String(e)}.`);
+      }
+    }
+  }
+  const state: SessionStartState = { ctx, session_id: session_id !== undefined && isSessionId(session_id) ? session_id : undefined, source };
+  const blocks = await Promise.all((opts.sections ?? SESSION_START_SECTIONS).map((section) => section(state).catch(sectionFailure)));
+  return [head.join("\n"), ...blocks].join("\n\n");
+}
+
+/** The hook events `claude-coord hook` knows. */
+export const HOOK_EVENTS = ["session-start"] as const;
+
+export default defineCommand({
+  meta: { name: "hook", description: "Run as a Claude Code hook: 'hook session-start' reads the hook JSON on stdin, saves the session id and prints the state" },
+  args: {
+    event: { type: "positional", description: `the hook event: ${HOOK_EVENTS.join(", ")}`, required: true, valueHint: "event" },
+    repo: { type: "string", description: "owner/name of the repository (default: .claude-coord.toml, CLAUDE_COORD_REPO)", valueHint: "owner/name" },
+    "session-id": { type: "string", description: "the session id when the hook input has none (default: CLAUDE_COORD_SESSION_ID, CLAUDE_CODE_SESSION_ID)", valueHint: "id" },
+  },
+  async run({ args }) {
+    if (args.event !== "session-start") {
+      throw new CoordError("usage_error", `Unknown hook event '${args.event}'; the events are: ${HOOK_EVENTS.join(", ")}.`, {
+        action: "Use 'claude-coord hook session-start' as the command of a SessionStart hook.",
+      });
+    }
+    const stdin = isatty(0) ? "" : await readBounded(Bun.stdin.stream());
+    processTerminal.out(await sessionStartText(stdin, { repo: args.repo, "session-id": args["session-id"] }));
+    return 0;
+  },
+});

@@ -1,0 +1,301 @@
+// `claude-coord init`: wires a repository for coordination (config file, SessionStart hook script, .claude/settings.json entry), offline and idempotent.
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { defineCommand } from "citty";
+import serviceUnit from "../../templates/claude-coord.service" with { type: "text" };
+import clientToml from "../../templates/claude-coord.toml.example" with { type: "text" };
+import serviceToml from "../../templates/service.toml.example" with { type: "text" };
+import hookScript from "../../templates/session-start-hook.sh" with { type: "text" };
+import settingsJson from "../../templates/settings.json.example" with { type: "text" };
+import { CLIENT_CONFIG_FILE, CLIENT_DEFAULTS, readClientConfigFile } from "../config.ts";
+import { CoordError } from "../core/errors.ts";
+import { findCheckout } from "../git/checkout.ts";
+import { processTerminal, reportResult } from "./output.ts";
+
+/** The templates embedded in the binary, by the name `init --print` takes (the file names in templates/). */
+export const TEMPLATES: Readonly<Record<string, string>> = {
+  "session-start-hook.sh": hookScript,
+  "settings.json.example": settingsJson,
+  "claude-coord.toml.example": clientToml,
+  "service.toml.example": serviceToml,
+  "claude-coord.service": serviceUnit,
+};
+
+/** Where init puts the hook script, relative to the repository root. */
+export const HOOK_SCRIPT = ".claude/hooks/session-start-coord.sh";
+
+/** Where init adds the SessionStart entry, relative to the repository root. */
+export const SETTINGS_FILE = ".claude/settings.json";
+
+/** What init did to one file. `kept`: it exists, differs from what init would write, and was left alone. */
+export interface InitFile {
+  path: string;
+  action: "created" | "updated" | "unchanged" | "kept";
+  note?: string;
+}
+
+/** The outcome of `initRepo`. */
+export interface InitResult {
+  root: string;
+  repo: string;
+  /** The service URL the repository's config names, or undefined when it relies on the default. */
+  service_url: string | undefined;
+  files: InitFile[];
+}
+
+/**
+ * The `owner/name` a remote URL names: the last two path segments, `.git` removed, of an
+ * `https://`, `ssh://`, `git://` or scp-style (`git@host:owner/name.git`) URL. Undefined for a local
+ * path or a URL with fewer than two segments.
+ */
+export function repoFromRemoteUrl(url: string): string | undefined {
+  let path: string | undefined;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]+(\/.*)$/i.exec(url);
+  if (scheme) path = scheme[1];
+  else {
+    const scp = /^(?:[^@/\s]+@)?[^:/\s]+:(?!\/)(.+)$/.exec(url);
+    if (scp && !/^[a-z]:[\\/]/i.test(url)) path = scp[1];
+  }
+  if (path === undefined) return undefined;
+  const parts = path.replace(/\/+$/, "").replace(/\.git$/, "").split("/").filter(Boolean);
+  if (parts.length < 2) return undefined;
+  return `${parts[parts.length - 2]}/${parts[parts.length - 1]}`;
+}
+
+/** The URL of remote `origin` in a git dir's `config`, or undefined when there is none. */
+export function originUrl(gitdir: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(gitdir, "config"), "utf8");
+  } catch {
+    return undefined;
+  }
+  let inOrigin = false;
+  for (const line of text.split(/\r?\n/)) {
+    const section = /^\s*\[([^\]]+)\]/.exec(line);
+    if (section) {
+      inOrigin = /^remote\s+"origin"$/.test(section[1]!.trim());
+      continue;
+    }
+    const url = inOrigin ? /^\s*url\s*=\s*(.+?)\s*$/.exec(line) : null;
+    if (url) return url[1];
+  }
+  return undefined;
+}
+
+const KEY_LINE = (key: string) => new RegExp(`^(\\s*${key}\\s*=\\s*)("(?:[^"\\\\]|\\\\.)*"|'[^']*')(.*)$`);
+
+/**
+ * `text` (a flat TOML file) with `key` set to the string `value`: an active `key = ...` line gets the
+ * new value (its trailing comment kept), else a commented-out `# key = ...` line is switched on,
+ * else the line is appended. Returns `text` unchanged when the key already has that value.
+ */
+export function setTomlKey(text: string, key: string, value: string): string {
+  const lines = text.split("\n");
+  const quoted = JSON.stringify(value);
+  const active = lines.findIndex((l) => new RegExp(`^\\s*${key}\\s*=`).test(l));
+  // Keeps a trailing comment at its column (at least two spaces after the new value).
+  const withTail = (start: string, m: RegExpExecArray) => {
+    const tail = /^(\s*)(#.*)$/.exec(m[3]!);
+    if (!tail) return `${start}${quoted}${m[3]}`;
+    const column = m[1]!.length + m[2]!.length + tail[1]!.length;
+    return `${start}${quoted}${" ".repeat(Math.max(2, column - start.length - quoted.length))}${tail[2]}`;
+  };
+  if (active >= 0) {
+    const m = KEY_LINE(key).exec(lines[active]!);
+    lines[active] = m ? withTail(m[1]!, m) : `${key} = ${quoted}`;
+    return lines.join("\n");
+  }
+  const commented = lines.findIndex((l) => new RegExp(`^\\s*#\\s*${key}\\s*=`).test(l));
+  if (commented >= 0) {
+    const m = KEY_LINE(key).exec(lines[commented]!.replace(/^\s*#\s*/, ""));
+    lines[commented] = m ? withTail(`${key} = `, m) : `${key} = ${quoted}`;
+    return lines.join("\n");
+  }
+  const body = text === "" || text.endsWith("\n") ? text : `${text}\n`;
+  return `${body}${key} = ${quoted}\n`;
+}
+
+/** The `.claude-coord.toml` init writes into a repository without one: the template with `repo` set and `service_url` set or commented out. */
+export function renderClientToml(repo: string, service_url: string | undefined): string {
+  let text = setTomlKey(clientToml, "repo", repo);
+  if (service_url !== undefined) return setTomlKey(text, "service_url", service_url);
+  text = text.replace(/^service_url\s*=/m, "# service_url =");
+  return text;
+}
+
+function writeAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.claude-coord-${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  if (existsSync(path)) chmodSync(tmp, statSync(path).mode & 0o7777);
+  renameSync(tmp, path);
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The SessionStart entry init adds: the one in templates/settings.json.example. */
+export function sessionStartEntry(): Json {
+  const entry = ((JSON.parse(settingsJson) as { hooks: { SessionStart: Json[] } }).hooks.SessionStart)[0];
+  if (!entry) throw new Error("templates/settings.json.example has no SessionStart entry");
+  return entry;
+}
+
+/** True when a SessionStart group already runs claude-coord (the hook script, or `claude-coord hook session-start` itself). */
+function runsClaudeCoord(group: unknown): boolean {
+  if (!isObject(group) || !Array.isArray(group.hooks)) return false;
+  return group.hooks.some((h) => isObject(h) && typeof h.command === "string" && (h.command.includes("session-start-coord.sh") || h.command.includes("claude-coord hook session-start")));
+}
+
+/**
+ * The settings file's text with claude-coord's SessionStart entry added, every other key and hook
+ * kept in order and the file's indentation reused; undefined when it already runs claude-coord.
+ * Throws CoordError `config_error` naming the file when it is not JSON or `hooks` /
+ * `hooks.SessionStart` has the wrong shape.
+ */
+export function mergeSettings(text: string, file: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new CoordError("config_error", `${file} is not valid JSON (${e instanceof Error ? e.message : String(e)}).`, {
+      file,
+      action: `Fix the JSON in ${file} (or move it away), then run 'claude-coord init' again.`,
+    });
+  }
+  const bad = (what: string) =>
+    new CoordError("config_error", `${file}: ${what}.`, { file, action: `Fix ${file} so that it matches Claude Code's settings format, then run 'claude-coord init' again.` });
+  if (!isObject(parsed)) throw bad("the top level must be a JSON object");
+  const hooks = parsed.hooks ?? {};
+  if (!isObject(hooks)) throw bad("'hooks' must be an object");
+  const start = hooks.SessionStart ?? [];
+  if (!Array.isArray(start)) throw bad("'hooks.SessionStart' must be an array");
+  if (start.some(runsClaudeCoord)) return undefined;
+  const merged: Json = { ...parsed, hooks: { ...hooks, SessionStart: [...start, sessionStartEntry()] } };
+  const indent = /^([ \t]+)"/m.exec(text)?.[1] ?? "  ";
+  return `${JSON.stringify(merged, null, indent)}${text.endsWith("\n") || text === "" ? "\n" : ""}`;
+}
+
+/**
+ * Wires the repository around `cwd`: `.claude-coord.toml` (repo: `flags.repo`, else the file's,
+ * else derived from origin's URL; service_url: `flags.service_url`, else the file's), the hook
+ * script (mode 0755) and its SessionStart entry in `.claude/settings.json`, merged with what is
+ * there. Writes only what must change, so a second run changes nothing. No network.
+ * Throws CoordError `config_error` (exit 78) outside a git checkout, with no repo to use, or for a
+ * broken config or settings file; `usage_error` (exit 64) for a service URL that is not http(s).
+ */
+export async function initRepo(cwd: string, flags: { repo?: string; service_url?: string }): Promise<InitResult> {
+  const checkout = await findCheckout(cwd);
+  if (!checkout) {
+    throw new CoordError("config_error", `${cwd} is not inside a git checkout.`, { action: "Run 'claude-coord init' from inside a clone of the repository." });
+  }
+  const root = checkout.root;
+  if (flags.service_url !== undefined && !/^https?:\/\/[^\s/]+/.test(flags.service_url)) {
+    throw new CoordError("usage_error", `--service-url must be an http:// or https:// URL, got '${flags.service_url}'.`, {
+      action: "Run 'claude-coord init --service-url https://coord.example.com'.",
+    });
+  }
+  if (flags.repo !== undefined && (flags.repo.trim() === "" || /[\s"'\\]/.test(flags.repo))) {
+    throw new CoordError("usage_error", `--repo must be a name such as owner/name, got '${flags.repo}'.`, { action: "Run 'claude-coord init --repo owner/name'." });
+  }
+  // Every file is read and checked before any is written, so a broken one leaves the others untouched.
+  const files: InitFile[] = [];
+  const writes: { path: string; text?: string; mode?: number }[] = [];
+
+  const tomlPath = join(root, CLIENT_CONFIG_FILE);
+  const existing = existsSync(tomlPath) ? readFileSync(tomlPath, "utf8") : undefined;
+  const current = existing === undefined ? {} : readClientConfigFile(tomlPath);
+  const origin = originUrl(checkout.gitdir);
+  const repo = flags.repo ?? (current.repo as string | undefined) ?? (origin ? repoFromRemoteUrl(origin) : undefined);
+  if (!repo) {
+    throw new CoordError("config_error", `No repository name for ${tomlPath}: --repo was not given${origin ? ` and origin's URL (${origin}) names none` : " and there is no remote 'origin'"}.`, {
+      action: "Run 'claude-coord init --repo owner/name' with the name the service whitelists.",
+    });
+  }
+  const service_url = flags.service_url ?? (current.service_url as string | undefined);
+  if (existing === undefined) {
+    writes.push({ path: tomlPath, text: renderClientToml(repo, service_url) });
+    files.push({ path: CLIENT_CONFIG_FILE, action: "created" });
+  } else {
+    let next = existing;
+    if (current.repo !== repo) next = setTomlKey(next, "repo", repo);
+    if (flags.service_url !== undefined && current.service_url !== flags.service_url) next = setTomlKey(next, "service_url", flags.service_url);
+    if (next !== existing) {
+      writes.push({ path: tomlPath, text: next });
+      files.push({ path: CLIENT_CONFIG_FILE, action: "updated" });
+    } else files.push({ path: CLIENT_CONFIG_FILE, action: "unchanged" });
+  }
+
+  const hookPath = join(root, HOOK_SCRIPT);
+  if (!existsSync(hookPath)) {
+    writes.push({ path: hookPath, text: hookScript, mode: 0o755 });
+    files.push({ path: HOOK_SCRIPT, action: "created" });
+  } else if (readFileSync(hookPath, "utf8") !== hookScript) {
+    files.push({ path: HOOK_SCRIPT, action: "kept", note: "differs from the template: left as is (delete it and run init again for the current template)" });
+  } else if ((statSync(hookPath).mode & 0o111) !== 0o111) {
+    writes.push({ path: hookPath, mode: 0o755 });
+    files.push({ path: HOOK_SCRIPT, action: "updated", note: "made executable" });
+  } else files.push({ path: HOOK_SCRIPT, action: "unchanged" });
+
+  const settingsPath = join(root, SETTINGS_FILE);
+  if (!existsSync(settingsPath)) {
+    writes.push({ path: settingsPath, text: settingsJson });
+    files.push({ path: SETTINGS_FILE, action: "created" });
+  } else {
+    const merged = mergeSettings(readFileSync(settingsPath, "utf8"), settingsPath);
+    if (merged === undefined) files.push({ path: SETTINGS_FILE, action: "unchanged" });
+    else {
+      writes.push({ path: settingsPath, text: merged });
+      files.push({ path: SETTINGS_FILE, action: "updated", note: "SessionStart hook added; other settings and hooks kept" });
+    }
+  }
+
+  for (const w of writes) {
+    if (w.text !== undefined) writeAtomic(w.path, w.text);
+    if (w.mode !== undefined) chmodSync(w.path, w.mode);
+  }
+  return { root, repo, service_url, files };
+}
+
+/** The report of an init for the model and the human: what happened to each file, then the next steps. */
+export function initText(r: InitResult): string {
+  const service = r.service_url ?? `${CLIENT_DEFAULTS.service_url} (the default; set one with --service-url)`;
+  const lines = [`claude-coord init: repository ${r.repo}, service ${service}`, ""];
+  for (const f of r.files) lines.push(`  ${f.action.padEnd(9)} ${f.path}${f.note ? ` (${f.note})` : ""}`);
+  lines.push("");
+  if (r.files.every((f) => f.action === "unchanged")) {
+    lines.push("Nothing changed: this repository is already wired for claude-coord.");
+    return lines.join("\n");
+  }
+  const host = r.service_url ? new URL(r.service_url).host : undefined;
+  lines.push(
+    "Next steps:",
+    `  1. Commit the files: git add ${CLIENT_CONFIG_FILE} ${HOOK_SCRIPT} ${SETTINGS_FILE} && git commit -m "Coordinate sessions with claude-coord"`,
+    `  2. Claude Code on the web: add ${host ?? "the service's host"} to the environment's network allowlist.`,
+    `  3. Check the hook (prints the coordination state): ${HOOK_SCRIPT} </dev/null`,
+  );
+  return lines.join("\n");
+}
+
+export default defineCommand({
+  meta: { name: "init", description: "Wire this repository for coordination: .claude-coord.toml, the SessionStart hook and its entry in .claude/settings.json" },
+  args: {
+    repo: { type: "string", description: "owner/name the service whitelists (default: the config file's, else origin's URL)", valueHint: "owner/name" },
+    "service-url": { type: "string", description: "the coordination service's URL (default: the config file's, else http://127.0.0.1:8787)", valueHint: "url" },
+    print: { type: "string", description: `print an embedded template and write nothing: ${Object.keys(TEMPLATES).join(", ")}`, valueHint: "template" },
+    json: { type: "boolean", description: "print one JSON document on stdout instead of text" },
+  },
+  async run({ args }) {
+    if (args.print !== undefined) {
+      const text = TEMPLATES[args.print];
+      if (text === undefined) {
+        throw new CoordError("usage_error", `There is no template '${args.print}'.`, { action: `Run 'claude-coord init --print <name>' with one of: ${Object.keys(TEMPLATES).join(", ")}.` });
+      }
+      processTerminal.out(text);
+      return 0;
+    }
+    const r = await initRepo(process.cwd(), { repo: args.repo, service_url: args["service-url"] });
+    return reportResult(processTerminal, args.json === true, { repo: r.repo, service_url: r.service_url ?? null, files: r.files }, () => initText(r));
+  },
+});
