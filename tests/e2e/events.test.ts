@@ -38,7 +38,7 @@ async function collect(res: Response, until: (seen: { id: number; event: string;
       const lines = buf.slice(0, i).split("\n").filter((l) => l && !l.startsWith(":"));
       buf = buf.slice(i + 2);
       const f = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]));
-      if (f.event) seen.push({ id: Number(f.id), event: f.event, data: JSON.parse(f.data) });
+      if (f.event) seen.push({ id: Number(f.id), event: f.event, data: JSON.parse(f.data ?? "null") });
     }
   }
   await reader.cancel().catch(() => {});
