@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import { AckBody, EventsQuery, HeartbeatBody, InboxQuery, RepoQuery, SendBody } from "../api/schemas.ts";
 import { type ClaimPolicy, sessionPrefix } from "../core/claims.ts";
 import { CoordError } from "../core/errors.ts";
-import type { EventLog } from "../core/events.ts";
+import type { EventLog, EventRecord } from "../core/events.ts";
 import { type MessageStore, type MessageTarget, messageView, resolveRecipients } from "../core/messages.ts";
 import { applyHeartbeat, listSessionViews, type SessionPolicy, type SessionStore, sessionView } from "../core/sessions.ts";
 import type { ClaimStore } from "../core/store.ts";
@@ -23,6 +23,16 @@ export interface ActivityDeps {
   events: EventLog;
   session_policy: SessionPolicy;
   stream: StreamTiming;
+}
+
+/**
+ * What a repo-token subscriber sees of an event: everything but a message's subject and body,
+ * which only its recipients (their inbox) and the human (admin token) may read.
+ */
+export function withoutMessageText(e: EventRecord): unknown {
+  if (e.type !== "message") return e.data;
+  const { subject: _s, body: _b, ...rest } = e.data as Record<string, unknown>;
+  return rest;
 }
 
 /** How many messages an inbox or the human's view returns at most (the newest). */
@@ -126,9 +136,9 @@ export function activityRoutes(deps: ActivityDeps) {
     .get(
       "/events",
       async ({ query, request }) => {
-        const { entry } = await access(request, query, "query", true);
+        const { entry, admin } = await access(request, query, "query", true);
         const after = resumeAfter(request.headers.get("last-event-id"), query.last_event_id, events);
-        return eventStream(events, entry.name, after, request.signal, deps.stream);
+        return eventStream(events, entry.name, after, request.signal, deps.stream, admin ? undefined : withoutMessageText);
       },
       { query: EventsQuery },
     );

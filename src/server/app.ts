@@ -9,6 +9,7 @@ import { ClaimBody, CompleteBody, ExpireBody, LIMITS, RepoQuery } from "../api/s
 import { checkAccess, hasAdminToken, parseJsonObject, type RepoEntry, whitelisted } from "./access.ts";
 import { errorResponse, invalidRequest, type SchemaIssue } from "./http-errors.ts";
 import { activityRoutes, type ActivityDeps } from "./activity-routes.ts";
+import { dashboardRoutes } from "./dashboard.ts";
 import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, webhookRoutes, type WebhookDeps } from "./webhooks.ts";
 
 /** Where the service writes its log lines (consola in `serve`, a recorder in tests). */
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps) {
         ? activityRoutes({ ...deps.activity, repos, admin_tokens: deps.admin_tokens, clock, claims: store, claim_policy: policy })
         : new Elysia({ name: "activity-off" }),
     )
+    .use(dashboardRoutes())
     .get("/health", () => ({ status: "ok" as const, version: deps.version }))
     .get(
       "/claims",

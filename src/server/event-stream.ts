@@ -1,5 +1,5 @@
 // Server-sent events (SPEC §7 GET /events): a repo's event log streamed live, resumable with Last-Event-ID.
-import type { EventLog } from "../core/events.ts";
+import type { EventLog, EventRecord } from "../core/events.ts";
 
 /** Stream timing, in ms. */
 export interface StreamTiming {
@@ -28,8 +28,16 @@ export function resumeAfter(header: string | null, query: string | undefined, lo
  * A `text/event-stream` response of `repo`'s events after `after_id`: each event as
  * `id: <id>`, `event: <type>`, `data: <json>` (SPEC §7: claimed, completed, expired, heartbeat,
  * message), comment keep-alives, and `retry: 2000`. It ends when `signal` aborts (the client left).
+ * `view` turns an event into what this subscriber may see (default: all of it).
  */
-export function eventStream(log: EventLog, repo: string, after_id: number, signal: AbortSignal, timing: StreamTiming = DEFAULT_STREAM_TIMING): Response {
+export function eventStream(
+  log: EventLog,
+  repo: string,
+  after_id: number,
+  signal: AbortSignal,
+  timing: StreamTiming = DEFAULT_STREAM_TIMING,
+  view: (e: EventRecord) => unknown = (e) => e.data,
+): Response {
   const enc = new TextEncoder();
   let poll: ReturnType<typeof setInterval> | undefined;
   let keep: ReturnType<typeof setInterval> | undefined;
@@ -54,7 +62,7 @@ export function eventStream(log: EventLog, repo: string, after_id: number, signa
         for (;;) {
           const batch = log.since(repo, last, 500);
           for (const e of batch) {
-            send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+            send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(view(e))}\n\n`);
             last = e.id;
           }
           if (batch.length < 500 || closed) return;

@@ -157,7 +157,8 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
     port: server.port ?? cfg.port,
     async stop() {
       jobs.stop();
-      await app.stop();
+      // Close open connections too: an /events stream never ends by itself.
+      await app.stop(true);
       db.close();
     },
   };

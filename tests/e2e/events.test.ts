@@ -75,3 +75,13 @@ test("a subscriber receives a claim made by another process within 1 s, and afte
   ]);
   expect(missed.every((e) => e.id > ev.id)).toBe(true);
 });
+
+test("the service stops on SIGTERM even while an /events stream is open", async () => {
+  const other = await startService(["--port", "0", "--db", join(root, "stop.db"), "--repo", `acme/ev=${join(root, "origin.git")}`]);
+  const res = await fetch(`${other.url}/events?${q}`);
+  expect(res.status).toBe(200);
+  const started = performance.now();
+  expect(await other.stop()).toBe(0);
+  expect(performance.now() - started).toBeLessThan(5000);
+  await res.body?.cancel().catch(() => {});
+});

@@ -239,15 +239,19 @@ describe("GET /events", () => {
     await call("DELETE", "/claim", { repo: "o/r", task_id: "t2" }, { authorization: `Bearer ${ADMIN}` });
     const got = await readEvents(res, 6);
     ctl.abort();
-    expect(got.map((e) => [e.event, e.data.task_id ?? e.data.subject])).toEqual([
+    expect(got.map((e) => [e.event, e.data.task_id ?? e.data.to])).toEqual([
       ["claimed", "t1"],
       ["heartbeat", "t1"],
-      ["message", "hi"],
+      ["message", "aaaaaaaa"],
       ["completed", "t1"],
       ["claimed", "t2"],
       ["expired", "t2"],
     ]);
     expect(JSON.stringify(got)).not.toContain(A);
+    // A repo-token subscriber sees that a message was sent, not its text; the human (admin token) sees it all.
+    expect(got[2]!.data).toEqual({ id: 1, from: "bbbbbbbb", to: "aaaaaaaa", sent_at: "2026-01-05T20:00:00Z", read: false });
+    const human = await app.handle(new Request(`http://localhost/events?repo=o/r&last_event_id=${got[1]!.id}`, { headers: { authorization: `Bearer ${ADMIN}` } }));
+    expect((await readEvents(human, 1))[0]!.data).toMatchObject({ subject: "hi", body: "b" });
     const replay = await app.handle(new Request(`http://localhost/events?${q}`, { headers: { "last-event-id": String(got[2]!.id) } }));
     expect((await readEvents(replay, 3)).map((e) => e.event)).toEqual(["completed", "claimed", "expired"]);
     const viaQuery = await app.handle(new Request(`http://localhost/events?${q}&last_event_id=${got[4]!.id}`));
