@@ -1,6 +1,23 @@
 // The typed HTTP client of the API: timeouts, GET retries, and error bodies mapped back to domain errors.
 import { CoordError, type ErrorCode } from "../core/errors.ts";
-import type { ClaimBody, ClaimResponse, ClaimsResponse, CompleteBody, CompleteResponse, ExpireBody, ExpireResponse, HealthResponse } from "./schemas.ts";
+import type {
+  AckBody,
+  AckResponse,
+  ClaimBody,
+  ClaimResponse,
+  ClaimsResponse,
+  CompleteBody,
+  CompleteResponse,
+  ExpireBody,
+  ExpireResponse,
+  HealthResponse,
+  HeartbeatBody,
+  HeartbeatResponse,
+  InboxResponse,
+  SendBody,
+  SendResponse,
+  SessionsResponse,
+} from "./schemas.ts";
 
 /** Client settings. */
 export interface ClientOptions {
@@ -18,6 +35,111 @@ const KNOWN_CODES = new Set<ErrorCode>([
   "invalid_request", "repo_not_allowed", "unauthorized", "stale_token", "not_found", "forbidden", "conflict",
   "session_has_claim", "ambiguous", "payload_too_large", "upstream_unavailable", "internal_error",
 ]);
+
+/**
+ * How a repo-scoped read proves access: the repo token (`token`, `commit_sha`), or the operator's
+ * `admin_token`, sent as `Authorization: Bearer` and never in the URL.
+ */
+export interface ReadAuth {
+  repo: string;
+  token?: string;
+  commit_sha?: string;
+  admin_token?: string;
+}
+
+/** One server-sent event of `GET /events` (SPEC §7): its id, its type (claimed, completed, expired, heartbeat, message) and its JSON data. */
+export interface StreamEvent {
+  id: number;
+  type: string;
+  data: unknown;
+}
+
+/** What `events()` reports about its connection: connected, or waiting `retry_in_ms` before attempt `attempt` after `error`. */
+export type StreamStatus = { connected: true } | { connected: false; attempt: number; retry_in_ms: number; error: CoordError };
+
+/** Options of `events()`. */
+export interface EventsOptions {
+  /** Resume after this event id (sent as `Last-Event-ID`); default: only events after the connection. */
+  last_event_id?: number;
+  /** Aborting it ends the iteration cleanly. */
+  signal?: AbortSignal;
+  /** The first reconnect delay in ms (the service's `retry:` replaces it), doubled after each failure. Default 250. */
+  backoff_ms?: number;
+  /** The longest reconnect delay in ms. Default 5000. */
+  max_backoff_ms?: number;
+  /** Consecutive failed connections after which the iteration throws the last error. Default: never. */
+  max_failures?: number;
+  /** Without a byte for this long (the service sends a keep-alive every 5 s) the connection counts as lost. Default 20 000. */
+  idle_timeout_ms?: number;
+  /** Told about every connection and every wait before a reconnect. */
+  on_status?: (s: StreamStatus) => void;
+}
+
+/** The query string and headers of a read with `auth`: the admin token goes in a header, never in the URL. */
+function readRequest(auth: ReadAuth, extra: Record<string, string> = {}): { query: string; headers: Record<string, string> } {
+  const q = new URLSearchParams({ repo: auth.repo });
+  if (auth.admin_token === undefined) {
+    if (auth.token !== undefined) q.set("token", auth.token);
+    if (auth.commit_sha !== undefined) q.set("commit_sha", auth.commit_sha);
+  }
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  return { query: q.toString(), headers: auth.admin_token === undefined ? {} : { authorization: `Bearer ${auth.admin_token}` } };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done);
+  });
+}
+
+/**
+ * Parses `text/event-stream` text incrementally (the WHATWG rules: `field: value` lines, comments
+ * starting with `:`, a blank line dispatches). `push` takes decoded text and returns the complete
+ * events; `retry_ms` is the last `retry:` the stream sent.
+ */
+export class SseParser {
+  private buf = "";
+  private data: string[] = [];
+  private type = "";
+  private id: string | undefined;
+  retry_ms: number | undefined;
+
+  /** Takes the next piece of decoded stream text; returns the events it completed (`type` defaults to `message`). */
+  push(text: string): { id: string | undefined; type: string; data: string }[] {
+    this.buf += text;
+    const out: { id: string | undefined; type: string; data: string }[] = [];
+    for (;;) {
+      const m = /\r\n|\n|\r/.exec(this.buf);
+      // A lone \r at the end may be the first half of \r\n: wait for more.
+      if (!m || (m[0] === "\r" && m.index === this.buf.length - 1)) break;
+      const line = this.buf.slice(0, m.index);
+      this.buf = this.buf.slice(m.index + m[0].length);
+      if (line === "") {
+        if (this.data.length > 0) out.push({ id: this.id, type: this.type || "message", data: this.data.join("\n") });
+        this.data = [];
+        this.type = "";
+        continue;
+      }
+      if (line.startsWith(":")) continue;
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "data") this.data.push(value);
+      else if (field === "event") this.type = value;
+      else if (field === "id" && !value.includes("\0")) this.id = value;
+      else if (field === "retry" && /^\d+$/.test(value)) this.retry_ms = Number(value);
+    }
+    return out;
+  }
+}
 
 /** Maps an error response to the domain error its body names; anything unrecognised by its status. */
 function fromResponse(status: number, body: unknown, service_url: string): CoordError {
@@ -41,7 +163,7 @@ export class CoordClient {
     this.base = opts.service_url.replace(/\/+$/, "");
   }
 
-  private async send<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  private async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     const retries = method === "GET" ? (this.opts.get_retries ?? 2) : 0;
     let backoff = this.opts.retry_backoff_ms ?? 100;
     for (let attempt = 0; ; attempt++) {
@@ -77,27 +199,157 @@ export class CoordClient {
 
   /** GET /health. */
   health(): Promise<HealthResponse> {
-    return this.send("GET", "/health");
+    return this.request("GET", "/health");
   }
 
-  /** GET /claims for the repo the auth fields name. */
-  claims(auth: { repo: string; token: string; commit_sha: string }): Promise<ClaimsResponse> {
-    const q = new URLSearchParams(auth);
-    return this.send("GET", `/claims?${q}`);
+  /** GET /claims for the repo `auth` names (the repo token, or the admin token in a header). */
+  claims(auth: ReadAuth): Promise<ClaimsResponse> {
+    const r = readRequest(auth);
+    return this.request("GET", `/claims?${r.query}`, undefined, r.headers);
   }
 
   /** POST /claim. */
   claim(body: ClaimBody): Promise<ClaimResponse> {
-    return this.send("POST", "/claim", body);
+    return this.request("POST", "/claim", body);
   }
 
   /** POST /complete. */
   complete(body: CompleteBody): Promise<CompleteResponse> {
-    return this.send("POST", "/complete", body);
+    return this.request("POST", "/complete", body);
   }
 
   /** DELETE /claim, with `Authorization: Bearer <admin_token>` when one is given. */
   expire(body: ExpireBody, admin_token?: string): Promise<ExpireResponse> {
-    return this.send("DELETE", "/claim", body, admin_token ? { authorization: `Bearer ${admin_token}` } : {});
+    return this.request("DELETE", "/claim", body, admin_token ? { authorization: `Bearer ${admin_token}` } : {});
+  }
+
+  /** POST /heartbeat: this session's state (SPEC §7); the answer counts its unread messages. */
+  heartbeat(body: HeartbeatBody): Promise<HeartbeatResponse> {
+    return this.request("POST", "/heartbeat", body);
+  }
+
+  /** GET /sessions: the repo's sessions of the last 24 hours, stuck first. */
+  sessions(auth: ReadAuth): Promise<SessionsResponse> {
+    const r = readRequest(auth);
+    return this.request("GET", `/sessions?${r.query}`, undefined, r.headers);
+  }
+
+  /**
+   * POST /messages. With `admin_token` the human sends (`Authorization: Bearer`; `session_id`,
+   * `token` and `commit_sha` may be left out); otherwise `body.session_id` is the sender.
+   */
+  send(body: SendBody, admin_token?: string): Promise<SendResponse> {
+    return this.request("POST", "/messages", body, admin_token ? { authorization: `Bearer ${admin_token}` } : {});
+  }
+
+  /**
+   * GET /messages: `session_id`'s inbox (sent in the `X-Session-Id` header, never in the URL), only
+   * unread messages with `unread`. Without a session id (the human, with `auth.admin_token`): the
+   * repo's recent messages.
+   */
+  inbox(auth: ReadAuth, session_id: string | undefined, opts: { unread?: boolean } = {}): Promise<InboxResponse> {
+    const r = readRequest(auth, opts.unread ? { unread: "true" } : {});
+    return this.request("GET", `/messages?${r.query}`, undefined, session_id === undefined ? r.headers : { ...r.headers, "x-session-id": session_id });
+  }
+
+  /** POST /messages/ack: marks message ids read for `body.session_id`; answers how many were newly marked. */
+  ack(body: AckBody): Promise<AckResponse> {
+    return this.request("POST", "/messages/ack", body);
+  }
+
+  /**
+   * GET /events as an async iterator of the repo's changes (SPEC §7). A lost connection (refused,
+   * closed, 5xx, silent for `idle_timeout_ms`) is reopened after a delay that starts at
+   * `backoff_ms` (or the service's `retry:`), doubles per failure and is capped at
+   * `max_backoff_ms`, with `Last-Event-ID` set to the last event seen, so nothing is missed while
+   * the service keeps it. `auth` may be a function, called before every connection (a watcher
+   * recomputes its repo token). An error answer other than 5xx (stale token, unauthorized, not
+   * whitelisted) throws its CoordError; so does the last failure after `max_failures`. Aborting
+   * `opts.signal` or leaving the loop ends the iteration and closes the connection.
+   */
+  async *events(auth: ReadAuth | (() => Promise<ReadAuth>), opts: EventsOptions = {}): AsyncGenerator<StreamEvent, void, undefined> {
+    const signal = opts.signal;
+    const max_backoff = opts.max_backoff_ms ?? 5000;
+    const idle_ms = opts.idle_timeout_ms ?? 20_000;
+    let last_id = opts.last_event_id;
+    let base_ms = opts.backoff_ms ?? 250;
+    let failures = 0;
+    while (!signal?.aborted) {
+      const a = typeof auth === "function" ? await auth() : auth;
+      const r = readRequest(a);
+      const ctl = new AbortController();
+      const abort = () => ctl.abort();
+      signal?.addEventListener("abort", abort);
+      let idle: ReturnType<typeof setTimeout> | undefined;
+      const arm = (ms: number) => {
+        clearTimeout(idle);
+        idle = setTimeout(abort, ms);
+      };
+      const parser = new SseParser();
+      let connected = false;
+      let failure: CoordError | undefined;
+      try {
+        arm(this.opts.timeout_ms);
+        const res = await fetch(`${this.base}/events?${r.query}`, {
+          headers: { accept: "text/event-stream", ...r.headers, ...(last_id === undefined ? {} : { "last-event-id": String(last_id) }) },
+          signal: ctl.signal,
+        });
+        if (!res.ok || res.body === null) {
+          const text = await res.text();
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          const e = fromResponse(res.status, parsed, this.opts.service_url);
+          if (e.code !== "service_unavailable" && e.code !== "upstream_unavailable") throw e;
+          failure = e;
+        } else {
+          failures = 0;
+          connected = true;
+          opts.on_status?.({ connected: true });
+          const dec = new TextDecoder();
+          arm(idle_ms);
+          for await (const chunk of res.body) {
+            arm(idle_ms);
+            for (const ev of parser.push(dec.decode(chunk, { stream: true }))) {
+              const id = ev.id !== undefined && /^\d+$/.test(ev.id) ? Number(ev.id) : undefined;
+              if (id !== undefined) last_id = id;
+              let data: unknown = ev.data;
+              try {
+                data = JSON.parse(ev.data);
+              } catch {
+                // Not JSON: hand the text over as it came.
+              }
+              yield { id: id ?? last_id ?? 0, type: ev.type, data };
+            }
+          }
+          failure = new CoordError("service_unavailable", "The event stream ended.", { service_url: this.opts.service_url, reason: "The service closed the event stream" });
+        }
+      } catch (e) {
+        if (signal?.aborted) return;
+        if (e instanceof CoordError) throw e;
+        failure = new CoordError("service_unavailable", "Coordination service is unavailable.", {
+          service_url: this.opts.service_url,
+          reason: !ctl.signal.aborted
+            ? `Connection failed (${e instanceof Error ? e.message : String(e)})`
+            : connected
+              ? `No data for ${idle_ms / 1000} s`
+              : `Timeout after ${this.opts.timeout_ms / 1000} s`,
+        });
+      } finally {
+        clearTimeout(idle);
+        signal?.removeEventListener("abort", abort);
+        ctl.abort();
+      }
+      // The service's `retry:` sets the base delay unless the caller chose one.
+      if (opts.backoff_ms === undefined && parser.retry_ms !== undefined) base_ms = parser.retry_ms;
+      failures++;
+      if (opts.max_failures !== undefined && failures >= opts.max_failures) throw failure;
+      const wait = Math.min(base_ms * 2 ** (failures - 1), max_backoff);
+      opts.on_status?.({ connected: false, attempt: failures, retry_in_ms: wait, error: failure });
+      await pause(wait, signal);
+    }
   }
 }

@@ -2,14 +2,12 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { isatty } from "node:tty";
 import { defineCommand } from "citty";
-import type { ClaimsListing } from "../core/claims.ts";
-import { CoordError, isCoordError } from "../core/errors.ts";
-import { discoverTasks } from "../core/tasks.ts";
+import { CoordError } from "../core/errors.ts";
 import { readEnv } from "../env.ts";
-import { type ClientContext, loadContext, repoAuth, sessionFile } from "./context.ts";
+import { type ClientContext, loadContext, sessionFile } from "./context.ts";
+import { unreadSummary } from "./inbox.ts";
 import { asCoordError, errorText, processTerminal } from "./output.ts";
-import { localPlans } from "./plan-lookup.ts";
-import { tasksText } from "./tasks.ts";
+import { discoverLocal, tasksText } from "./tasks.ts";
 
 /** The fields of Claude Code's hook JSON (stdin) that claude-coord reads; all optional, since any may be missing. */
 export interface HookInput {
@@ -133,28 +131,22 @@ function sectionFailure(e: unknown): string {
  */
 export const stateSection: SessionStartSection = async (s) => {
   try {
-    const auth = await repoAuth(s.ctx);
-    const plans = await localPlans(s.ctx, auth.commit_sha);
-    let listing: ClaimsListing | undefined;
-    let failure: CoordError | undefined;
-    try {
-      listing = await s.ctx.client.claims({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha });
-    } catch (e) {
-      if (!isCoordError(e, "service_unavailable") && !isCoordError(e, "upstream_unavailable")) throw e;
-      failure = e;
-    }
-    const text = tasksText(auth.repo, auth.commit_sha, discoverTasks(plans, listing, s.session_id));
+    const { repo, head_sha, discovery, failure } = await discoverLocal(s.ctx, s.session_id);
+    const text = tasksText(repo, head_sha, discovery);
     return failure ? `${text}\n\n${errorText(failure, "tasks")}` : text;
   } catch (e) {
     return errorText(asCoordError(e), "tasks");
   }
 };
 
+/** This session's unread messages (SPEC §7), never marked read here. */
+export const messagesSection: SessionStartSection = (s) => unreadSummary(s.ctx, s.session_id);
+
 /**
- * The sections printed after the session header, in order, separated by a blank line. Unread
- * messages (SPEC §7) slot in here as one more section.
+ * The sections printed after the session header, in order, separated by a blank line: the tasks
+ * and claims, then unread messages.
  */
-export const SESSION_START_SECTIONS: readonly SessionStartSection[] = [stateSection];
+export const SESSION_START_SECTIONS: readonly SessionStartSection[] = [stateSection, messagesSection];
 
 /**
  * The whole SessionStart output for hook JSON `stdin`: a header naming the session and where its id

@@ -1,12 +1,12 @@
 // `claude-coord tasks`: every plan task at the local main joined with the service's claims, ending with the command to run next.
 import { defineCommand } from "citty";
 import type { ClaimsListing } from "../core/claims.ts";
-import { isCoordError } from "../core/errors.ts";
+import { type CoordError, isCoordError } from "../core/errors.ts";
 import type { TaskDiscovery } from "../core/tasks.ts";
 import { discoverTasks } from "../core/tasks.ts";
 import { commonArgs } from "./args.ts";
 import { type ClientContext, loadContext, repoAuth } from "./context.ts";
-import { asCoordError, EXIT, processTerminal, reportError } from "./output.ts";
+import { EXIT, processTerminal, reportError } from "./output.ts";
 import { localPlans } from "./plan-lookup.ts";
 
 const STATUS_TITLES: Record<string, string> = { in_progress: "In progress (plan status)", complete: "Complete", deferred: "Deferred", skipped: "Skipped" };
@@ -46,29 +46,46 @@ export function tasksText(repo: string, head_sha: string, d: TaskDiscovery): str
   return lines.join("\n");
 }
 
-/** Lists the tasks; with the service unavailable prints the plan with claims unknown and exits 2 (SPEC §8). */
-export async function runTasks(ctx: ClientContext, json: boolean): Promise<number> {
+/** The discovery at the local main and, when the service could not be asked, why (SPEC §8: claims unknown). */
+export interface LocalDiscovery {
+  repo: string;
+  head_sha: string;
+  discovery: TaskDiscovery;
+  /** `service_unavailable` / `upstream_unavailable` when the claims could not be read. */
+  failure: CoordError | undefined;
+}
+
+/**
+ * Reads the plan files at the local main and joins them with the service's claims. A service that
+ * cannot be reached gives the plan with claims unknown and `failure` set; every other error (no
+ * repo, stale token, not whitelisted) is thrown.
+ */
+export async function discoverLocal(ctx: ClientContext, own_session: string | undefined): Promise<LocalDiscovery> {
   const auth = await repoAuth(ctx);
   const plans = await localPlans(ctx, auth.commit_sha);
   let listing: ClaimsListing | undefined;
-  let failure: unknown;
+  let failure: CoordError | undefined;
   try {
     listing = await ctx.client.claims({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha });
   } catch (e) {
     if (!isCoordError(e, "service_unavailable") && !isCoordError(e, "upstream_unavailable")) throw e;
     failure = e;
   }
-  const d = discoverTasks(plans, listing, ctx.config.session_id);
+  return { repo: auth.repo, head_sha: auth.commit_sha, discovery: discoverTasks(plans, listing, own_session), failure };
+}
+
+/** Lists the tasks; with the service unavailable prints the plan with claims unknown and exits 2 (SPEC §8). */
+export async function runTasks(ctx: ClientContext, json: boolean): Promise<number> {
+  const { repo, head_sha, discovery: d, failure } = await discoverLocal(ctx, ctx.config.session_id);
   if (failure === undefined) {
-    processTerminal.out(json ? JSON.stringify(d, null, 2) : tasksText(auth.repo, auth.commit_sha, d));
+    processTerminal.out(json ? JSON.stringify(d, null, 2) : tasksText(repo, head_sha, d));
     return EXIT.ok;
   }
   if (json) {
-    const err = asCoordError(failure);
-    processTerminal.out(JSON.stringify({ ...d, error: { status: err.code, message: err.message, ...err.details } }, null, 2));
+    processTerminal.out(JSON.stringify({ ...d, error: { status: failure.code, message: failure.message, ...failure.details } }, null, 2));
     return EXIT.unavailable;
   }
-  processTerminal.out(tasksText(auth.repo, auth.commit_sha, d));
+  processTerminal.out(tasksText(repo, head_sha, d));
   return reportError(processTerminal, failure, { json: false, cmd: "tasks" });
 }
 

@@ -78,6 +78,8 @@ describe("hook session-start", () => {
         "",
         "Next: claude-coord claim --next   (claims 'extra-1', or the next one if another session wins it)",
         "",
+        "Messages: no unread messages.",
+        "",
       ].join("\n"),
     );
     expect(readFileSync(savedFile(), "utf8")).toBe(`${SID}\n`);
@@ -92,7 +94,25 @@ describe("hook session-start", () => {
     expect(r.stdout).toContain(`=== claude-coord: session start (resume) ===\nSession: ${SID} (saved in ${savedFile()}`);
     expect(r.stdout).toMatch(/\nClaimed \(1\):\n {2}- task-a by session 8db090b6 \(this session\) on claude\/web-session since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n/);
     expect(r.stdout).toContain(`\nAvailable (6), by priority:\n${AVAILABLE.filter((l) => !l.includes("task-a:")).join("\n")}\n`);
-    expect(r.stdout.endsWith("\n\nNext: this session holds 'task-a'. When it is merged, run: claude-coord complete --task task-a\n")).toBe(true);
+    expect(r.stdout.endsWith("\n\nNext: this session holds 'task-a'. When it is merged, run: claude-coord complete --task task-a\n\nMessages: no unread messages.\n")).toBe(true);
+  });
+
+  test("unread messages for this session are shown after the tasks, and stay unread", async () => {
+    const sent = await runClient(["send", "--to-session", SID.slice(0, 8), "--subject", "API changed", "--body", "use v2 of the client"], {
+      cwd: work,
+      env: { CLAUDE_COORD_SESSION_ID: "sender-session-0001" },
+    });
+    expect(sent.code).toBe(0);
+    const r = await hook(hookJson(SID, work, "resume"), work);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`\n\n=== Unread messages for session ${SID.slice(0, 8)}: 1 ===\n`);
+    expect(r.stdout).toContain("API changed");
+    expect(r.stdout).toContain("use v2 of the client");
+    expect(r.stdout.endsWith("\n\nAfter reading, mark them read: claude-coord inbox --ack\n")).toBe(true);
+    const again = await hook(hookJson(SID, work, "resume"), work);
+    expect(again.stdout).toContain("=== Unread messages for session");
+    expect((await runClient(["inbox", "--ack"], { cwd: work })).code).toBe(0);
+    expect((await hook(hookJson(SID, work, "resume"), work)).stdout.endsWith("\n\nMessages: no unread messages.\n")).toBe(true);
   });
 
   test("with the service down: the plan's tasks with claims unknown, then the service-unavailable guidance; exit 0, the session id still saved", async () => {
@@ -110,7 +130,7 @@ describe("hook session-start", () => {
     ].join("\n");
     expect(r.stdout).toMatch(
       new RegExp(
-        `^=== claude-coord: session start \\(clear\\) ===\nSession: ${OTHER} \\(saved in .+\\)\n\n${RegExp.escape(tasks)}\n\nERROR: Coordination service is unavailable\\.\n\nService URL: http://127\\.0\\.0\\.1:9\nStatus: Connection failed \\(.+\\)\n\nACTION REQUIRED: The coordination service is down\\. Please ask the user whether to:\n1\\. Wait and retry later\n2\\. Proceed without coordination \\(risk of duplicate work\\)\n$`,
+        `^=== claude-coord: session start \\(clear\\) ===\nSession: ${OTHER} \\(saved in .+\\)\n\n${RegExp.escape(tasks)}\n\nERROR: Coordination service is unavailable\\.\n\nService URL: http://127\\.0\\.0\\.1:9\nStatus: Connection failed \\(.+\\)\n\nACTION REQUIRED: The coordination service is down\\. Please ask the user whether to:\n1\\. Wait and retry later\n2\\. Proceed without coordination \\(risk of duplicate work\\)\n\nMessages: unknown \\(the coordination service is unavailable\\)\\.\n$`,
       ),
     );
     expect(readFileSync(savedFile(), "utf8")).toBe(`${OTHER}\n`);
@@ -126,7 +146,7 @@ describe("hook session-start", () => {
     expect([o.code, o.stdout]).toEqual([0, `=== claude-coord: session start (startup) ===\n\nERROR: ${outside} is not inside a git checkout.\n\nACTION REQUIRED: Run claude-coord from inside a clone or worktree of the repository.\n`]);
     const w = await hook(hookJson(SID, work), work, { CLAUDE_COORD_REPO: "acme/unknown" });
     expect([w.code, w.stderr]).toEqual([0, ""]);
-    expect(w.stdout.endsWith("\n\nERROR: Repository 'acme/unknown' is not configured for coordination.\n\nThis coordination service only handles whitelisted repositories.\nContact the service administrator to add this repository.\n\nACTION REQUIRED: Verify you have the correct repository name in your\n.claude-coord.toml file, or proceed without coordination for this project.\n")).toBe(true);
+    expect(w.stdout.endsWith("\n\nERROR: Repository 'acme/unknown' is not configured for coordination.\n\nThis coordination service only handles whitelisted repositories.\nContact the service administrator to add this repository.\n\nACTION REQUIRED: Verify you have the correct repository name in your\n.claude-coord.toml file, or proceed without coordination for this project.\n\nMessages: unknown (Repository 'acme/unknown' is not configured for coordination.)\n")).toBe(true);
     const t = await hook(hookJson(SID, work), work, { CLAUDE_COORD_TIMEOUT: "soon" });
     expect([t.code, t.stdout]).toEqual([0, "=== claude-coord: session start (startup) ===\n\nERROR: CLAUDE_COORD_TIMEOUT must be a positive number of seconds (decimals allowed), got 'soon'.\n\nACTION REQUIRED: Fix the configuration named above, then run the command again.\n"]);
   });

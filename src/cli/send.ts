@@ -1,0 +1,70 @@
+// `claude-coord send`: a message to every session, to the holder of a task, to a branch or to a session (SPEC §7); with the admin token, from the human.
+import { defineCommand } from "citty";
+import type { SendBody } from "../api/schemas.ts";
+import { CoordError } from "../core/errors.ts";
+import { commonArgs, requireFlag } from "./args.ts";
+import { loadContext, repoAuth, requireRepo } from "./context.ts";
+import { processTerminal, reportResult } from "./output.ts";
+import { adminToken, adminTokenArg, knownSession } from "./viewer.ts";
+
+type Address = Pick<SendBody, "broadcast" | "to_task" | "to_branch" | "to_session">;
+
+/** The one address the flags give; throws CoordError `usage_error` for none or several. */
+export function addressOf(args: { broadcast?: boolean; "to-task"?: string; "to-branch"?: string; "to-session"?: string }): Address {
+  const given: Address[] = [];
+  if (args.broadcast === true) given.push({ broadcast: true });
+  if (args["to-task"] !== undefined) given.push({ to_task: args["to-task"] });
+  if (args["to-branch"] !== undefined) given.push({ to_branch: args["to-branch"] });
+  if (args["to-session"] !== undefined) given.push({ to_session: args["to-session"] });
+  if (given.length === 1) return given[0]!;
+  throw new CoordError("usage_error", `'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch or --to-session (got ${given.length}).`, {
+    action: "Run 'claude-coord send --to-session <8+ characters> --subject <text> --body <text>' (see 'claude-coord sessions' for who is there).",
+  });
+}
+
+export default defineCommand({
+  meta: { name: "send", description: "Send a message: --broadcast, --to-task T, --to-branch B or --to-session S, with --subject and --body" },
+  args: {
+    broadcast: { type: "boolean", description: "to every session of the repository" },
+    "to-task": { type: "string", description: "to the session holding this task's claim", valueHint: "id" },
+    "to-branch": { type: "string", description: "to every session working on this branch", valueHint: "branch" },
+    "to-session": { type: "string", description: "to the session whose id starts with this (at least 8 characters, as listings show)", valueHint: "prefix" },
+    subject: { type: "string", description: "one line", valueHint: "text" },
+    body: { type: "string", description: "the message", valueHint: "text" },
+    ...commonArgs,
+    ...adminTokenArg,
+  },
+  async run({ args }) {
+    const address = addressOf(args);
+    const subject = requireFlag(args.subject, "subject", "send");
+    const text = requireFlag(args.body, "body", "send");
+    const ctx = await loadContext(args);
+    const admin = adminToken(args["admin-token"]);
+    let body: SendBody;
+    if (admin !== undefined) {
+      body = { repo: requireRepo(ctx), subject, body: text, ...address };
+    } else {
+      const session_id = knownSession(ctx);
+      if (session_id === undefined) {
+        // The human's path: without a session the sender can only be the human, who needs the admin token.
+        throw new CoordError(
+          "unauthorized",
+          "No session id and no admin token: a session sends with its id (CLAUDE_COORD_SESSION_ID or --session-id); the human sends with the service's admin token.",
+        );
+      }
+      const auth = await repoAuth(ctx);
+      body = { repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, subject, body: text, ...address };
+    }
+    const r = await ctx.client.send(body, admin);
+    const from = admin !== undefined ? "as the human" : "";
+    return reportResult(processTerminal, args.json === true, r, () => {
+      const to = r.to.join(", ");
+      const ids = r.ids.length === 1 ? `message ${r.ids[0]}` : `messages ${r.ids.join(", ")}`;
+      return [
+        `Sent '${subject}'${from ? ` ${from}` : ""} to ${to === "broadcast" ? "every session (broadcast)" : `session${r.to.length === 1 ? "" : "s"} ${to}`} (${ids}).`,
+        "",
+        "Recipients see it in 'claude-coord inbox' and at their next session start.",
+      ].join("\n");
+    });
+  },
+});
