@@ -128,6 +128,7 @@ export function errorText(e: CoordError, cmd: string): string {
       ].join("\n");
     case "not_found":
     case "forbidden":
+      if (typeof d.action === "string") return [`ERROR: ${e.message}`, "", `ACTION REQUIRED: ${d.action}`].join("\n");
       return [
         `ERROR: ${e.message}`,
         "",

@@ -1,7 +1,7 @@
 // `claude-coord send`: a message to every session, to the holder of a task, to a branch or to a session (SPEC §7); with the admin token, from the human.
 import { defineCommand } from "citty";
 import type { SendBody } from "../api/schemas.ts";
-import { CoordError } from "../core/errors.ts";
+import { CoordError, isCoordError } from "../core/errors.ts";
 import { commonArgs, requireFlag } from "./args.ts";
 import { loadContext, repoAuth, requireRepo } from "./context.ts";
 import { processTerminal, reportResult } from "./output.ts";
@@ -55,7 +55,10 @@ export default defineCommand({
       const auth = await repoAuth(ctx);
       body = { repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, subject, body: text, ...address };
     }
-    const r = await ctx.client.send(body, admin);
+    const r = await ctx.client.send(body, admin).catch((e: unknown) => {
+      if (isCoordError(e, "not_found")) throw new CoordError("not_found", e.message, { ...e.details, action: "Run 'claude-coord sessions' to see which sessions there are, then send to one of them (or --broadcast)." });
+      throw e;
+    });
     const from = admin !== undefined ? "as the human" : "";
     return reportResult(processTerminal, args.json === true, r, () => {
       const to = r.to.join(", ");

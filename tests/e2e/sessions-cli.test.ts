@@ -258,9 +258,12 @@ describe("messages", () => {
     );
     expect((await send(wa, A, ["--broadcast", "--body", "b"])).code).toBe(64);
     const task = await send(wa, A, ["--to-task", "task-z", "--subject", "s", "--body", "b"]);
-    expect([task.code, task.stderr.split("\n")[0]]).toEqual([6, "ERROR: No session holds task 'task-z'."]);
+    expect([task.code, task.stderr]).toEqual([6, "ERROR: No session holds task 'task-z'.\n\nACTION REQUIRED: Run 'claude-coord sessions' to see which sessions there are, then send to one of them (or --broadcast).\n"]);
     const branch = await send(wa, A, ["--to-branch", "nowhere", "--subject", "s", "--body", "b", "--json"]);
-    expect([branch.code, JSON.parse(branch.stdout)]).toEqual([6, { status: "not_found", message: "No session works on branch 'nowhere'.", branch: "nowhere" }]);
+    expect([branch.code, JSON.parse(branch.stdout)]).toEqual([
+      6,
+      { status: "not_found", message: "No session works on branch 'nowhere'.", branch: "nowhere", action: "Run 'claude-coord sessions' to see which sessions there are, then send to one of them (or --broadcast)." },
+    ]);
     const session = await send(wa, A, ["--to-session", "zzzzzzzz", "--subject", "s", "--body", "b"]);
     expect([session.code, session.stderr.split("\n")[0]]).toEqual([6, "ERROR: No session starts with 'zzzzzzzz'."]);
     // The next message still gets id 8: none of the refused ones was stored.
