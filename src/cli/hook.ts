@@ -1,4 +1,4 @@
-// `claude-coord hook session-start`: for Claude Code's SessionStart hook — saves the session id, prints the tasks and claims as model context, never fails.
+// `claude-coord hook session-start`: for Claude Code's SessionStart hook — saves the session id, prints the tasks, claims and unread messages as model context, never fails.
 import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { isatty } from "node:tty";
 import { defineCommand } from "citty";
