@@ -22,12 +22,13 @@ export default defineCommand({
       warn: (m: string) => consola.warn(m),
       error: (m: string, cause?: unknown) => consola.error(m, cause ?? ""),
     };
-    const service = await startService(cfg, log);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+    // Handlers first: a SIGTERM right after the "listening" line must stop the service cleanly (exit 0).
+    const signalled = new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
     });
+    const service = await startService(cfg, log);
+    await signalled;
     await service.stop();
     return 0;
   },

@@ -58,3 +58,10 @@ test("two services started at the same moment on one new database file both come
     d.close();
   }
 });
+
+test("a SIGTERM right after the listening line stops the service with exit 0", async () => {
+  for (let i = 0; i < 5; i++) {
+    const s = await startService(["--port", "0", "--db", join(root, `quick-${i}.db`), "--repo", `acme/r=${origin}`]);
+    expect(await s.stop()).toBe(0);
+  }
+});
