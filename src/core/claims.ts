@@ -130,6 +130,7 @@ export function claimTask(store: ClaimStore, req: ClaimRequest, now_ms: number, 
       });
     }
     const claim = tx.insertActive({ ...req, fence: tx.nextFence(), claimed_at_ms: now_ms });
+    tx.appendEvent(req.repo, "claimed", activeView(claim), now_ms);
     return { status: "claimed", task_id: claim.task_id, fence: claim.fence, created: true, claim };
   });
 }
@@ -155,7 +156,9 @@ export function completeTask(
       });
     }
     tx.markCompleted(holder.id, "client_completed", now_ms);
-    return { ...holder, completed_at_ms: now_ms, completion_reason: "client_completed" };
+    const done: ClaimRecord = { ...holder, completed_at_ms: now_ms, completion_reason: "client_completed" };
+    tx.appendEvent(req.repo, "completed", completedView(done), now_ms);
+    return done;
   });
 }
 
@@ -191,7 +194,9 @@ export function expireClaim(store: ClaimStore, repo: string, target: ExpireTarge
     }
     const c = matches[0]!;
     tx.markCompleted(c.id, "admin_expired", now_ms);
-    return { ...c, completed_at_ms: now_ms, completion_reason: "admin_expired" };
+    const done: ClaimRecord = { ...c, completed_at_ms: now_ms, completion_reason: "admin_expired" };
+    tx.appendEvent(repo, "expired", completedView(done), now_ms);
+    return done;
   });
 }
 
@@ -216,7 +221,9 @@ export function completeRemovedBranches(
       const live = tx.activeByTask(repo, c.task_id);
       if (!live || live.id !== c.id) continue;
       tx.markCompleted(c.id, "branch_removed", now_ms);
-      done.push({ ...c, completed_at_ms: now_ms, completion_reason: "branch_removed" });
+      const rec: ClaimRecord = { ...c, completed_at_ms: now_ms, completion_reason: "branch_removed" };
+      tx.appendEvent(repo, "completed", completedView(rec), now_ms);
+      done.push(rec);
     }
     return done;
   });

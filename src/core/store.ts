@@ -1,4 +1,5 @@
 // The claim store interface core needs: synchronous primitives run inside one immediate transaction.
+import type { EventType } from "./events.ts";
 
 /** Why a claim left the active set (SPEC §3). */
 export type CompletionReason = "client_completed" | "admin_expired" | "branch_removed";
@@ -42,6 +43,11 @@ export interface ClaimTx {
   markCompleted(id: number, reason: CompletionReason, completed_at_ms: number): void;
   /** Deletes a claim row (used for active claims past the claim TTL). */
   deleteClaim(id: number): void;
+  /**
+   * Logs a change for live views (SPEC §7 `GET /events`) in the same transaction, so that an
+   * event exists exactly when its change was committed (and costs no second commit).
+   */
+  appendEvent(repo: string, type: EventType, data: unknown, at_ms: number): void;
 }
 
 /** The claim store: transactions for the rules, plus the reads and sweeps of listings and jobs. */

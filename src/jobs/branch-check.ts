@@ -1,6 +1,5 @@
 // The branch lifecycle job: completes, as branch_removed, active claims whose branch was on the remote and is gone now.
-import { completedView, completeRemovedBranches } from "../core/claims.ts";
-import type { EventLog } from "../core/events.ts";
+import { completeRemovedBranches } from "../core/claims.ts";
 import type { ClaimRecord, ClaimStore } from "../core/store.ts";
 
 /** The job's memory of which claims' branches were seen on the remote (src/storage/branch-sightings.ts). */
@@ -30,8 +29,6 @@ export interface BranchCheckDeps {
   /** Epoch milliseconds. */
   now: () => number;
   log: { info(msg: string): void; warn(msg: string): void };
-  /** The event log live views follow; each completion is logged as `completed`. */
-  events?: EventLog;
 }
 
 /** What a run did for one repository with active claims. */
@@ -99,10 +96,7 @@ export async function runBranchCheck(deps: BranchCheckDeps): Promise<BranchCheck
     if (gone.length === 0) continue;
     const done = completeRemovedBranches(deps.store, repo, new Set(gone.map((c) => c.branch)), now_ms, new Set(gone.map((c) => c.id)));
     result.completed = done.map((c) => c.task_id);
-    for (const c of done) {
-      deps.log.info(`branch_check: completed ${repo} ${c.task_id} fence=${c.fence} (branch ${c.branch} removed)`);
-      deps.events?.append(repo, "completed", completedView(c), now_ms);
-    }
+    for (const c of done) deps.log.info(`branch_check: completed ${repo} ${c.task_id} fence=${c.fence} (branch ${c.branch} removed)`);
   }
   deps.sightings.prune();
   return results;

@@ -1,6 +1,6 @@
 // The Elysia app factory: routes of SPEC §3 over core, one error mapping, no listen (tests call app.handle).
 import { Elysia } from "elysia";
-import { activeView, claimTask, completedView, completeTask, expireClaim, listClaims, type ClaimPolicy } from "../core/claims.ts";
+import { claimTask, completeTask, expireClaim, listClaims, type ClaimPolicy } from "../core/claims.ts";
 import { CoordError, isCoordError } from "../core/errors.ts";
 import { verifyToken } from "../core/repo.ts";
 import type { ClaimStore } from "../core/store.ts";
@@ -32,7 +32,7 @@ export interface AppDeps {
   clock: Clock;
   version: string;
   log: Logger;
-  /** Sessions, messages and events (SPEC §7); absent: those routes are not served and claims log no events. */
+  /** Sessions, messages and events (SPEC §7); absent: those routes are not served (claim changes are logged as events by core either way). */
   activity?: Omit<ActivityDeps, "repos" | "admin_tokens" | "clock" | "claims" | "claim_policy">;
   /** GitHub webhooks (`POST /webhooks/github`), when `[github] webhook_secret` is configured; absent: no such route. */
   webhooks?: WebhookDeps;
@@ -106,10 +106,7 @@ export function createApp(deps: AppDeps) {
           clock(),
           policy,
         );
-        if (r.created) {
-          log.info(`claimed ${repo} ${r.task_id} fence=${r.fence} branch=${body.branch}`);
-          deps.activity?.events.append(repo, "claimed", activeView(r.claim), r.claim.claimed_at_ms);
-        }
+        if (r.created) log.info(`claimed ${repo} ${r.task_id} fence=${r.fence} branch=${body.branch}`);
         return { status: r.status, task_id: r.task_id, fence: r.fence };
       },
       { body: ClaimBody, parse: parseJsonObject },
@@ -120,7 +117,6 @@ export function createApp(deps: AppDeps) {
         const repo = await checkRepo(body);
         const c = completeTask(store, { repo, session_id: body.session_id, task_id: body.task_id }, clock(), policy);
         log.info(`completed ${repo} ${c.task_id} fence=${c.fence}`);
-        deps.activity?.events.append(repo, "completed", completedView(c), c.completed_at_ms ?? clock());
         return { status: "completed" as const, task_id: c.task_id };
       },
       { body: CompleteBody, parse: parseJsonObject },
@@ -141,7 +137,6 @@ export function createApp(deps: AppDeps) {
         const target = targetOf(body);
         const c = expireClaim(store, entry.name, target, clock(), policy);
         log.info(`expired ${entry.name} ${c.task_id} fence=${c.fence}`);
-        deps.activity?.events.append(entry.name, "expired", completedView(c), c.completed_at_ms ?? clock());
         return { status: "expired" as const, task_id: c.task_id, session: c.session_id.slice(0, 8), branch: c.branch };
       },
       { body: ExpireBody, parse: parseJsonObject },

@@ -116,7 +116,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
     stream: DEFAULT_STREAM_TIMING,
   };
   const webhooks: WebhookDeps | undefined =
-    webhook_secret === undefined ? undefined : { secret: webhook_secret, deliveries: createDeliveryLog(db), store, repos: sources, clock, log, events: activity.events };
+    webhook_secret === undefined ? undefined : { secret: webhook_secret, deliveries: createDeliveryLog(db), store, repos: sources, clock, log };
   if (webhooks) log.info(`GitHub webhooks: POST ${WEBHOOK_PATH} (events: push, delete, pull_request)`);
   else if (github) log.info(`GitHub webhooks off: set [github] webhook_secret to react to pushes and deleted branches at once.`);
 
@@ -138,7 +138,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
     {
       name: "branch_check",
       schedule: cfg.jobs.branch_check,
-      run: () => runBranchCheck({ store, sightings, repos: sources, now: clock, log, events: activity.events }),
+      run: () => runBranchCheck({ store, sightings, repos: sources, now: clock, log }),
     },
     {
       name: "prune",

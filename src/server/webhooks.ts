@@ -1,8 +1,7 @@
 // The GitHub webhook route: POST /webhooks/github checks the signature, drops replays, completes claims of removed branches and refreshes mirrors on pushes to main.
 import { verify } from "@octokit/webhooks-methods";
 import { Elysia } from "elysia";
-import { completedView, completeRemovedBranches } from "../core/claims.ts";
-import type { EventLog } from "../core/events.ts";
+import { completeRemovedBranches } from "../core/claims.ts";
 import { CoordError } from "../core/errors.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
@@ -50,8 +49,6 @@ export interface WebhookDeps {
   log: { info(msg: string): void; warn(msg: string): void };
   /** Overrides `REFRESH_WAIT_MS` (tests). */
   refresh_wait_ms?: number;
-  /** The event log live views follow; each completion is logged as `completed`. */
-  events?: EventLog;
 }
 
 /** The answer to a delivery (200). */
@@ -160,10 +157,7 @@ async function handleEvent(event: string, delivery: string, p: Payload, deps: We
 
   const complete = (branch: string, why: string): WebhookAnswer => {
     const done = completeRemovedBranches(deps.store, repo.name, new Set([branch]), deps.clock());
-    for (const c of done) {
-      deps.log.info(`webhook: completed ${repo.name} ${c.task_id} fence=${c.fence} (${why})`);
-      deps.events?.append(repo.name, "completed", completedView(c), c.completed_at_ms ?? deps.clock());
-    }
+    for (const c of done) deps.log.info(`webhook: completed ${repo.name} ${c.task_id} fence=${c.fence} (${why})`);
     return { status: "ok", event, delivery, completed: done.map((c) => c.task_id) };
   };
 

@@ -1,9 +1,10 @@
 // Core's ClaimStore on SQLite through drizzle: immediate synchronous transactions, the fence counter, listings and sweeps.
 
 import { and, asc, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import type { EventType } from "../core/events.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason, NewClaim } from "../core/store.ts";
 import { sqliteCode, type CoordDatabase, type CoordOrm } from "./db.ts";
-import { claims, fenceCounter } from "./schema.ts";
+import { claims, events, fenceCounter } from "./schema.ts";
 
 /** What both the drizzle database and a drizzle transaction offer: the query builders used here. */
 type Queryable = Pick<CoordOrm, "select" | "insert" | "update" | "delete">;
@@ -137,6 +138,10 @@ function prepare(orm: CoordOrm) {
       .where(and(eq(claims.id, p("id")), isNull(claims.completed_at_ms)))
       .returning({ id: claims.id })
       .prepare(),
+    appendEvent: orm
+      .insert(events)
+      .values({ repo: p("repo"), type: p("type"), data: p("data"), at_ms: p("at_ms") })
+      .prepare(),
     listActive: orm
       .select()
       .from(claims)
@@ -248,6 +253,11 @@ function claimTx(q: Queryable, ps: Prepared, scope: { open: boolean }): ClaimTx 
 
     deleteClaim(id: number): void {
       live().delete(claims).where(eq(claims.id, id)).run();
+    },
+
+    appendEvent(repo: string, type: EventType, data: unknown, at_ms: number): void {
+      live();
+      ps.appendEvent.run({ repo, type, data: JSON.stringify(data), at_ms });
     },
   };
 }

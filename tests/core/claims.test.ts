@@ -195,3 +195,27 @@ describe("branch removal and the sweep", () => {
     expect(store.rows.length).toBe(1);
   });
 });
+
+describe("every change is logged as an event in its own transaction", () => {
+  test("claimed, completed, expired and branch-removed completions log one event each; refusals and re-claims log none", () => {
+    const store = new MemoryStore();
+    claimTask(store, req(A, "t1", "claude/one"), T0, DEFAULT_POLICY);
+    claimTask(store, req(A, "t1", "claude/one"), T0 + 1, DEFAULT_POLICY);
+    expect(codeOf(() => claimTask(store, req(B, "t1"), T0 + 2, DEFAULT_POLICY))).toBe("conflict");
+    completeTask(store, { repo: "o/r", session_id: A, task_id: "t1" }, T0 + 3, DEFAULT_POLICY);
+    claimTask(store, req(B, "t2", "claude/two"), T0 + 4, DEFAULT_POLICY);
+    expireClaim(store, "o/r", { task_id: "t2" }, T0 + 5, DEFAULT_POLICY);
+    claimTask(store, req(B, "t3", "claude/gone"), T0 + 6, DEFAULT_POLICY);
+    completeRemovedBranches(store, "o/r", new Set(["claude/gone"]), T0 + 7);
+    expect(store.events.map((e) => [e.type, (e.data as { task_id: string }).task_id, e.at_ms - T0])).toEqual([
+      ["claimed", "t1", 0],
+      ["completed", "t1", 3],
+      ["claimed", "t2", 4],
+      ["expired", "t2", 5],
+      ["claimed", "t3", 6],
+      ["completed", "t3", 7],
+    ]);
+    expect(store.events[0]!.data).toEqual({ session: "aaaaaaaa", task_id: "t1", branch: "claude/one", plan_file: "context/plan.json", claimed_at: "2026-01-05T20:00:00Z", fence: 1 });
+    expect((store.events[5]!.data as { completion_reason: string }).completion_reason).toBe("branch_removed");
+  });
+});

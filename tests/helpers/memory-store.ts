@@ -4,11 +4,13 @@ import type { ClaimRecord, ClaimStore, ClaimTx, NewClaim } from "../../src/core/
 /** A ClaimStore in memory; `rows` is the stored state tests assert on. Transactions copy-on-write and roll back on throw. */
 export class MemoryStore implements ClaimStore {
   rows: ClaimRecord[] = [];
+  /** Events appended by committed transactions, oldest first. */
+  events: { repo: string; type: string; data: unknown; at_ms: number }[] = [];
   fence = 0;
   private nextId = 1;
 
   transact<T>(fn: (tx: ClaimTx) => T): T {
-    const saved = { rows: this.rows.map((r) => ({ ...r })), fence: this.fence, nextId: this.nextId };
+    const saved = { rows: this.rows.map((r) => ({ ...r })), fence: this.fence, nextId: this.nextId, events: this.events.length };
     const active = () => this.rows.filter((r) => r.completed_at_ms === null);
     const tx: ClaimTx = {
       activeByTask: (repo, task) => active().find((r) => r.repo === repo && r.task_id === task),
@@ -32,6 +34,9 @@ export class MemoryStore implements ClaimStore {
       deleteClaim: (id) => {
         this.rows = this.rows.filter((r) => r.id !== id);
       },
+      appendEvent: (repo, type, data, at_ms) => {
+        this.events.push({ repo, type, data, at_ms });
+      },
     };
     try {
       return fn(tx);
@@ -39,6 +44,7 @@ export class MemoryStore implements ClaimStore {
       this.rows = saved.rows;
       this.fence = saved.fence;
       this.nextId = saved.nextId;
+      this.events.length = saved.events;
       throw e;
     }
   }
