@@ -9,6 +9,7 @@ import { createRepoReader, type RepoEntry, type RepoSource } from "../../src/git
 import { startFakeGitHub, type FakeGitHub, type FakeRequest } from "../helpers/fake-github.ts";
 import { GitRepo, removeTempDirs, tempDir } from "../helpers/git-fixture.ts";
 import { oracleToken } from "../helpers/git-oracle.ts";
+import { rejection } from "../helpers/errors.ts";
 
 afterAll(removeTempDirs);
 
@@ -22,16 +23,6 @@ const entry = (extra: Partial<RepoEntry> = {}): RepoEntry => ({
   head_ttl_ms: 10_000,
   ...extra,
 });
-
-async function rejection(p: Promise<unknown>): Promise<CoordError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CoordError) return e;
-    throw e;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** A request as the counts below compare it: kind, method, path without the repo prefix, status. */
 function short(r: FakeRequest): string {

@@ -2,11 +2,12 @@ import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { CoordError, isCoordError } from "../../src/core/errors.ts";
+import { isCoordError } from "../../src/core/errors.ts";
 import { createRepoReader, type RepoEntry, safeName } from "../../src/git/sources.ts";
 import { GitRepo, removeTempDirs, tempDir } from "../helpers/git-fixture.ts";
 import { startGitHttpServer } from "../helpers/git-http-server.ts";
 import { oracleToken } from "../helpers/git-oracle.ts";
+import { rejection } from "../helpers/errors.ts";
 
 afterAll(removeTempDirs);
 
@@ -18,16 +19,6 @@ const entry = (source: string, extra: Partial<RepoEntry> = {}): RepoEntry => ({
   head_ttl_ms: 10_000,
   ...extra,
 });
-
-async function rejection(p: Promise<unknown>): Promise<CoordError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CoordError) return e;
-    throw e;
-  }
-  throw new Error("expected a rejection");
-}
 
 function seeded(repo: GitRepo): void {
   repo.commit("one", { "context/a.json": "{}", "context/current-task.json": '{"task":"t"}' });
