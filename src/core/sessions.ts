@@ -88,16 +88,9 @@ export function applyHeartbeat(prev: SessionRecord | undefined, hb: HeartbeatInp
   };
 }
 
-/** A session as listings show it (SPEC §7). */
-export interface SessionView {
+/** A session as listings show it (SPEC §7): the record's reported fields, the id shortened, times as RFC 3339. */
+export interface SessionView extends Pick<SessionRecord, "branch" | "state" | "task_id" | "progress" | "note" | "stuck" | "pr_url"> {
   session: string;
-  branch: string;
-  state: SessionState;
-  task_id: string | null;
-  progress: number | null;
-  note: string | null;
-  stuck: StuckInfo | null;
-  pr_url: string | null;
   first_seen: string;
   last_heartbeat: string;
   stale: boolean;

@@ -49,11 +49,9 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const { store, repos, policy, clock, log } = deps;
 
-  const checkRepo = async (q: { repo: string; token: string; commit_sha: string }) => {
-    const entry = whitelisted(repos, q.repo);
-    await verifyToken(entry.reader, q.token, q.commit_sha);
-    return entry.name;
-  };
+  /** A session's route: the repo token only (an Authorization header is not looked at). */
+  const checkRepo = async (q: { repo: string; token: string; commit_sha: string }) =>
+    (await checkAccess(repos, deps.admin_tokens, null, q, "body")).entry.name;
 
   return new Elysia()
     .onRequest(({ request }) => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { HOOK_SCRIPT, initRepo, initText, mergeSettings, originUrl, renderClientToml, repoFromRemoteUrl, SETTINGS_FILE, sessionStartEntry, setTomlKey, TEMPLATES } from "../../src/cli/init.ts";
 import { readClientConfigFile } from "../../src/config.ts";
 import { CoordError } from "../../src/core/errors.ts";
-import { git, tempDir } from "../helpers/e2e.ts";
+import { git, gitInit, tempDir } from "../helpers/e2e.ts";
 
 let root: string;
 beforeAll(() => {
@@ -14,14 +14,7 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let n = 0;
-/** A fresh `git init` repository, with remote origin at `url` when given. */
-function repo(url?: string): string {
-  const dir = join(root, `repo-${++n}`);
-  mkdirSync(dir);
-  git(dir, "init", "-q", "-b", "main");
-  if (url) git(dir, "remote", "add", "origin", url);
-  return dir;
-}
+const repo = (url?: string): string => gitInit(root, `repo-${++n}`, url);
 
 /** Every file init touches: bytes, mode and mtime. */
 function snapshot(dir: string): unknown[] {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { git, runClient, tempDir } from "../helpers/e2e.ts";
+import { git, gitInit, runClient, tempDir } from "../helpers/e2e.ts";
 
 const TEMPLATES = join(import.meta.dir, "..", "..", "templates");
 let root: string;
@@ -12,13 +12,7 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let n = 0;
-function repo(url?: string): string {
-  const dir = join(root, `repo-${++n}`);
-  mkdirSync(dir);
-  git(dir, "init", "-q", "-b", "main");
-  if (url) git(dir, "remote", "add", "origin", url);
-  return dir;
-}
+const repo = (url?: string): string => gitInit(root, `repo-${++n}`, url);
 
 const FILES = [".claude-coord.toml", ".claude/hooks/session-start-coord.sh", ".claude/settings.json"];
 const snapshot = (dir: string) =>

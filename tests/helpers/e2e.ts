@@ -97,6 +97,15 @@ export function makeOrigin(root: string, tasks: string[] = ["task-a", "task-b", 
   return { origin, work };
 }
 
+/** A fresh `git init` repository (branch main) at `root/name`, with remote origin at `url` when given. */
+export function gitInit(root: string, name: string, url?: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  git(dir, "init", "-q", "-b", "main");
+  if (url) git(dir, "remote", "add", "origin", url);
+  return dir;
+}
+
 /** Clones `origin` into `root/name` on a new branch `claude/<name>`. */
 export function cloneSession(origin: string, root: string, name: string): string {
   const dir = join(root, name);
