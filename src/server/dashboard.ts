@@ -1,9 +1,12 @@
 // GET /: the live dashboard page (SPEC §7), embedded in the binary, served with a strict Content-Security-Policy.
 import { createHash } from "node:crypto";
 import { Elysia } from "elysia";
-import script from "./dashboard/app.browser.js" with { type: "text" };
+import { bundleDashboardScript } from "./dashboard-bundle.ts" with { type: "macro" };
 import skeleton from "./dashboard/index.html" with { type: "text" };
 import style from "./dashboard/style.css" with { type: "text" };
+
+/** The dashboard script, bundled from dashboard/app.browser.ts when this file is transpiled (a Bun macro: at build time, or at start from source). */
+const script: string = bundleDashboardScript();
 
 /** The dashboard page: its HTML and the Content-Security-Policy that lets exactly its own inline style and script run. */
 export interface DashboardPage {
@@ -23,10 +26,10 @@ function inline(html: string, marker: string, tag: "style" | "script", body: str
 }
 
 /**
- * Assembles the page from its embedded files: style.css and app.browser.js inlined into
+ * Assembles the page from its embedded files: style.css and the bundled app.browser.ts inlined into
  * index.html, and a CSP allowing those two by hash and nothing else from anywhere: no external
  * source, no inline event handlers, fetches to this origin only. The page carries no data:
- * it reads the API with the credentials the user gives it (see app.browser.js).
+ * it reads the API with the credentials the user gives it (see dashboard/app.browser.ts).
  */
 export function buildDashboardPage(): DashboardPage {
   const html = inline(inline(skeleton, "STYLE", "style", style), "SCRIPT", "script", script);

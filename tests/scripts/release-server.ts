@@ -96,7 +96,7 @@ export function startReleaseServer(opts: { releases: readonly ReleaseDir[]; late
         if (!versions || versions.length === 0) return Response.json({ error: "Not found" }, { status: 404 });
         if (spec === "-" && file) {
           const data = tarballs.get(file);
-          return data ? new Response(data, { headers: { "content-type": "application/octet-stream" } }) : new Response("Not Found", { status: 404 });
+          return data ? new Response(data as Uint8Array<ArrayBuffer>, { headers: { "content-type": "application/octet-stream" } }) : new Response("Not Found", { status: 404 });
         }
         const badint = prefix === "npm-badint";
         const latest = versions[versions.length - 1]!;

@@ -10,9 +10,3 @@ declare module "./dashboard/*.css" {
   const text: string;
   export default text;
 }
-
-/** Browser scripts: shipped to the page as they are, never run by the service. */
-declare module "./dashboard/*.browser.js" {
-  const text: string;
-  export default text;
-}
