@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { exportToEnvFile, isSessionId, parseHookInput, readBounded, SESSION_START_SECTIONS, type SessionStartSection, sessionStartText, shellQuote, stateSection, messagesSection } from "../../src/cli/hook.ts";
 import { CoordError } from "../../src/core/errors.ts";
 import { git, tempDir } from "../helpers/e2e.ts";
+import { requireCommand } from "../../scripts/system-packages.ts";
 
 let root: string;
 let repo: string;
@@ -56,6 +57,7 @@ test.each([
 });
 
 test("shellQuote round-trips any text through dash and bash", () => {
+  requireCommand("dash");
   const values = ["abc", "it's", "a b", "$(touch /tmp/pwned)", '"q" `x` \\n', "'", ""];
   const file = join(root, "quoted.sh");
   writeFileSync(file, values.map((v, i) => `export V${i}=${shellQuote(v)}\n`).join(""));

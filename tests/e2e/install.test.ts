@@ -6,6 +6,7 @@ import { assetName, hostTarget, npmPackageName, targetId } from "../../scripts/t
 import { tempDir } from "../helpers/e2e.ts";
 import { FIXTURE_TIMEOUT_MS, type HostReleases, hostReleases } from "../scripts/fixtures.ts";
 import { type ReleaseServer, startReleaseServer } from "../scripts/release-server.ts";
+import { requireCommand } from "../../scripts/system-packages.ts";
 
 const INSTALL_SH = join(import.meta.dir, "..", "..", "scripts", "install.sh");
 const SHELLS = ["dash", "bash"] as const;
@@ -84,6 +85,9 @@ function versionOf(file: string): string {
 const pathHint = (bin: string) => `\n${bin} is not on your PATH. Add it (and put the same line in ~/.profile, ~/.bashrc or ~/.zshrc):\n  export PATH="${bin}:$PATH"\n`;
 
 describe("install.sh from the GitHub release", () => {
+  beforeAll(() => {
+    for (const c of ["dash", "curl", "wget"]) requireCommand(c);
+  });
   test("installs the latest release into --bin-dir: checksum verified, the binary runs, and it says how to add the dir to PATH", async () => {
     await both(async (shell) => {
       const bin = join(root, `${shell}-latest-bin`);

@@ -6,6 +6,7 @@ import { tarGz, zip } from "../../scripts/archive.ts";
 import { archiveBinary } from "../../scripts/build.ts";
 import { findTarget } from "../../scripts/targets.ts";
 import { tempDir } from "../helpers/e2e.ts";
+import { requireCommand } from "../../scripts/system-packages.ts";
 
 let dir: string;
 beforeAll(() => {
@@ -57,6 +58,8 @@ describe("tarGz", () => {
 
 describe("zip", () => {
   test("unzip extracts every entry; zipinfo shows Unix modes", () => {
+    requireCommand("unzip");
+    requireCommand("zipinfo");
     const file = join(dir, "a.zip");
     writeFileSync(file, zip(entries));
     const info = sh(["zipinfo", file], dir).split("\n").filter((l) => /^-/.test(l)).map((l) => l.split(/\s+/));

@@ -4,6 +4,7 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assetName, binaryName, findTarget, GITHUB_REPO, hostTarget, NPM_PACKAGE, npmOs, npmPackageName, TARGETS, targetId } from "../../scripts/targets.ts";
 import { tempDir } from "../helpers/e2e.ts";
+import { requireCommand } from "../../scripts/system-packages.ts";
 
 const INSTALL_SH = join(import.meta.dir, "..", "..", "scripts", "install.sh");
 const SHELLS = ["dash", "bash"] as const;
@@ -64,6 +65,7 @@ describe("the target table", () => {
 });
 
 describe.each(SHELLS)("install.sh under %s", (shell) => {
+  beforeAll(() => requireCommand(shell));
   test("computes the same asset, npm package and binary names as the table for every target", () => {
     const script = TARGETS.map((t) => `echo "$(asset_name ${t.os} ${t.arch} ${t.libc ?? '""'}) $(npm_package_name ${t.os} ${t.arch} ${t.libc ?? '""'}) $(binary_name ${t.os})"`).join("; ");
     const r = lib(shell, script);

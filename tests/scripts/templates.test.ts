@@ -6,6 +6,7 @@ import { HOOK_SCRIPT, TEMPLATES } from "../../src/cli/init.ts";
 import { readClientConfigFile } from "../../src/config.ts";
 import { loadServiceConfig } from "../../src/server/config.ts";
 import { binary, makeOrigin, startService, tempDir } from "../helpers/e2e.ts";
+import { requireCommand } from "../../scripts/system-packages.ts";
 
 const T = join(import.meta.dir, "..", "..", "templates");
 let dir: string;
@@ -31,6 +32,7 @@ test("settings.json.example has one SessionStart hook running the hook script fr
 
 describe("session-start-hook.sh", () => {
   test("is executable and parses under dash and bash", () => {
+    requireCommand("dash");
     expect(statSync(join(T, "session-start-hook.sh")).mode & 0o111).toBe(0o111);
     for (const sh of ["dash", "bash"]) expect(Bun.spawnSync([sh, "-n", join(T, "session-start-hook.sh")]).exitCode).toBe(0);
     expect(Bun.spawnSync(["dash", "-n", join(import.meta.dir, "..", "..", "scripts", "install.sh")]).exitCode).toBe(0);
@@ -93,6 +95,7 @@ describe("service.toml.example and claude-coord.service", () => {
   });
 
   test("systemd-analyze verify accepts the unit without a warning", async () => {
+    requireCommand("systemd-analyze");
     const unit = join(dir, "claude-coord.service");
     writeFileSync(unit, TEMPLATES["claude-coord.service"]!.replace("ExecStart=/usr/local/bin/claude-coord", `ExecStart=${await binary()}`));
     const r = Bun.spawnSync(["systemd-analyze", "verify", unit], { stdout: "pipe", stderr: "pipe" });
