@@ -157,6 +157,20 @@ function fromResponse(status: number, body: unknown, service_url: string): Coord
  * CoordError: the code from the error body (SPEC §3), or `service_unavailable` (details:
  * service_url, reason) when the service is refused, times out or answers 5xx without a known code.
  */
+/** The certificate errors of Bun's TLS (OpenSSL's verify codes, as Node names them) that mean "this CA is not trusted here". */
+const TLS_TRUST_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "CERT_UNTRUSTED", "CERT_REJECTED", "CERT_SIGNATURE_FAILURE", "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID", "ERR_TLS_CERT_ALTNAME_INVALID", "HOSTNAME_MISMATCH",
+]);
+
+/** `"<CODE>: <message>"` when a failed fetch failed on certificate verification (not retried: it fails the same way again), else undefined. */
+function tlsFailure(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== "string" || !TLS_TRUST_CODES.has(code)) return undefined;
+  return `${code}: ${e instanceof Error ? e.message : String(e)}`;
+}
+
 export class CoordClient {
   private readonly base: string;
   constructor(private readonly opts: ClientOptions) {
@@ -176,6 +190,8 @@ export class CoordClient {
           signal: AbortSignal.timeout(this.opts.timeout_ms),
         });
       } catch (e) {
+        const tls = tlsFailure(e);
+        if (tls) throw new CoordError("tls_untrusted", "The coordination service's TLS certificate could not be verified.", { service_url: this.opts.service_url, reason: tls });
         const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
         if (!timedOut && attempt < retries) {
           await Bun.sleep(backoff);

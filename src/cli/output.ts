@@ -20,6 +20,7 @@ export const EXIT_FOR: Record<ErrorCode, number> = {
   conflict: EXIT.conflict,
   no_task_available: EXIT.conflict,
   service_unavailable: EXIT.unavailable,
+  tls_untrusted: EXIT.unavailable,
   upstream_unavailable: EXIT.unavailable,
   internal_error: EXIT.unavailable,
   session_has_claim: EXIT.session_has_claim,
@@ -93,6 +94,19 @@ export function errorText(e: CoordError, cmd: string): string {
         `ACTION REQUIRED: Complete your current task and merge the branch, then run 'claude-coord complete --task ${str(cur.task_id)}'. Once the branch is merged or deleted, your claim will be automatically released and you can start a new session to work on a different task.`,
       ].join("\n");
     }
+    case "tls_untrusted":
+      return [
+        "ERROR: The coordination service's TLS certificate could not be verified.",
+        "",
+        `Service URL: ${str(d.service_url)}`,
+        `Status: ${str(d.reason, e.message)}`,
+        "",
+        "The service may well be up: the certificate presented (by the service, or by a proxy between you, such as the",
+        "egress proxy of Claude Code on the web) is signed by a certificate authority this machine does not trust.",
+        "",
+        "ACTION REQUIRED: Point NODE_EXTRA_CA_CERTS (or SSL_CERT_FILE) at that authority's certificate (PEM) and retry:",
+        "export NODE_EXTRA_CA_CERTS=<path of the proxy's CA certificate>",
+      ].join("\n");
     case "service_unavailable":
     case "upstream_unavailable":
     case "internal_error":

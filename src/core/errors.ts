@@ -19,6 +19,7 @@ export type ErrorCode =
   | "payload_too_large" // 413: the body is over the service's limit
   | "upstream_unavailable" // 503: the git host cannot be reached to verify the token
   | "service_unavailable" // client side: the service cannot be reached or answered 5xx
+  | "tls_untrusted" // client side: the service's (or a proxy's) TLS certificate is signed by a CA this machine does not trust
   | "config_error" // client side: configuration is missing or broken
   | "usage_error" // client side: bad flags or arguments
   | "internal_error"; // 500: a bug; logged with its cause
