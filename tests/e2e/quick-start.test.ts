@@ -39,8 +39,12 @@ test("on a fresh clone, the service command starts the service and the Try-it bl
   const busy = await fetch("http://127.0.0.1:8787/health").then(() => true, () => false);
   if (busy) throw new Error("port 8787 (the README's default) is in use by another process: stop it and run this test again");
 
+  // A fresh clone of the project as a newcomer gets it: main is the commit under test.
+  const origin = join(root, "origin.git");
+  git(root, "init", "-q", "--bare", "-b", "main", origin);
+  git(ROOT, "push", "-q", origin, "HEAD:refs/heads/main");
   const clone = join(root, "claude-coord");
-  git(root, "clone", "-q", ROOT, clone);
+  git(root, "clone", "-q", origin, clone);
   const env = freshEnv();
   const service = spawn("bash", ["-c", serviceCommand], { cwd: clone, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
