@@ -84,5 +84,10 @@ test("on a fresh clone, the service command starts the service and the Try-it bl
   const got = [...out.matchAll(/^quick-start-exit:(\d+):(\d+)$/gm)].map((m) => Number(m[2]));
   expect({ got, stderr: r.stderr.toString() }).toEqual({ got: expected, stderr: expect.any(String) as unknown as string });
   expect(out).toContain("=== Coordination State: local/claude-coord (main at ");
-  expect(r.stderr.toString()).toContain("ERROR: Task 'try-it' is already claimed by another session.");
+  expect(r.stderr.toString()).toContain("ERROR: Task 'try-it' is already claimed.");
+  // The conflict's ACTION names a claude-coord command: on the PATH the block set up, it runs as printed.
+  const action = /ACTION REQUIRED: Run '(claude-coord [^']+)'/.exec(r.stderr.toString());
+  expect(action).not.toBeNull();
+  const rerun = Bun.spawnSync(["bash", "-c", `${lines.filter((l) => l.startsWith("export ")).join("\n")}\n${action![1]}`], { cwd: clone, env, stdout: "pipe", stderr: "pipe" });
+  expect([rerun.exitCode, rerun.stderr.toString()]).toEqual([0, ""]);
 }, 300_000);
