@@ -1,7 +1,7 @@
 // The claim rules of SPEC §3: compare-and-swap, one claim per session, ownership, expiry and lifecycle.
 import { CoordError } from "./errors.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason } from "./store.ts";
-import { toRfc3339 } from "./time.ts";
+import { type Clock, toRfc3339 } from "./time.ts";
 
 /** Lifecycle settings, in milliseconds. */
 export interface ClaimPolicy {
@@ -82,10 +82,10 @@ export function completedView(c: ClaimRecord): CompletedClaimView {
   };
 }
 
-/** `claim` when it is live; a claim past the TTL is deleted on the way and counts as absent. */
-function live(tx: ClaimTx, claim: ClaimRecord | undefined, now_ms: number, policy: ClaimPolicy): ClaimRecord | undefined {
-  if (claim && isExpired(claim, now_ms, policy)) {
-    tx.deleteClaim(claim.id);
+/** `claim` when it is live at `tx.now_ms`; a claim past the TTL is deleted on the way and counts as absent. */
+async function live(tx: ClaimTx, claim: ClaimRecord | undefined, policy: ClaimPolicy): Promise<ClaimRecord | undefined> {
+  if (claim && isExpired(claim, tx.now_ms, policy)) {
+    await tx.deleteClaim(claim.id);
     return undefined;
   }
   return claim;
@@ -101,8 +101,9 @@ export interface ClaimGranted {
 }
 
 /**
- * Grants `req` when the task is unclaimed and the session holds no other claim, in one immediate
- * transaction (the database's partial unique indexes back the rule up across processes).
+ * Grants `req` when the task is unclaimed and the session holds no other claim, in one write
+ * transaction stamped at the transaction's time (`clock` read after the lock is taken; the
+ * database's partial unique indexes back the rule up across processes).
  * The same session claiming the same task again gets the same claim and fence back.
  * Claims past the TTL are deleted on the way (SPEC §3: timeout-expired claims are not kept).
  *
@@ -110,9 +111,9 @@ export interface ClaimGranted {
  * session holds the task, `session_has_claim` (details.current_claim: {task_id, branch, claimed_at})
  * when this session holds another task.
  */
-export function claimTask(store: ClaimStore, req: ClaimRequest, now_ms: number, policy: ClaimPolicy): ClaimGranted {
-  return store.transact((tx) => {
-    const holder = live(tx, tx.activeByTask(req.repo, req.task_id), now_ms, policy);
+export function claimTask(store: ClaimStore, req: ClaimRequest, clock: Clock, policy: ClaimPolicy): Promise<ClaimGranted> {
+  return store.transact(clock, async (tx) => {
+    const holder = await live(tx, await tx.activeByTask(req.repo, req.task_id), policy);
     if (holder) {
       if (holder.session_id === req.session_id) {
         return { status: "claimed", task_id: holder.task_id, fence: holder.fence, created: false, claim: holder };
@@ -122,32 +123,32 @@ export function claimTask(store: ClaimStore, req: ClaimRequest, now_ms: number, 
         claimed_by: { session: sessionPrefix(holder.session_id), branch: holder.branch, claimed_at: toRfc3339(holder.claimed_at_ms) },
       });
     }
-    const own = live(tx, tx.activeBySession(req.repo, req.session_id), now_ms, policy);
+    const own = await live(tx, await tx.activeBySession(req.repo, req.session_id), policy);
     if (own) {
       throw new CoordError("session_has_claim", `This session already has an active claim on task '${own.task_id}'.`, {
         task_id: req.task_id,
         current_claim: { task_id: own.task_id, branch: own.branch, plan_file: own.plan_file, claimed_at: toRfc3339(own.claimed_at_ms), fence: own.fence },
       });
     }
-    const claim = tx.insertActive({ ...req, fence: tx.nextFence(), claimed_at_ms: now_ms });
-    tx.appendEvent(req.repo, "claimed", activeView(claim), now_ms);
+    const claim = await tx.insertActive({ ...req, fence: await tx.nextFence(), claimed_at_ms: tx.now_ms });
+    await tx.appendEvent(req.repo, "claimed", activeView(claim), tx.now_ms);
     return { status: "claimed", task_id: claim.task_id, fence: claim.fence, created: true, claim };
   });
 }
 
 /**
- * Completes the session's active claim on `task_id` with `client_completed`.
+ * Completes the session's active claim on `task_id` with `client_completed`, at the transaction's time.
  * Throws CoordError `not_found` when the task has no live active claim, `forbidden` when another
  * session holds it. Returns the completed record.
  */
 export function completeTask(
   store: ClaimStore,
   req: { repo: string; session_id: string; task_id: string },
-  now_ms: number,
+  clock: Clock,
   policy: ClaimPolicy,
-): ClaimRecord {
-  return store.transact((tx) => {
-    const holder = live(tx, tx.activeByTask(req.repo, req.task_id), now_ms, policy);
+): Promise<ClaimRecord> {
+  return store.transact(clock, async (tx) => {
+    const holder = await live(tx, await tx.activeByTask(req.repo, req.task_id), policy);
     if (!holder) throw new CoordError("not_found", `No active claim for task '${req.task_id}'.`, { task_id: req.task_id });
     if (holder.session_id !== req.session_id) {
       throw new CoordError("forbidden", `Task '${req.task_id}' is claimed by a different session.`, {
@@ -155,9 +156,9 @@ export function completeTask(
         claimed_by: { session: sessionPrefix(holder.session_id), branch: holder.branch, claimed_at: toRfc3339(holder.claimed_at_ms) },
       });
     }
-    tx.markCompleted(holder.id, "client_completed", now_ms);
-    const done: ClaimRecord = { ...holder, completed_at_ms: now_ms, completion_reason: "client_completed" };
-    tx.appendEvent(req.repo, "completed", completedView(done), now_ms);
+    await tx.markCompleted(holder.id, "client_completed", tx.now_ms);
+    const done: ClaimRecord = { ...holder, completed_at_ms: tx.now_ms, completion_reason: "client_completed" };
+    await tx.appendEvent(req.repo, "completed", completedView(done), tx.now_ms);
     return done;
   });
 }
@@ -171,19 +172,23 @@ export type ExpireTarget = { task_id: string } | { session: string };
  * when nothing live matches, `ambiguous` (details.sessions: the 8-char prefixes) when a prefix
  * matches several sessions.
  */
-export function expireClaim(store: ClaimStore, repo: string, target: ExpireTarget, now_ms: number, policy: ClaimPolicy): ClaimRecord {
+export async function expireClaim(store: ClaimStore, repo: string, target: ExpireTarget, clock: Clock, policy: ClaimPolicy): Promise<ClaimRecord> {
   if ("session" in target && target.session.length < MIN_SESSION_PREFIX) {
     throw new CoordError("invalid_request", `session: give a session id or a prefix of at least ${MIN_SESSION_PREFIX} characters.`, {
       field: "session",
     });
   }
-  return store.transact((tx) => {
+  return store.transact(clock, async (tx) => {
     let matches: ClaimRecord[];
     if ("task_id" in target) {
-      const c = live(tx, tx.activeByTask(repo, target.task_id), now_ms, policy);
+      const c = await live(tx, await tx.activeByTask(repo, target.task_id), policy);
       matches = c ? [c] : [];
     } else {
-      matches = tx.activeBySessionPrefix(repo, target.session).flatMap((c) => live(tx, c, now_ms, policy) ?? []);
+      matches = [];
+      for (const c of await tx.activeBySessionPrefix(repo, target.session)) {
+        const l = await live(tx, c, policy);
+        if (l) matches.push(l);
+      }
     }
     const what = "task_id" in target ? `task '${target.task_id}'` : `session '${target.session}'`;
     if (matches.length === 0) throw new CoordError("not_found", `No active claim for ${what}.`);
@@ -193,36 +198,39 @@ export function expireClaim(store: ClaimStore, repo: string, target: ExpireTarge
       });
     }
     const c = matches[0]!;
-    tx.markCompleted(c.id, "admin_expired", now_ms);
-    const done: ClaimRecord = { ...c, completed_at_ms: now_ms, completion_reason: "admin_expired" };
-    tx.appendEvent(repo, "expired", completedView(done), now_ms);
+    await tx.markCompleted(c.id, "admin_expired", tx.now_ms);
+    const done: ClaimRecord = { ...c, completed_at_ms: tx.now_ms, completion_reason: "admin_expired" };
+    await tx.appendEvent(repo, "expired", completedView(done), tx.now_ms);
     return done;
   });
 }
 
 /**
  * Completes every live active claim of `repo` whose branch is in `removed_branches`, with
- * `branch_removed` (the branch lifecycle job and webhooks). When `only_claim_ids` is given, only
- * claims with those ids are candidates (the job: a claim granted after its branch listing is never
- * touched). Returns the completed records.
+ * `branch_removed` (the branch lifecycle job and webhooks), at the transaction's time. When
+ * `only_claim_ids` is given, only claims with those ids are candidates (the job: a claim granted
+ * after its branch listing is never touched). The candidates are listed first; each is completed
+ * only when it is still the task's active claim inside the transaction. Returns the completed records.
  */
-export function completeRemovedBranches(
+export async function completeRemovedBranches(
   store: ClaimStore,
   repo: string,
   removed_branches: ReadonlySet<string>,
-  now_ms: number,
+  clock: Clock,
   only_claim_ids?: ReadonlySet<number>,
-): ClaimRecord[] {
-  return store.transact((tx) => {
+): Promise<ClaimRecord[]> {
+  const candidates = (await store.listActive(repo, 0)).filter(
+    (c) => removed_branches.has(c.branch) && (only_claim_ids === undefined || only_claim_ids.has(c.id)),
+  );
+  if (candidates.length === 0) return [];
+  return store.transact(clock, async (tx) => {
     const done: ClaimRecord[] = [];
-    for (const c of store.listActive(repo, 0)) {
-      if (!removed_branches.has(c.branch)) continue;
-      if (only_claim_ids !== undefined && !only_claim_ids.has(c.id)) continue;
-      const live = tx.activeByTask(repo, c.task_id);
+    for (const c of candidates) {
+      const live = await tx.activeByTask(repo, c.task_id);
       if (!live || live.id !== c.id) continue;
-      tx.markCompleted(c.id, "branch_removed", now_ms);
-      const rec: ClaimRecord = { ...c, completed_at_ms: now_ms, completion_reason: "branch_removed" };
-      tx.appendEvent(repo, "completed", completedView(rec), now_ms);
+      await tx.markCompleted(c.id, "branch_removed", tx.now_ms);
+      const rec: ClaimRecord = { ...c, completed_at_ms: tx.now_ms, completion_reason: "branch_removed" };
+      await tx.appendEvent(repo, "completed", completedView(rec), tx.now_ms);
       done.push(rec);
     }
     return done;
@@ -236,10 +244,10 @@ export interface ClaimsListing {
 }
 
 /** Lists `repo`'s live claims at `now_ms`: active ones within the claim TTL, completions within the completed TTL. */
-export function listClaims(store: ClaimStore, repo: string, now_ms: number, policy: ClaimPolicy): ClaimsListing {
+export async function listClaims(store: ClaimStore, repo: string, now_ms: number, policy: ClaimPolicy): Promise<ClaimsListing> {
   return {
-    active: store.listActive(repo, now_ms - policy.claim_ttl_ms + 1).map(activeView),
-    recently_completed: store.listCompleted(repo, now_ms - policy.completed_ttl_ms + 1).map(completedView),
+    active: (await store.listActive(repo, now_ms - policy.claim_ttl_ms + 1)).map(activeView),
+    recently_completed: (await store.listCompleted(repo, now_ms - policy.completed_ttl_ms + 1)).map(completedView),
   };
 }
 
@@ -247,9 +255,9 @@ export function listClaims(store: ClaimStore, repo: string, now_ms: number, poli
  * The housekeeping sweep of the jobs: deletes active claims past the claim TTL and completions
  * past the completed TTL. Returns the counts. Correctness never waits for it.
  */
-export function sweepClaims(store: ClaimStore, now_ms: number, policy: ClaimPolicy): { expired: number; forgotten: number } {
+export async function sweepClaims(store: ClaimStore, now_ms: number, policy: ClaimPolicy): Promise<{ expired: number; forgotten: number }> {
   return {
-    expired: store.deleteActiveClaimedBefore(now_ms - policy.claim_ttl_ms + 1),
-    forgotten: store.deleteCompletedBefore(now_ms - policy.completed_ttl_ms + 1),
+    expired: await store.deleteActiveClaimedBefore(now_ms - policy.claim_ttl_ms + 1),
+    forgotten: await store.deleteCompletedBefore(now_ms - policy.completed_ttl_ms + 1),
   };
 }

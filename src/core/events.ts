@@ -16,11 +16,11 @@ export interface EventRecord {
 /** The event log: shared by every service process on one database. Times in epoch ms. */
 export interface EventLog {
   /** Appends an event and returns its id. */
-  append(repo: string, type: EventType, data: unknown, at_ms: number): number;
+  append(repo: string, type: EventType, data: unknown, at_ms: number): Promise<number>;
   /** Events of `repo` with an id above `after_id`, oldest first, at most `limit`. */
-  since(repo: string, after_id: number, limit: number): EventRecord[];
+  since(repo: string, after_id: number, limit: number): Promise<EventRecord[]>;
   /** The highest event id of the whole log (0 when empty): where a new subscriber starts. */
-  latestId(): number;
+  latestId(): Promise<number>;
   /** Deletes events before `before_ms`; returns how many. */
-  deleteEventsBefore(before_ms: number): number;
+  deleteEventsBefore(before_ms: number): Promise<number>;
 }

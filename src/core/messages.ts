@@ -89,18 +89,18 @@ export interface InboxEntry {
 /** What messaging needs stored. Times in epoch ms. */
 export interface MessageStore {
   /** Stores messages (one per recipient; `to_session` null for a broadcast) and returns them with ids, in order. */
-  insertMessages(rows: readonly Omit<MessageRecord, "id">[]): MessageRecord[];
+  insertMessages(rows: readonly Omit<MessageRecord, "id">[]): Promise<MessageRecord[]>;
   /**
    * `session_id`'s inbox in `repo`: messages to it and broadcasts from others, oldest first, the
    * newest `limit` of them; only unacknowledged ones when `unread_only`.
    */
-  inbox(repo: string, session_id: string, opts: { unread_only: boolean; limit: number }): InboxEntry[];
+  inbox(repo: string, session_id: string, opts: { unread_only: boolean; limit: number }): Promise<InboxEntry[]>;
   /** The newest `limit` messages of `repo`, oldest first (the human's view). */
-  recentMessages(repo: string, limit: number): MessageRecord[];
+  recentMessages(repo: string, limit: number): Promise<MessageRecord[]>;
   /** How many inbox messages `session_id` has not acknowledged. */
-  unreadCount(repo: string, session_id: string): number;
+  unreadCount(repo: string, session_id: string): Promise<number>;
   /** Marks `ids` read for `session_id`, only those in its inbox; returns how many were newly marked. */
-  markRead(repo: string, session_id: string, ids: readonly number[], at_ms: number): number;
+  markRead(repo: string, session_id: string, ids: readonly number[], at_ms: number): Promise<number>;
   /** Deletes messages created before `before_ms` (and their read marks); returns how many messages. */
-  deleteMessagesBefore(before_ms: number): number;
+  deleteMessagesBefore(before_ms: number): Promise<number>;
 }

@@ -132,11 +132,11 @@ export function listSessionViews(sessions: readonly SessionRecord[], now_ms: num
 /** What the session rules need stored. Times in epoch ms. */
 export interface SessionStore {
   /** The session of `(repo, session_id)`, if it ever sent a heartbeat (and was not pruned). */
-  getSession(repo: string, session_id: string): SessionRecord | undefined;
+  getSession(repo: string, session_id: string): Promise<SessionRecord | undefined>;
   /** Inserts or replaces the session `(rec.repo, rec.session_id)`. */
-  putSession(rec: SessionRecord): void;
+  putSession(rec: SessionRecord): Promise<void>;
   /** Sessions of `repo` whose last heartbeat is at or after `seen_since_ms`. */
-  listSessions(repo: string, seen_since_ms: number): SessionRecord[];
+  listSessions(repo: string, seen_since_ms: number): Promise<SessionRecord[]>;
   /** Deletes sessions whose last heartbeat is before `before_ms`; returns how many. */
-  deleteSessionsBefore(before_ms: number): number;
+  deleteSessionsBefore(before_ms: number): Promise<number>;
 }

@@ -1,5 +1,6 @@
-// The claim store interface core needs: synchronous primitives run inside one immediate transaction.
+// The claim store interface core needs: async primitives run inside one serialised write transaction.
 import type { EventType } from "./events.ts";
+import type { Clock } from "./time.ts";
 
 /** Why a claim left the active set (SPEC §3). */
 export type CompletionReason = "client_completed" | "admin_expired" | "branch_removed";
@@ -24,47 +25,57 @@ export interface ClaimRecord {
 export type NewClaim = Omit<ClaimRecord, "id" | "completed_at_ms" | "completion_reason">;
 
 /**
- * What the claim rules may do inside one transaction. Every method is synchronous: the
- * transaction is SQLite's `BEGIN IMMEDIATE`, and nothing asynchronous may run inside it.
- * "Active" here means `completed_at_ms IS NULL`, whatever its age: callers apply the TTL.
+ * What the claim rules may do inside one transaction. Every method returns a Promise (PostgreSQL's
+ * drivers are async); the store runs one transaction at a time per connection, so awaiting them
+ * keeps the transaction's isolation. "Active" here means `completed_at_ms IS NULL`, whatever its
+ * age: callers apply the TTL. A handle used after its transaction ended throws.
  */
 export interface ClaimTx {
+  /**
+   * The transaction's time, epoch ms: read from the clock after the write lock was taken (SPEC §16:
+   * times written by a transaction are read after its lock is taken, so a claim is never stamped
+   * before the completion it follows). Every time the transaction writes is this one.
+   */
+  readonly now_ms: number;
   /** The active claim of `(repo, task_id)`, if any (at most one: a unique index enforces it). */
-  activeByTask(repo: string, task_id: string): ClaimRecord | undefined;
+  activeByTask(repo: string, task_id: string): Promise<ClaimRecord | undefined>;
   /** The active claim of `(repo, session_id)`, if any (at most one: a unique index enforces it). */
-  activeBySession(repo: string, session_id: string): ClaimRecord | undefined;
+  activeBySession(repo: string, session_id: string): Promise<ClaimRecord | undefined>;
   /** Active claims of `repo` whose session id starts with `prefix` (case-sensitive). */
-  activeBySessionPrefix(repo: string, prefix: string): ClaimRecord[];
+  activeBySessionPrefix(repo: string, prefix: string): Promise<ClaimRecord[]>;
   /** The next fence: strictly greater than every fence handed out before, durable with the transaction. */
-  nextFence(): number;
-  /** Inserts an active claim. Throws when a unique index is violated (the caller's transaction then rolls back). */
-  insertActive(claim: NewClaim): ClaimRecord;
-  /** Moves an active claim to recently completed. */
-  markCompleted(id: number, reason: CompletionReason, completed_at_ms: number): void;
+  nextFence(): Promise<number>;
+  /** Inserts an active claim. Rejects when a unique index is violated (the caller's transaction then rolls back). */
+  insertActive(claim: NewClaim): Promise<ClaimRecord>;
+  /** Moves an active claim to recently completed; rejects when `id` is not an active claim. */
+  markCompleted(id: number, reason: CompletionReason, completed_at_ms: number): Promise<void>;
   /** Deletes a claim row (used for active claims past the claim TTL). */
-  deleteClaim(id: number): void;
+  deleteClaim(id: number): Promise<void>;
   /**
    * Logs a change for live views (SPEC §7 `GET /events`) in the same transaction, so that an
    * event exists exactly when its change was committed (and costs no second commit).
    */
-  appendEvent(repo: string, type: EventType, data: unknown, at_ms: number): void;
+  appendEvent(repo: string, type: EventType, data: unknown, at_ms: number): Promise<void>;
 }
 
 /** The claim store: transactions for the rules, plus the reads and sweeps of listings and jobs. */
 export interface ClaimStore {
   /**
-   * Runs `fn` in one immediate transaction and returns its result; commits on return, rolls back
-   * when `fn` throws and rethrows. Waits for other writers up to the busy timeout (≥ 5000 ms).
+   * Runs `fn` in one write transaction and resolves to its result; commits when `fn` resolves,
+   * rolls back when it rejects and rejects with the same error. Transactions are serialised (on
+   * SQLite: one `BEGIN IMMEDIATE` at a time per connection, waiting for other processes up to the
+   * busy timeout, ≥ 5000 ms). `clock` is read once, after the lock is taken: `tx.now_ms`.
+   * Inside `fn`, use only `tx` (calling the store itself there rejects), and call no git host.
    */
-  transact<T>(fn: (tx: ClaimTx) => T): T;
+  transact<T>(clock: Clock, fn: (tx: ClaimTx) => Promise<T>): Promise<T>;
   /** Active claims of `repo` claimed at or after `claimed_since_ms`, oldest first. */
-  listActive(repo: string, claimed_since_ms: number): ClaimRecord[];
+  listActive(repo: string, claimed_since_ms: number): Promise<ClaimRecord[]>;
   /** Completed claims of `repo` completed at or after `completed_since_ms`, oldest completion first. */
-  listCompleted(repo: string, completed_since_ms: number): ClaimRecord[];
+  listCompleted(repo: string, completed_since_ms: number): Promise<ClaimRecord[]>;
   /** Active claims of every repo (for the branch lifecycle job). */
-  listAllActive(): ClaimRecord[];
-  /** Deletes active claims claimed before `claimed_before_ms`; returns how many. */
-  deleteActiveClaimedBefore(claimed_before_ms: number): number;
-  /** Deletes completed claims completed before `completed_before_ms`; returns how many. */
-  deleteCompletedBefore(completed_before_ms: number): number;
+  listAllActive(): Promise<ClaimRecord[]>;
+  /** Deletes active claims claimed before `claimed_before_ms`; resolves to how many. */
+  deleteActiveClaimedBefore(claimed_before_ms: number): Promise<number>;
+  /** Deletes completed claims completed before `completed_before_ms`; resolves to how many. */
+  deleteCompletedBefore(completed_before_ms: number): Promise<number>;
 }

@@ -5,11 +5,11 @@ import type { ClaimRecord, ClaimStore } from "../core/store.ts";
 /** The job's memory of which claims' branches were seen on the remote (src/storage/branch-sightings.ts). */
 export interface BranchSightings {
   /** The ids among `claim_ids` whose branch was seen at least once. */
-  seen(claim_ids: readonly number[]): Set<number>;
+  seen(claim_ids: readonly number[]): Promise<Set<number>>;
   /** Records that the branches of `claim_ids` were seen at `seen_at_ms`. */
-  record(claim_ids: readonly number[], seen_at_ms: number): void;
+  record(claim_ids: readonly number[], seen_at_ms: number): Promise<void>;
   /** Forgets sightings of claims that are no longer active. */
-  prune(): number;
+  prune(): Promise<number>;
 }
 
 /** One whitelisted repository as the job needs it: the configured name, main's name and the branch lister. */
@@ -60,7 +60,7 @@ export interface BranchCheckResult {
  */
 export async function runBranchCheck(deps: BranchCheckDeps): Promise<BranchCheckResult[]> {
   const byRepo = new Map<string, ClaimRecord[]>();
-  for (const c of deps.store.listAllActive()) {
+  for (const c of await deps.store.listAllActive()) {
     const list = byRepo.get(c.repo) ?? [];
     list.push(c);
     byRepo.set(c.repo, list);
@@ -90,14 +90,14 @@ export async function runBranchCheck(deps: BranchCheckDeps): Promise<BranchCheck
       continue;
     }
     const now_ms = deps.now();
-    const seen = deps.sightings.seen(claims.map((c) => c.id));
-    deps.sightings.record(claims.filter((c) => present.has(c.branch)).map((c) => c.id), now_ms);
+    const seen = await deps.sightings.seen(claims.map((c) => c.id));
+    await deps.sightings.record(claims.filter((c) => present.has(c.branch)).map((c) => c.id), now_ms);
     const gone = claims.filter((c) => !present.has(c.branch) && seen.has(c.id));
     if (gone.length === 0) continue;
-    const done = completeRemovedBranches(deps.store, repo, new Set(gone.map((c) => c.branch)), now_ms, new Set(gone.map((c) => c.id)));
+    const done = await completeRemovedBranches(deps.store, repo, new Set(gone.map((c) => c.branch)), deps.now, new Set(gone.map((c) => c.id)));
     result.completed = done.map((c) => c.task_id);
     for (const c of done) deps.log.info(`branch_check: completed ${repo} ${c.task_id} fence=${c.fence} (branch ${c.branch} removed)`);
   }
-  deps.sightings.prune();
+  await deps.sightings.prune();
   return results;
 }

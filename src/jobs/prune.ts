@@ -15,14 +15,14 @@ export interface Retention {
  * messages older than the message retention (with their read marks), events older than the event
  * retention. Returns the counts; throws what the stores throw (the scheduler logs it).
  */
-export function runPrune(
+export async function runPrune(
   stores: { sessions: SessionStore; messages: MessageStore; events: EventLog },
   now_ms: number,
   r: Retention,
-): { sessions: number; messages: number; events: number } {
+): Promise<{ sessions: number; messages: number; events: number }> {
   return {
-    sessions: stores.sessions.deleteSessionsBefore(now_ms - r.session_retention_ms),
-    messages: stores.messages.deleteMessagesBefore(now_ms - r.message_retention_ms),
-    events: stores.events.deleteEventsBefore(now_ms - r.event_retention_ms),
+    sessions: await stores.sessions.deleteSessionsBefore(now_ms - r.session_retention_ms),
+    messages: await stores.messages.deleteMessagesBefore(now_ms - r.message_retention_ms),
+    events: await stores.events.deleteEventsBefore(now_ms - r.event_retention_ms),
   };
 }

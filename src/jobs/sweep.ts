@@ -6,6 +6,6 @@ import type { ClaimStore } from "../core/store.ts";
  * Runs one sweep at `now_ms`: active claims past `claim_ttl_ms` and completions past
  * `completed_ttl_ms` are deleted. Returns the counts; throws what the store throws.
  */
-export function runSweep(store: ClaimStore, now_ms: number, policy: ClaimPolicy): { expired: number; forgotten: number } {
+export function runSweep(store: ClaimStore, now_ms: number, policy: ClaimPolicy): Promise<{ expired: number; forgotten: number }> {
   return sweepClaims(store, now_ms, policy);
 }

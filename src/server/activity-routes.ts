@@ -66,10 +66,10 @@ export function activityRoutes(deps: ActivityDeps) {
       async ({ body, request }) => {
         const { entry } = await access(request, body, "body", false);
         const now = clock();
-        const rec = applyHeartbeat(sessions.getSession(entry.name, body.session_id), { ...body, repo: entry.name }, now);
-        sessions.putSession(rec);
-        events.append(entry.name, "heartbeat", sessionView(rec, now, deps.session_policy), now);
-        return { status: "ok" as const, session: sessionPrefix(rec.session_id), state: rec.state, unread: messages.unreadCount(entry.name, rec.session_id) };
+        const rec = applyHeartbeat(await sessions.getSession(entry.name, body.session_id), { ...body, repo: entry.name }, now);
+        await sessions.putSession(rec);
+        await events.append(entry.name, "heartbeat", sessionView(rec, now, deps.session_policy), now);
+        return { status: "ok" as const, session: sessionPrefix(rec.session_id), state: rec.state, unread: await messages.unreadCount(entry.name, rec.session_id) };
       },
       { body: HeartbeatBody, parse: parseJsonObject },
     )
@@ -78,7 +78,7 @@ export function activityRoutes(deps: ActivityDeps) {
       async ({ query, request }) => {
         const { entry } = await access(request, query, "query", true);
         const now = clock();
-        return { sessions: listSessionViews(sessions.listSessions(entry.name, now - deps.session_policy.listed_ms), now, deps.session_policy) };
+        return { sessions: listSessionViews(await sessions.listSessions(entry.name, now - deps.session_policy.listed_ms), now, deps.session_policy) };
       },
       { query: RepoQuery },
     )
@@ -93,8 +93,8 @@ export function activityRoutes(deps: ActivityDeps) {
         const now = clock();
         const recipients = resolveRecipients(
           target,
-          sessions.listSessions(entry.name, now - deps.session_policy.listed_ms),
-          deps.claims.listActive(entry.name, now - deps.claim_policy.claim_ttl_ms + 1),
+          await sessions.listSessions(entry.name, now - deps.session_policy.listed_ms),
+          await deps.claims.listActive(entry.name, now - deps.claim_policy.claim_ttl_ms + 1),
         );
         const from_session = admin ? null : (body.session_id as string);
         const rows = (recipients === "broadcast" ? [null] : recipients).map((to_session) => ({
@@ -105,8 +105,8 @@ export function activityRoutes(deps: ActivityDeps) {
           body: body.body,
           created_at_ms: now,
         }));
-        const stored = messages.insertMessages(rows);
-        for (const m of stored) events.append(entry.name, "message", messageView(m, false), now);
+        const stored = await messages.insertMessages(rows);
+        for (const m of stored) await events.append(entry.name, "message", messageView(m, false), now);
         return { status: "sent" as const, ids: stored.map((m) => m.id), to: recipients === "broadcast" ? ["broadcast"] : recipients.map(sessionPrefix) };
       },
       { body: SendBody, parse: parseJsonObject },
@@ -119,9 +119,9 @@ export function activityRoutes(deps: ActivityDeps) {
         const unread_only = query.unread === "true" || query.unread === "1";
         if (session_id === null || session_id === "") {
           if (!admin) throw new CoordError("invalid_request", "Invalid request: header 'X-Session-Id' is required (your session id; it never goes in the URL).", { field: "X-Session-Id" });
-          return { messages: messages.recentMessages(entry.name, INBOX_LIMIT).map((m) => messageView(m, false)) };
+          return { messages: (await messages.recentMessages(entry.name, INBOX_LIMIT)).map((m) => messageView(m, false)) };
         }
-        return { messages: messages.inbox(entry.name, session_id, { unread_only, limit: INBOX_LIMIT }).map((e) => messageView(e.message, e.read)) };
+        return { messages: (await messages.inbox(entry.name, session_id, { unread_only, limit: INBOX_LIMIT })).map((e) => messageView(e.message, e.read)) };
       },
       { query: InboxQuery },
     )
@@ -129,7 +129,7 @@ export function activityRoutes(deps: ActivityDeps) {
       "/messages/ack",
       async ({ body, request }) => {
         const { entry } = await access(request, body, "body", false);
-        return { status: "acked" as const, acked: messages.markRead(entry.name, body.session_id, body.ids, clock()) };
+        return { status: "acked" as const, acked: await messages.markRead(entry.name, body.session_id, body.ids, clock()) };
       },
       { body: AckBody, parse: parseJsonObject },
     )
@@ -137,7 +137,7 @@ export function activityRoutes(deps: ActivityDeps) {
       "/events",
       async ({ query, request }) => {
         const { entry, admin } = await access(request, query, "query", true);
-        const after = resumeAfter(request.headers.get("last-event-id"), query.last_event_id, events);
+        const after = await resumeAfter(request.headers.get("last-event-id"), query.last_event_id, events);
         return eventStream(events, entry.name, after, request.signal, deps.stream, admin ? undefined : withoutMessageText);
       },
       { query: EventsQuery },

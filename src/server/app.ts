@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps) {
       "/claims",
       async ({ query, request }) => {
         const { entry } = await checkAccess(repos, deps.admin_tokens, request.headers.get("authorization"), query, "query");
-        return listClaims(store, entry.name, clock(), policy);
+        return await listClaims(store, entry.name, clock(), policy);
       },
       { query: RepoQuery },
     )
@@ -98,10 +98,10 @@ export function createApp(deps: AppDeps) {
       "/claim",
       async ({ body }) => {
         const repo = await checkRepo(body);
-        const r = claimTask(
+        const r = await claimTask(
           store,
           { repo, session_id: body.session_id, task_id: body.task_id, branch: body.branch, plan_file: body.plan_file ?? "" },
-          clock(),
+          clock,
           policy,
         );
         if (r.created) log.info(`claimed ${repo} ${r.task_id} fence=${r.fence} branch=${body.branch}`);
@@ -113,7 +113,7 @@ export function createApp(deps: AppDeps) {
       "/complete",
       async ({ body }) => {
         const repo = await checkRepo(body);
-        const c = completeTask(store, { repo, session_id: body.session_id, task_id: body.task_id }, clock(), policy);
+        const c = await completeTask(store, { repo, session_id: body.session_id, task_id: body.task_id }, clock, policy);
         log.info(`completed ${repo} ${c.task_id} fence=${c.fence}`);
         return { status: "completed" as const, task_id: c.task_id };
       },
@@ -133,7 +133,7 @@ export function createApp(deps: AppDeps) {
           await verifyToken(entry.reader, body.token, body.commit_sha);
         }
         const target = targetOf(body);
-        const c = expireClaim(store, entry.name, target, clock(), policy);
+        const c = await expireClaim(store, entry.name, target, clock, policy);
         log.info(`expired ${entry.name} ${c.task_id} fence=${c.fence}`);
         return { status: "expired" as const, task_id: c.task_id, session: c.session_id.slice(0, 8), branch: c.branch };
       },

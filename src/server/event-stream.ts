@@ -17,7 +17,7 @@ export const DEFAULT_STREAM_TIMING: StreamTiming = { poll_ms: 250, keepalive_ms:
  * or the `last_event_id` query parameter), else the log's newest id (new subscribers get only new
  * events). A value that is not a non-negative integer counts as absent.
  */
-export function resumeAfter(header: string | null, query: string | undefined, log: EventLog): number {
+export async function resumeAfter(header: string | null, query: string | undefined, log: EventLog): Promise<number> {
   for (const v of [header, query]) {
     if (v !== null && v !== undefined && /^\d{1,15}$/.test(v.trim())) return Number(v.trim());
   }
@@ -58,26 +58,34 @@ export function eventStream(
           stop();
         }
       };
-      const drain = () => {
-        for (;;) {
-          const batch = log.since(repo, last, 500);
-          for (const e of batch) {
-            send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(view(e))}\n\n`);
-            last = e.id;
+      let draining = false;
+      const drain = async () => {
+        // One drain at a time: a slow read must not let the next tick send the same events twice.
+        if (draining) return;
+        draining = true;
+        try {
+          for (;;) {
+            const batch = await log.since(repo, last, 500);
+            for (const e of batch) {
+              send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(view(e))}\n\n`);
+              last = e.id;
+            }
+            if (batch.length < 500 || closed) return;
           }
-          if (batch.length < 500 || closed) return;
+        } catch {
+          stop();
+          try {
+            controller.close();
+          } catch {
+            // Already closed by the runtime.
+          }
+        } finally {
+          draining = false;
         }
       };
       send("retry: 2000\n: connected\n\n");
-      drain();
-      poll = setInterval(() => {
-        try {
-          drain();
-        } catch {
-          stop();
-          controller.close();
-        }
-      }, timing.poll_ms);
+      void drain();
+      poll = setInterval(() => void drain(), timing.poll_ms);
       keep = setInterval(() => send(": keep-alive\n\n"), timing.keepalive_ms);
       signal.addEventListener("abort", () => {
         if (closed) return;

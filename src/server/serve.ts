@@ -130,8 +130,8 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
     {
       name: "sweep",
       schedule: cfg.jobs.sweep,
-      run: () => {
-        const r = runSweep(store, clock(), policy);
+      run: async () => {
+        const r = await runSweep(store, clock(), policy);
         if (r.expired + r.forgotten > 0) log.info(`sweep: deleted ${r.expired} expired claims and ${r.forgotten} old completions`);
       },
     },
@@ -143,8 +143,8 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
     {
       name: "prune",
       schedule: cfg.jobs.sweep,
-      run: () => {
-        const r = runPrune(activity, clock(), cfg.jobs);
+      run: async () => {
+        const r = await runPrune(activity, clock(), cfg.jobs);
         if (r.sessions + r.messages + r.events > 0) log.info(`prune: deleted ${r.sessions} sessions, ${r.messages} messages and ${r.events} events`);
       },
     },

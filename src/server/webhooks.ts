@@ -23,9 +23,9 @@ export const REFRESH_WAIT_MS = 5_000;
 /** The deliveries already handled (src/storage/webhook-deliveries.ts). */
 export interface DeliveryLog {
   /** Records `delivery_id`; false when it was recorded before (a replay or redelivery). */
-  claim(delivery_id: string, now_ms: number): boolean;
+  claim(delivery_id: string, now_ms: number): Promise<boolean>;
   /** Forgets `delivery_id` (its handling failed). */
-  release(delivery_id: string): void;
+  release(delivery_id: string): Promise<void>;
 }
 
 /** A whitelisted repository as webhooks need it. */
@@ -135,14 +135,14 @@ export async function handleGitHubWebhook(request: Request, deps: WebhookDeps): 
   if (!DELIVERY.test(delivery)) throw new CoordError("invalid_request", "The delivery has no valid X-GitHub-Delivery header.", { field: "X-GitHub-Delivery" });
   if (!EVENT.test(event)) throw new CoordError("invalid_request", "The delivery has no valid X-GitHub-Event header.", { field: "X-GitHub-Event" });
   const payload = payloadOf(body, request.headers.get("content-type") ?? "");
-  if (!deps.deliveries.claim(delivery, deps.clock())) {
+  if (!(await deps.deliveries.claim(delivery, deps.clock()))) {
     deps.log.info(`webhook: delivery ${delivery} (${event}) was handled before; ignored`);
     return { status: "duplicate", event, delivery, completed: [] };
   }
   try {
     return await handleEvent(event, delivery, payload, deps);
   } catch (e) {
-    deps.deliveries.release(delivery);
+    await deps.deliveries.release(delivery);
     throw e;
   }
 }
@@ -155,8 +155,8 @@ async function handleEvent(event: string, delivery: string, p: Payload, deps: We
   const repo = deps.repos.get(full_name.toLowerCase());
   if (!repo) return ignored(`repository ${full_name} is not in the whitelist`);
 
-  const complete = (branch: string, why: string): WebhookAnswer => {
-    const done = completeRemovedBranches(deps.store, repo.name, new Set([branch]), deps.clock());
+  const complete = async (branch: string, why: string): Promise<WebhookAnswer> => {
+    const done = await completeRemovedBranches(deps.store, repo.name, new Set([branch]), deps.clock);
     for (const c of done) deps.log.info(`webhook: completed ${repo.name} ${c.task_id} fence=${c.fence} (${why})`);
     return { status: "ok", event, delivery, completed: done.map((c) => c.task_id) };
   };

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql } from "drizzle-o
 import type { EventLog, EventRecord, EventType } from "../core/events.ts";
 import type { InboxEntry, MessageStore } from "../core/messages.ts";
 import type { SessionRecord, SessionStore } from "../core/sessions.ts";
+import { queued } from "./connection-queue.ts";
 import type { CoordDatabase } from "./db.ts";
 import { events, messageReads, messages, sessions } from "./schema.ts";
 
@@ -32,7 +33,7 @@ export function createSessionStore(db: CoordDatabase): SessionStore {
     .from(sessions)
     .where(and(eq(sessions.repo, sql.placeholder("repo")), eq(sessions.session_id, sql.placeholder("session_id"))))
     .prepare();
-  return {
+  return queued<SessionStore>(db.queue, {
     getSession(repo, session_id) {
       const r = get.get({ repo, session_id });
       return r ? toRecord(r) : undefined;
@@ -67,7 +68,7 @@ export function createSessionStore(db: CoordDatabase): SessionStore {
     deleteSessionsBefore(before_ms) {
       return orm.delete(sessions).where(lt(sessions.last_heartbeat_ms, before_ms)).returning({ id: sessions.session_id }).all().length;
     },
-  };
+  });
 }
 
 /** Core's MessageStore over `db`: a row per recipient (null for broadcasts) and read marks per session. */
@@ -78,7 +79,7 @@ export function createMessageStore(db: CoordDatabase): MessageStore {
       eq(messages.repo, repo),
       or(eq(messages.to_session, session_id), and(isNull(messages.to_session), or(isNull(messages.from_session), sql`${messages.from_session} <> ${session_id}`))),
     );
-  return {
+  return queued<MessageStore>(db.queue, {
     insertMessages(rows) {
       if (rows.length === 0) return [];
       return orm.transaction(() => orm.insert(messages).values([...rows]).returning().all(), { behavior: "immediate" });
@@ -139,7 +140,7 @@ export function createMessageStore(db: CoordDatabase): MessageStore {
         { behavior: "immediate" },
       );
     },
-  };
+  });
 }
 
 /** Core's EventLog over `db`: an append-only table with increasing ids, shared by every process on the file. */
@@ -152,7 +153,7 @@ export function createEventLog(db: CoordDatabase): EventLog {
     .orderBy(asc(events.id))
     .limit(sql.placeholder("limit"))
     .prepare();
-  return {
+  return queued<EventLog>(db.queue, {
     append(repo, type, data, at_ms) {
       const r = orm.insert(events).values({ repo, type, data: JSON.stringify(data), at_ms }).returning({ id: events.id }).get();
       return r!.id;
@@ -166,5 +167,5 @@ export function createEventLog(db: CoordDatabase): EventLog {
     deleteEventsBefore(before_ms) {
       return orm.delete(events).where(lt(events.at_ms, before_ms)).returning({ id: events.id }).all().length;
     },
-  };
+  });
 }

@@ -1,5 +1,6 @@
 // The branch lifecycle job's memory on SQLite: which active claims' branches were seen on the remote, and when.
 import { inArray, sql } from "drizzle-orm";
+import { queued } from "./connection-queue.ts";
 import type { CoordDatabase } from "./db.ts";
 import { branchSightings, claims } from "./schema.ts";
 
@@ -9,11 +10,11 @@ const CHUNK = 500;
 /** Sightings of claims' branches (the job's `BranchSightings`). Times in epoch milliseconds. */
 export interface BranchSightingStore {
   /** The ids among `claim_ids` whose branch was seen at least once. */
-  seen(claim_ids: readonly number[]): Set<number>;
+  seen(claim_ids: readonly number[]): Promise<Set<number>>;
   /** Records that the branches of `claim_ids` were seen at `seen_at_ms` (the latest sighting wins). */
-  record(claim_ids: readonly number[], seen_at_ms: number): void;
+  record(claim_ids: readonly number[], seen_at_ms: number): Promise<void>;
   /** Forgets sightings of claims that are no longer active (completed, expired or deleted). Returns how many. */
-  prune(): number;
+  prune(): Promise<number>;
 }
 
 function chunks<T>(items: readonly T[]): T[][] {
@@ -29,7 +30,7 @@ function chunks<T>(items: readonly T[]): T[][] {
  */
 export function createBranchSightings(db: CoordDatabase): BranchSightingStore {
   const orm = db.orm;
-  return {
+  return queued<BranchSightingStore>(db.queue, {
     seen(claim_ids) {
       const out = new Set<number>();
       for (const part of chunks(claim_ids)) {
@@ -55,5 +56,5 @@ export function createBranchSightings(db: CoordDatabase): BranchSightingStore {
         .returning({ id: branchSightings.claim_id })
         .all().length;
     },
-  };
+  });
 }

@@ -1,8 +1,9 @@
-// Core's ClaimStore on SQLite through drizzle: immediate synchronous transactions, the fence counter, listings and sweeps.
+// Core's ClaimStore on SQLite through drizzle: immediate transactions through the connection queue, the fence counter, listings and sweeps.
 
 import { and, asc, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { EventType } from "../core/events.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason, NewClaim } from "../core/store.ts";
+import type { Clock } from "../core/time.ts";
 import { sqliteCode, type CoordDatabase, type CoordOrm } from "./db.ts";
 import { claims, events, fenceCounter } from "./schema.ts";
 
@@ -20,75 +21,66 @@ export function isUniqueViolation(e: unknown): boolean {
 
 /**
  * The claim store of core (`src/core/store.ts`) over an open database (`openDatabase`).
- * All times are epoch milliseconds. Reads and sweeps outside `transact` are single statements
- * (each atomic on its own) that wait for other writers up to the busy timeout.
+ * All times are epoch milliseconds. Every read, sweep and transaction runs through the database's
+ * connection queue (`db.queue`), so nothing else runs on the connection while a transaction's
+ * callback awaits. Reads and sweeps outside `transact` are single statements (each atomic on its
+ * own) that wait for other writers up to the busy timeout.
  *
- * `transact(fn)` runs `fn` in `BEGIN IMMEDIATE` (the write lock is taken before the first read, so
- * check-then-insert cannot interleave with another process); it commits when `fn` returns and rolls
- * back and rethrows when `fn` throws (fences taken in a rolled-back transaction are handed out
- * again). `fn` must be synchronous: when it returns a Promise the transaction is rolled back and
- * `transact` throws a TypeError; the `tx` handle throws once its transaction has ended, so
- * code after an `await` cannot write outside the transaction. A writer still holding the lock
- * after the busy timeout makes `transact` throw SQLite's `SQLITE_BUSY` error.
+ * `transact(clock, fn)` runs `fn` in `BEGIN IMMEDIATE` (the write lock is taken before the first
+ * read, so check-then-insert cannot interleave with another process), with `tx.now_ms` read from
+ * `clock` after the lock; it commits when `fn` resolves and rolls back and rethrows when `fn`
+ * rejects (fences taken in a rolled-back transaction are handed out again). The `tx` handle throws
+ * once its transaction has ended. A writer still holding the lock after the busy timeout makes
+ * `transact` reject with SQLite's `SQLITE_BUSY` error.
  */
 export function createClaimStore(db: CoordDatabase): ClaimStore {
   const orm = db.orm;
+  const queue = db.queue;
   const q = prepare(orm);
   const listings = listingCache(db, q);
   return {
-    transact<T>(fn: (tx: ClaimTx) => T): T {
-      return listings.writing(() => orm.transaction(
-        (dtx) => {
-          const scope = { open: true };
-          try {
-            const result = fn(claimTx(dtx, q, scope));
-            if (isPromiseLike(result)) {
-              // Its rejection, if any, is this TypeError's business now: never an unhandled rejection.
-              result.then(undefined, () => undefined);
-              throw new TypeError(
-                "ClaimStore.transact: the callback returned a Promise; transactions are synchronous (do async work before transact)",
-              );
-            }
-            return result;
-          } finally {
-            scope.open = false;
-          }
-        },
-        { behavior: "immediate" },
-      ));
+    transact<T>(clock: Clock, fn: (tx: ClaimTx) => Promise<T>): Promise<T> {
+      return queue.transaction(clock, (now_ms, scope) => listings.writing(() => fn(claimTx(orm, q, scope, now_ms))));
     },
 
-    listActive(repo: string, claimed_since_ms: number): ClaimRecord[] {
-      return listings.get(repo).active.filter((c) => c.claimed_at_ms >= claimed_since_ms);
+    listActive(repo: string, claimed_since_ms: number): Promise<ClaimRecord[]> {
+      return queue.run(() => listings.get(repo).active.filter((c) => c.claimed_at_ms >= claimed_since_ms));
     },
 
-    listCompleted(repo: string, completed_since_ms: number): ClaimRecord[] {
-      return listings.get(repo).completed.filter((c) => (c.completed_at_ms as number) >= completed_since_ms);
+    listCompleted(repo: string, completed_since_ms: number): Promise<ClaimRecord[]> {
+      return queue.run(() => listings.get(repo).completed.filter((c) => (c.completed_at_ms as number) >= completed_since_ms));
     },
 
-    listAllActive(): ClaimRecord[] {
-      return orm
-        .select()
-        .from(claims)
-        .where(isNull(claims.completed_at_ms))
-        .orderBy(asc(claims.claimed_at_ms), asc(claims.id))
-        .all();
+    listAllActive(): Promise<ClaimRecord[]> {
+      return queue.run(() =>
+        orm.select().from(claims).where(isNull(claims.completed_at_ms)).orderBy(asc(claims.claimed_at_ms), asc(claims.id)).all(),
+      );
     },
 
-    deleteActiveClaimedBefore(claimed_before_ms: number): number {
-      return listings.writing(() => orm
-        .delete(claims)
-        .where(and(isNull(claims.completed_at_ms), lt(claims.claimed_at_ms, claimed_before_ms)))
-        .returning({ id: claims.id })
-        .all().length);
+    deleteActiveClaimedBefore(claimed_before_ms: number): Promise<number> {
+      return queue.run(() =>
+        listings.writing(
+          () =>
+            orm
+              .delete(claims)
+              .where(and(isNull(claims.completed_at_ms), lt(claims.claimed_at_ms, claimed_before_ms)))
+              .returning({ id: claims.id })
+              .all().length,
+        ),
+      );
     },
 
-    deleteCompletedBefore(completed_before_ms: number): number {
-      return listings.writing(() => orm
-        .delete(claims)
-        .where(and(isNotNull(claims.completed_at_ms), lt(claims.completed_at_ms, completed_before_ms)))
-        .returning({ id: claims.id })
-        .all().length);
+    deleteCompletedBefore(completed_before_ms: number): Promise<number> {
+      return queue.run(() =>
+        listings.writing(
+          () =>
+            orm
+              .delete(claims)
+              .where(and(isNotNull(claims.completed_at_ms), lt(claims.completed_at_ms, completed_before_ms)))
+              .returning({ id: claims.id })
+              .all().length,
+        ),
+      );
     },
   };
 }
@@ -174,12 +166,12 @@ function listingCache(db: CoordDatabase, q: Prepared) {
   let writing = 0;
   const version = () => `${(dataVersion.get() as { data_version: number }).data_version}:${ownWrites}`;
   return {
-    /** Runs a write, invalidating every entry before and after it. */
-    writing<T>(fn: () => T): T {
+    /** Runs a write (sync or async), invalidating every entry before and after it. */
+    async writing<T>(fn: () => T | Promise<T>): Promise<T> {
       ownWrites++;
       writing++;
       try {
-        return fn();
+        return await fn();
       } finally {
         writing--;
         ownWrites++;
@@ -198,24 +190,26 @@ function listingCache(db: CoordDatabase, q: Prepared) {
   };
 }
 
-/** The primitives of one transaction; each throws once `scope.open` is false (the transaction ended). */
-function claimTx(q: Queryable, ps: Prepared, scope: { open: boolean }): ClaimTx {
+/** The primitives of one transaction at `now_ms`; each throws once `scope.open` is false (the transaction ended). */
+function claimTx(q: Queryable, ps: Prepared, scope: { readonly open: boolean }, now_ms: number): ClaimTx {
   const live = (): Queryable => {
-    if (!scope.open) throw new Error("ClaimTx used after its transaction ended (was the transact callback async?)");
+    if (!scope.open) throw new Error("ClaimTx used after its transaction ended");
     return q;
   };
   return {
-    activeByTask(repo: string, task_id: string): ClaimRecord | undefined {
+    now_ms,
+
+    async activeByTask(repo: string, task_id: string): Promise<ClaimRecord | undefined> {
       live();
       return ps.activeByTask.get({ repo, task_id });
     },
 
-    activeBySession(repo: string, session_id: string): ClaimRecord | undefined {
+    async activeBySession(repo: string, session_id: string): Promise<ClaimRecord | undefined> {
       live();
       return ps.activeBySession.get({ repo, session_id });
     },
 
-    activeBySessionPrefix(repo: string, prefix: string): ClaimRecord[] {
+    async activeBySessionPrefix(repo: string, prefix: string): Promise<ClaimRecord[]> {
       // substr/length rather than LIKE: LIKE ignores ASCII case and treats % and _ as wildcards.
       return live()
         .select()
@@ -231,41 +225,33 @@ function claimTx(q: Queryable, ps: Prepared, scope: { open: boolean }): ClaimTx 
         .all();
     },
 
-    nextFence(): number {
+    async nextFence(): Promise<number> {
       live();
       const row = ps.nextFence.get();
       if (row === undefined) throw new Error("nextFence: the fence counter returned no row");
       return row.fence;
     },
 
-    insertActive(claim: NewClaim): ClaimRecord {
+    async insertActive(claim: NewClaim): Promise<ClaimRecord> {
       live();
       const row = ps.insertActive.get({ ...claim });
       if (row === undefined) throw new Error("insertActive: the insert returned no row");
       return row;
     },
 
-    markCompleted(id: number, reason: CompletionReason, completed_at_ms: number): void {
+    async markCompleted(id: number, reason: CompletionReason, completed_at_ms: number): Promise<void> {
       live();
       const updated = ps.markCompleted.all({ id, reason, completed_at_ms });
       if (updated.length !== 1) throw new Error(`markCompleted: no active claim has id ${id}`);
     },
 
-    deleteClaim(id: number): void {
+    async deleteClaim(id: number): Promise<void> {
       live().delete(claims).where(eq(claims.id, id)).run();
     },
 
-    appendEvent(repo: string, type: EventType, data: unknown, at_ms: number): void {
+    async appendEvent(repo: string, type: EventType, data: unknown, at_ms: number): Promise<void> {
       live();
       ps.appendEvent.run({ repo, type, data: JSON.stringify(data), at_ms });
     },
   };
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
 }

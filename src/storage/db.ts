@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { type ConnectionQueue, createConnectionQueue } from "./connection-queue.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
 import * as schema from "./schema.ts";
 
@@ -28,6 +29,11 @@ export interface CoordDatabase {
   readonly orm: CoordOrm;
   /** The underlying bun:sqlite connection (pragmas, raw SQL in tests). */
   readonly sqlite: Database;
+  /**
+   * The connection's one queue: every store on this database runs its reads, writes and
+   * transactions through it (see `connection-queue.ts`), so async transactions never interleave.
+   */
+  readonly queue: ConnectionQueue;
   /**
    * Closes the connection, finalizing every statement; the last connection to close checkpoints
    * the WAL into the main file. Safe to call twice.
@@ -89,6 +95,7 @@ export function openDatabase(path: string): CoordDatabase {
     path,
     orm,
     sqlite,
+    queue: createConnectionQueue(sqlite),
     close: () => sqlite.close(true),
   };
 }

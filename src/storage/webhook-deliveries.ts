@@ -1,5 +1,6 @@
 // The webhook delivery log on SQLite: each X-GitHub-Delivery id is handled once, across restarts and service processes.
 import { eq, lt } from "drizzle-orm";
+import { queued } from "./connection-queue.ts";
 import type { CoordDatabase } from "./db.ts";
 import { webhookDeliveries } from "./schema.ts";
 
@@ -15,9 +16,9 @@ export interface DeliveryLogStore {
    * Records `delivery_id` as received at `now_ms`; false when it was recorded before (a replay or a
    * redelivery: the caller ignores it). Also forgets ids older than `DELIVERY_RETENTION_MS`.
    */
-  claim(delivery_id: string, now_ms: number): boolean;
+  claim(delivery_id: string, now_ms: number): Promise<boolean>;
   /** Forgets `delivery_id` (its handling failed, so a redelivery may try again). */
-  release(delivery_id: string): void;
+  release(delivery_id: string): Promise<void>;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface DeliveryLogStore {
  */
 export function createDeliveryLog(db: CoordDatabase): DeliveryLogStore {
   const orm = db.orm;
-  return {
+  return queued<DeliveryLogStore>(db.queue, {
     claim(delivery_id, now_ms) {
       return orm.transaction(
         (tx) => {
@@ -46,5 +47,5 @@ export function createDeliveryLog(db: CoordDatabase): DeliveryLogStore {
     release(delivery_id) {
       orm.delete(webhookDeliveries).where(eq(webhookDeliveries.delivery_id, delivery_id)).run();
     },
-  };
+  });
 }

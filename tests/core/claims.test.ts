@@ -10,6 +10,7 @@ import {
   sweepClaims,
 } from "../../src/core/claims.ts";
 import { CoordError } from "../../src/core/errors.ts";
+import { clockAt } from "../helpers/clock.ts";
 import { MemoryStore } from "../helpers/memory-store.ts";
 
 const T0 = Date.parse("2026-01-05T20:00:00Z");
@@ -18,9 +19,9 @@ const A = "aaaaaaaa-1111-4111-8111-111111111111";
 const B = "bbbbbbbb-2222-4222-8222-222222222222";
 const req = (session_id: string, task_id: string, branch = `claude/${task_id}`) => ({ repo: "o/r", session_id, task_id, branch, plan_file: "context/plan.json" });
 
-function codeOf(fn: () => unknown): string | undefined {
+async function codeOf(fn: () => Promise<unknown>): Promise<string | undefined> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (e instanceof CoordError) return e.code;
     throw e;
@@ -40,20 +41,20 @@ describe("claimTask", () => {
     { name: "the same task in another repo is independent", setup: [[A, "t1", T0]], claim: [B, "t1"], at: T0, expect: "claimed-other-repo" },
   ];
   for (const c of cases) {
-    test(c.name, () => {
+    test(c.name, async () => {
       const store = new MemoryStore();
-      for (const [s, t, at] of c.setup) claimTask(store, req(s, t), at, DEFAULT_POLICY);
+      for (const [s, t, at] of c.setup) await claimTask(store, req(s, t), clockAt(at), DEFAULT_POLICY);
       const r = c.expect === "claimed-other-repo" ? { ...req(c.claim[0], c.claim[1]), repo: "o/other" } : req(c.claim[0], c.claim[1]);
-      const got = codeOf(() => claimTask(store, r, c.at, DEFAULT_POLICY));
+      const got = await codeOf(() => claimTask(store, r, clockAt(c.at), DEFAULT_POLICY));
       expect(got ?? "claimed").toBe(c.expect === "claimed-other-repo" ? "claimed" : c.expect);
     });
   }
 
-  test("conflict names the holder by its 8-character prefix, branch and time, never the full id", () => {
+  test("conflict names the holder by its 8-character prefix, branch and time, never the full id", async () => {
     const store = new MemoryStore();
-    claimTask(store, req(A, "t1", "claude/one"), T0, DEFAULT_POLICY);
+    await claimTask(store, req(A, "t1", "claude/one"), clockAt(T0), DEFAULT_POLICY);
     try {
-      claimTask(store, req(B, "t1"), T0 + 1000, DEFAULT_POLICY);
+      await claimTask(store, req(B, "t1"), clockAt(T0 + 1000), DEFAULT_POLICY);
       throw new Error("no conflict");
     } catch (e) {
       expect((e as CoordError).details).toEqual({
@@ -64,28 +65,28 @@ describe("claimTask", () => {
     }
   });
 
-  test("fences strictly increase and an idempotent re-claim returns the same fence", () => {
+  test("fences strictly increase and an idempotent re-claim returns the same fence", async () => {
     const store = new MemoryStore();
-    const f1 = claimTask(store, req(A, "t1"), T0, DEFAULT_POLICY);
-    const f2 = claimTask(store, req(B, "t2"), T0, DEFAULT_POLICY);
-    const again = claimTask(store, req(A, "t1"), T0 + 1, DEFAULT_POLICY);
+    const f1 = await claimTask(store, req(A, "t1"), clockAt(T0), DEFAULT_POLICY);
+    const f2 = await claimTask(store, req(B, "t2"), clockAt(T0), DEFAULT_POLICY);
+    const again = await claimTask(store, req(A, "t1"), clockAt(T0 + 1), DEFAULT_POLICY);
     expect([f1.fence, f2.fence, again.fence]).toEqual([1, 2, 1]);
     expect([f1.created, again.created]).toEqual([true, false]);
     expect(store.rows.length).toBe(2);
   });
 
-  test("an expired claim is deleted when the task is claimed again, not kept as completed", () => {
+  test("an expired claim is deleted when the task is claimed again, not kept as completed", async () => {
     const store = new MemoryStore();
-    claimTask(store, req(A, "t1"), T0, DEFAULT_POLICY);
-    claimTask(store, req(B, "t1"), T0 + 11 * DAY, DEFAULT_POLICY);
+    await claimTask(store, req(A, "t1"), clockAt(T0), DEFAULT_POLICY);
+    await claimTask(store, req(B, "t1"), clockAt(T0 + 11 * DAY), DEFAULT_POLICY);
     expect(store.rows.map((r) => [r.session_id, r.completed_at_ms])).toEqual([[B, null]]);
   });
 
-  test("a rejected claim stores nothing", () => {
+  test("a rejected claim stores nothing", async () => {
     const store = new MemoryStore();
-    claimTask(store, req(A, "t1"), T0, DEFAULT_POLICY);
+    await claimTask(store, req(A, "t1"), clockAt(T0), DEFAULT_POLICY);
     const before = JSON.stringify(store.rows);
-    expect(codeOf(() => claimTask(store, req(A, "t2"), T0, DEFAULT_POLICY))).toBe("session_has_claim");
+    expect(await codeOf(() => claimTask(store, req(A, "t2"), clockAt(T0), DEFAULT_POLICY))).toBe("session_has_claim");
     expect(JSON.stringify(store.rows)).toBe(before);
     expect(store.fence).toBe(1);
   });
@@ -98,20 +99,20 @@ describe("completeTask", () => {
     { name: "completing an unclaimed task gets not_found", by: A, task: "nope", expect: "not_found" },
   ];
   for (const c of cases) {
-    test(c.name, () => {
+    test(c.name, async () => {
       const store = new MemoryStore();
-      claimTask(store, req(A, "t1"), T0, DEFAULT_POLICY);
-      const got = codeOf(() => completeTask(store, { repo: "o/r", session_id: c.by, task_id: c.task }, T0 + 60_000, DEFAULT_POLICY));
+      await claimTask(store, req(A, "t1"), clockAt(T0), DEFAULT_POLICY);
+      const got = await codeOf(() => completeTask(store, { repo: "o/r", session_id: c.by, task_id: c.task }, clockAt(T0 + 60_000), DEFAULT_POLICY));
       expect(got ?? "completed").toBe(c.expect);
       expect(store.rows[0]!.completion_reason).toBe(c.expect === "completed" ? "client_completed" : null);
     });
   }
 
-  test("a completed claim is listed under recently_completed for 24 hours, then not", () => {
+  test("a completed claim is listed under recently_completed for 24 hours, then not", async () => {
     const store = new MemoryStore();
-    claimTask(store, req(A, "t1", "claude/x"), T0, DEFAULT_POLICY);
-    completeTask(store, { repo: "o/r", session_id: A, task_id: "t1" }, T0 + 1000, DEFAULT_POLICY);
-    expect(listClaims(store, "o/r", T0 + 2000, DEFAULT_POLICY)).toEqual({
+    await claimTask(store, req(A, "t1", "claude/x"), clockAt(T0), DEFAULT_POLICY);
+    await completeTask(store, { repo: "o/r", session_id: A, task_id: "t1" }, clockAt(T0 + 1000), DEFAULT_POLICY);
+    expect(await listClaims(store, "o/r", T0 + 2000, DEFAULT_POLICY)).toEqual({
       active: [],
       recently_completed: [
         {
@@ -126,14 +127,14 @@ describe("completeTask", () => {
         },
       ],
     });
-    expect(listClaims(store, "o/r", T0 + 1000 + DAY, DEFAULT_POLICY).recently_completed).toEqual([]);
+    expect((await listClaims(store, "o/r", T0 + 1000 + DAY, DEFAULT_POLICY)).recently_completed).toEqual([]);
   });
 
-  test("after completing, the session may claim another task", () => {
+  test("after completing, the session may claim another task", async () => {
     const store = new MemoryStore();
-    claimTask(store, req(A, "t1"), T0, DEFAULT_POLICY);
-    completeTask(store, { repo: "o/r", session_id: A, task_id: "t1" }, T0 + 1, DEFAULT_POLICY);
-    expect(claimTask(store, req(A, "t2"), T0 + 2, DEFAULT_POLICY).fence).toBe(2);
+    await claimTask(store, req(A, "t1"), clockAt(T0), DEFAULT_POLICY);
+    await completeTask(store, { repo: "o/r", session_id: A, task_id: "t1" }, clockAt(T0 + 1), DEFAULT_POLICY);
+    expect((await claimTask(store, req(A, "t2"), clockAt(T0 + 2), DEFAULT_POLICY)).fence).toBe(2);
   });
 });
 
@@ -149,14 +150,14 @@ describe("expireClaim", () => {
     { name: "by a prefix nobody has is not_found", target: { session: "cccccccc" }, expect: "not_found" },
   ];
   for (const c of cases) {
-    test(c.name, () => {
+    test(c.name, async () => {
       const store = new MemoryStore();
-      claimTask(store, req(A, "t1"), T0, DEFAULT_POLICY);
-      claimTask(store, req(B, "t2"), T0, DEFAULT_POLICY);
-      claimTask(store, req(C, "t3"), T0, DEFAULT_POLICY);
+      await claimTask(store, req(A, "t1"), clockAt(T0), DEFAULT_POLICY);
+      await claimTask(store, req(B, "t2"), clockAt(T0), DEFAULT_POLICY);
+      await claimTask(store, req(C, "t3"), clockAt(T0), DEFAULT_POLICY);
       let got: string;
       try {
-        got = expireClaim(store, "o/r", c.target, T0 + 5, DEFAULT_POLICY).task_id;
+        got = (await expireClaim(store, "o/r", c.target, clockAt(T0 + 5), DEFAULT_POLICY)).task_id;
       } catch (e) {
         got = (e as CoordError).code;
       }
@@ -168,45 +169,45 @@ describe("expireClaim", () => {
 });
 
 describe("branch removal and the sweep", () => {
-  test("completeRemovedBranches completes exactly the claims on removed branches", () => {
+  test("completeRemovedBranches completes exactly the claims on removed branches", async () => {
     const store = new MemoryStore();
-    claimTask(store, req(A, "t1", "claude/gone"), T0, DEFAULT_POLICY);
-    claimTask(store, req(B, "t2", "claude/alive"), T0, DEFAULT_POLICY);
-    const done = completeRemovedBranches(store, "o/r", new Set(["claude/gone", "claude/unrelated"]), T0 + 10);
+    await claimTask(store, req(A, "t1", "claude/gone"), clockAt(T0), DEFAULT_POLICY);
+    await claimTask(store, req(B, "t2", "claude/alive"), clockAt(T0), DEFAULT_POLICY);
+    const done = await completeRemovedBranches(store, "o/r", new Set(["claude/gone", "claude/unrelated"]), clockAt(T0 + 10));
     expect(done.map((c) => [c.task_id, c.completion_reason])).toEqual([["t1", "branch_removed"]]);
     expect(store.rows.map((r) => r.completion_reason)).toEqual(["branch_removed", null]);
   });
 
-  test("the sweep deletes active claims past the TTL and completions past 24 hours, and nothing else", () => {
+  test("the sweep deletes active claims past the TTL and completions past 24 hours, and nothing else", async () => {
     const store = new MemoryStore();
-    claimTask(store, req(A, "old"), T0, DEFAULT_POLICY);
-    claimTask(store, req(B, "done"), T0 + 5 * DAY, DEFAULT_POLICY);
-    completeTask(store, { repo: "o/r", session_id: B, task_id: "done" }, T0 + 5 * DAY, DEFAULT_POLICY);
-    claimTask(store, req(B, "fresh"), T0 + 9 * DAY, DEFAULT_POLICY);
-    expect(sweepClaims(store, T0 + 10 * DAY, DEFAULT_POLICY)).toEqual({ expired: 1, forgotten: 1 });
+    await claimTask(store, req(A, "old"), clockAt(T0), DEFAULT_POLICY);
+    await claimTask(store, req(B, "done"), clockAt(T0 + 5 * DAY), DEFAULT_POLICY);
+    await completeTask(store, { repo: "o/r", session_id: B, task_id: "done" }, clockAt(T0 + 5 * DAY), DEFAULT_POLICY);
+    await claimTask(store, req(B, "fresh"), clockAt(T0 + 9 * DAY), DEFAULT_POLICY);
+    expect(await sweepClaims(store, T0 + 10 * DAY, DEFAULT_POLICY)).toEqual({ expired: 1, forgotten: 1 });
     expect(store.rows.map((r) => r.task_id)).toEqual(["fresh"]);
   });
 
-  test("listings hide an expired claim before the sweep runs", () => {
+  test("listings hide an expired claim before the sweep runs", async () => {
     const store = new MemoryStore();
-    claimTask(store, req(A, "old"), T0, DEFAULT_POLICY);
-    expect(listClaims(store, "o/r", T0 + 10 * DAY - 1, DEFAULT_POLICY).active.length).toBe(1);
-    expect(listClaims(store, "o/r", T0 + 10 * DAY, DEFAULT_POLICY).active.length).toBe(0);
+    await claimTask(store, req(A, "old"), clockAt(T0), DEFAULT_POLICY);
+    expect((await listClaims(store, "o/r", T0 + 10 * DAY - 1, DEFAULT_POLICY)).active.length).toBe(1);
+    expect((await listClaims(store, "o/r", T0 + 10 * DAY, DEFAULT_POLICY)).active.length).toBe(0);
     expect(store.rows.length).toBe(1);
   });
 });
 
 describe("every change is logged as an event in its own transaction", () => {
-  test("claimed, completed, expired and branch-removed completions log one event each; refusals and re-claims log none", () => {
+  test("claimed, completed, expired and branch-removed completions log one event each; refusals and re-claims log none", async () => {
     const store = new MemoryStore();
-    claimTask(store, req(A, "t1", "claude/one"), T0, DEFAULT_POLICY);
-    claimTask(store, req(A, "t1", "claude/one"), T0 + 1, DEFAULT_POLICY);
-    expect(codeOf(() => claimTask(store, req(B, "t1"), T0 + 2, DEFAULT_POLICY))).toBe("conflict");
-    completeTask(store, { repo: "o/r", session_id: A, task_id: "t1" }, T0 + 3, DEFAULT_POLICY);
-    claimTask(store, req(B, "t2", "claude/two"), T0 + 4, DEFAULT_POLICY);
-    expireClaim(store, "o/r", { task_id: "t2" }, T0 + 5, DEFAULT_POLICY);
-    claimTask(store, req(B, "t3", "claude/gone"), T0 + 6, DEFAULT_POLICY);
-    completeRemovedBranches(store, "o/r", new Set(["claude/gone"]), T0 + 7);
+    await claimTask(store, req(A, "t1", "claude/one"), clockAt(T0), DEFAULT_POLICY);
+    await claimTask(store, req(A, "t1", "claude/one"), clockAt(T0 + 1), DEFAULT_POLICY);
+    expect(await codeOf(() => claimTask(store, req(B, "t1"), clockAt(T0 + 2), DEFAULT_POLICY))).toBe("conflict");
+    await completeTask(store, { repo: "o/r", session_id: A, task_id: "t1" }, clockAt(T0 + 3), DEFAULT_POLICY);
+    await claimTask(store, req(B, "t2", "claude/two"), clockAt(T0 + 4), DEFAULT_POLICY);
+    await expireClaim(store, "o/r", { task_id: "t2" }, clockAt(T0 + 5), DEFAULT_POLICY);
+    await claimTask(store, req(B, "t3", "claude/gone"), clockAt(T0 + 6), DEFAULT_POLICY);
+    await completeRemovedBranches(store, "o/r", new Set(["claude/gone"]), clockAt(T0 + 7));
     expect(store.events.map((e) => [e.type, (e.data as { task_id: string }).task_id, e.at_ms - T0])).toEqual([
       ["claimed", "t1", 0],
       ["completed", "t1", 3],

@@ -34,8 +34,8 @@ afterEach(() => db.close());
 
 const entry = (name: string, source: string): RepoEntry => ({ name, source, plan_path: "context", main_branch: "main", head_ttl_ms: 10_000 });
 
-function claim(repo: string, n: number, branch: string): void {
-  claimTask(store, { repo, session_id: `session-${repo}-${n}`, task_id: `task-${n}`, branch, plan_file: "" }, clock, DEFAULT_POLICY);
+async function claim(repo: string, n: number, branch: string): Promise<void> {
+  await claimTask(store, { repo, session_id: `session-${repo}-${n}`, task_id: `task-${n}`, branch, plan_file: "" }, () => clock, DEFAULT_POLICY);
 }
 
 function state(repo: string): Record<string, string | null> {
@@ -61,7 +61,7 @@ describe("GitHub source", () => {
   let other: GitRepo;
   let repos: Map<string, BranchCheckRepo>;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     fake = startFakeGitHub({ now });
     work = origin(fake.createRepo("octo/one"), ["claude/a", "claude/b", "claude/c"]);
     other = origin(fake.createRepo("octo/two"), ["claude/x"]);
@@ -72,11 +72,11 @@ describe("GitHub source", () => {
     for (const name of ["octo/one", "octo/two", "octo/idle"]) {
       repos.set(name, asRepo(name, createRepoReader(entry(name, "github"), { data_dir: tempDir(), now, github })));
     }
-    claim("octo/one", 1, "claude/a");
-    claim("octo/one", 2, "claude/b");
-    claim("octo/one", 3, "claude/c");
-    claim("octo/one", 4, "claude/never-pushed");
-    claim("octo/two", 1, "claude/x");
+    await claim("octo/one", 1, "claude/a");
+    await claim("octo/one", 2, "claude/b");
+    await claim("octo/one", 3, "claude/c");
+    await claim("octo/one", 4, "claude/never-pushed");
+    await claim("octo/two", 1, "claude/x");
   });
   afterEach(() => fake.stop());
 
@@ -171,8 +171,8 @@ describe("git sources", () => {
     try {
       const source = createRepoReader(entry("acme/x", server.repoUrl("o.git")), { data_dir: tempDir(), now });
       const repos = new Map([["acme/x", asRepo("acme/x", source)]]);
-      claim("acme/x", 1, "claude/a");
-      claim("acme/x", 2, "claude/b");
+      await claim("acme/x", 1, "claude/a");
+      await claim("acme/x", 2, "claude/b");
       await runBranchCheck({ store, sightings, repos, now, log });
       work.git(["push", "-q", "origin", "--delete", "claude/a"]);
       const [r] = await runBranchCheck({ store, sightings, repos, now, log });
@@ -196,7 +196,7 @@ describe("git sources", () => {
     repo.commit("initial", { "context/plan.json": "{}" });
     repo.git(["branch", "claude/a"]);
     const repos = new Map([["acme/local", asRepo("acme/local", createRepoReader(entry("acme/local", repo.dir), { data_dir: tempDir(), now }))]]);
-    claim("acme/local", 1, "claude/a");
+    await claim("acme/local", 1, "claude/a");
     await runBranchCheck({ store, sightings, repos, now, log });
     repo.git(["branch", "-D", "claude/a"]);
     const [r] = await runBranchCheck({ store, sightings, repos, now, log });
@@ -208,8 +208,8 @@ describe("guards", () => {
   test("a listing without main is not trusted, and repos not in the whitelist are skipped", async () => {
     let branches = ["main", "claude/a"];
     const repos = new Map<string, BranchCheckRepo>([["acme/x", { name: "acme/x", main_branch: "main", listBranches: async () => branches }]]);
-    claim("acme/x", 1, "claude/a");
-    claim("gone/repo", 1, "claude/a");
+    await claim("acme/x", 1, "claude/a");
+    await claim("gone/repo", 1, "claude/a");
     await runBranchCheck({ store, sightings, repos, now, log });
     branches = [];
     const results = await runBranchCheck({ store, sightings, repos, now, log });
@@ -229,13 +229,13 @@ describe("guards", () => {
           name: "acme/x",
           main_branch: "main",
           listBranches: async () => {
-            if (branches.length === 1) claim("acme/x", 2, "claude/a");
+            if (branches.length === 1) await claim("acme/x", 2, "claude/a");
             return branches;
           },
         },
       ],
     ]);
-    claim("acme/x", 1, "claude/a");
+    await claim("acme/x", 1, "claude/a");
     await runBranchCheck({ store, sightings, repos, now, log });
     branches = ["main"];
     const [r] = await runBranchCheck({ store, sightings, repos, now, log });

@@ -197,9 +197,9 @@ describe("messages", () => {
     await call("POST", "/messages/ack", { ...auth, session_id: B, ids: [1] });
     const stores = { sessions: createSessionStore(db), messages: createMessageStore(db), events: createEventLog(db) };
     const r = { session_retention_ms: 7 * 86_400_000, message_retention_ms: 7 * 86_400_000, event_retention_ms: 3_600_000 };
-    expect(runPrune(stores, now + 3_600_000 - 1, r)).toEqual({ sessions: 0, messages: 0, events: 0 });
-    expect(runPrune(stores, now + 3_600_001, r).events).toBeGreaterThan(0);
-    expect(runPrune(stores, now + 7 * 86_400_000 + 1, r)).toEqual({ sessions: 3, messages: 1, events: 0 });
+    expect(await runPrune(stores, now + 3_600_000 - 1, r)).toEqual({ sessions: 0, messages: 0, events: 0 });
+    expect((await runPrune(stores, now + 3_600_001, r)).events).toBeGreaterThan(0);
+    expect(await runPrune(stores, now + 7 * 86_400_000 + 1, r)).toEqual({ sessions: 3, messages: 1, events: 0 });
     expect(db.sqlite.query("SELECT COUNT(*) AS n FROM message_reads").get()).toEqual({ n: 0 });
   });
 });

@@ -12,6 +12,7 @@ import { checkSignature, WEBHOOK_BODY_LIMIT_BYTES, type WebhookRepo } from "../.
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
 import { createDeliveryLog, DELIVERY_RETENTION_MS } from "../../src/storage/webhook-deliveries.ts";
+import { clockAt } from "../helpers/clock.ts";
 import { FakeReader } from "../helpers/fake-reader.ts";
 
 const SECRET = "webhook-secret-0123456789-abcdef";
@@ -62,7 +63,7 @@ function makeApp(opts: { webhooks?: boolean; store?: ClaimStore } = {}): App {
   });
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "coord-webhooks-"));
   db = openDatabase(join(dir, "coord.db"));
   store = createClaimStore(db);
@@ -70,8 +71,8 @@ beforeEach(() => {
   logged = [];
   refreshes = 0;
   refreshBehaviour = "ok";
-  claimTask(store, { repo: "Octo-Org/Repo", session_id: A, task_id: "t-a", branch: "claude/a", plan_file: "" }, now, DEFAULT_POLICY);
-  claimTask(store, { repo: "Octo-Org/Repo", session_id: B, task_id: "t-b", branch: "claude/b", plan_file: "" }, now, DEFAULT_POLICY);
+  await claimTask(store, { repo: "Octo-Org/Repo", session_id: A, task_id: "t-a", branch: "claude/a", plan_file: "" }, clockAt(now), DEFAULT_POLICY);
+  await claimTask(store, { repo: "Octo-Org/Repo", session_id: B, task_id: "t-b", branch: "claude/b", plan_file: "" }, clockAt(now), DEFAULT_POLICY);
 });
 afterEach(() => {
   db.close();
@@ -195,7 +196,7 @@ describe("events", () => {
 
   test("a closed pull request, merged or not, completes the claims of its head branch; forks, other actions and main are ignored", async () => {
     const app = makeApp();
-    claimTask(store, { repo: "Octo-Org/Repo", session_id: C, task_id: "t-main", branch: "main", plan_file: "" }, now, DEFAULT_POLICY);
+    await claimTask(store, { repo: "Octo-Org/Repo", session_id: C, task_id: "t-main", branch: "main", plan_file: "" }, clockAt(now), DEFAULT_POLICY);
     const ignoredCases: [unknown, string][] = [
       [prEvent("opened", "claude/a"), "pull_request opened"],
       [prEvent("closed", "claude/a", "someone/fork"), "the pull request comes from another repository"],
@@ -262,7 +263,7 @@ describe("replays and failures", () => {
     const app = makeApp();
     const id = "f00dbabe-0000-4000-8000-000000000001";
     expect((await deliver(app, { event: "delete", payload: deleteEvent("claude/a"), id })).body.completed).toEqual(["t-a"]);
-    claimTask(store, { repo: "Octo-Org/Repo", session_id: C, task_id: "t-c", branch: "claude/a", plan_file: "" }, now, DEFAULT_POLICY);
+    await claimTask(store, { repo: "Octo-Org/Repo", session_id: C, task_id: "t-c", branch: "claude/a", plan_file: "" }, clockAt(now), DEFAULT_POLICY);
     const replay = await deliver(app, { event: "delete", payload: deleteEvent("claude/a"), id });
     expect(replay).toEqual({ status: 200, body: { status: "duplicate", event: "delete", delivery: id, completed: [] } });
     expect(rows()).toEqual([
@@ -301,9 +302,9 @@ describe("replays and failures", () => {
     let failures = 1;
     const flaky: ClaimStore = {
       ...store,
-      transact: (fn) => {
-        if (failures-- > 0) throw new Error("database is locked");
-        return store.transact(fn);
+      transact: (clock, fn) => {
+        if (failures-- > 0) return Promise.reject(new Error("database is locked"));
+        return store.transact(clock, fn);
       },
       listActive: (r, s) => store.listActive(r, s),
     };

@@ -112,4 +112,28 @@ describe("several processes on one database file", () => {
     );
     db.close();
   }, 30_000);
+
+  test("two processes taking turns on one task never stamp a claim before the completion it follows (SPEC §16)", async () => {
+    const path = join(newDir(), "coord.db");
+    const results = await runTogether([
+      ["turns", path, "150", "a"],
+      ["turns", path, "150", "b"],
+    ]);
+    for (const r of results) expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 0, stderr: "" });
+    const db = new Database(path, { readonly: true });
+    const rows = db
+      .query<{ session_id: string; fence: number; claimed_at_ms: number; completed_at_ms: number | null }, []>(
+        "SELECT session_id, fence, claimed_at_ms, completed_at_ms FROM claims WHERE task_id = 'shared' ORDER BY fence",
+      )
+      .all();
+    db.close();
+    const grants = results.map((r) => (JSON.parse(r.stdout) as { grants: number }).grants);
+    expect(rows).toHaveLength(grants[0]! + grants[1]!);
+    // Both processes got the task, and it changed hands between them, so their transactions met.
+    const handovers = rows.filter((r, i) => i > 0 && r.session_id[0] !== rows[i - 1]!.session_id[0]).length;
+    expect(handovers).toBeGreaterThan(1);
+    const early = rows.filter((r, i) => i > 0 && r.claimed_at_ms < rows[i - 1]!.completed_at_ms!);
+    expect(early).toEqual([]);
+    expect(rows.every((r) => r.completed_at_ms !== null && r.completed_at_ms >= r.claimed_at_ms)).toBe(true);
+  }, 30_000);
 });

@@ -52,19 +52,19 @@ describe("openDatabase", () => {
     db.close();
   });
 
-  test("close is clean: the WAL is checkpointed and removed, and a second close is harmless", () => {
+  test("close is clean: the WAL is checkpointed and removed, and a second close is harmless", async () => {
     const dir = newDir();
     const db = openDatabase(join(dir, "coord.db"));
-    createClaimStore(db).transact((tx) => tx.nextFence());
+    await createClaimStore(db).transact(Date.now, (tx) => tx.nextFence());
     db.close();
     db.close();
     expect(readdirSync(dir)).toEqual(["coord.db"]);
   });
 
-  test(":memory: gives a private working database", () => {
+  test(":memory: gives a private working database", async () => {
     const db = openDatabase(":memory:");
     const store = createClaimStore(db);
-    expect(store.transact((tx) => tx.nextFence())).toBe(1);
+    expect(await store.transact(Date.now, (tx) => tx.nextFence())).toBe(1);
     expect(pragma(db.sqlite, "synchronous")).toBe(2);
     db.close();
   });
