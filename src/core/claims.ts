@@ -107,7 +107,7 @@ export interface ClaimGranted {
  * The same session claiming the same task again gets the same claim and fence back.
  * Claims past the TTL are deleted on the way (SPEC §3: timeout-expired claims are not kept).
  *
- * Throws CoordError `conflict` (details.claimed_by: {session, branch, claimed_at}) when another
+ * Rejects with CoordError `conflict` (details.claimed_by: {session, branch, claimed_at}) when another
  * session holds the task, `session_has_claim` (details.current_claim: {task_id, branch, claimed_at})
  * when this session holds another task.
  */
@@ -138,7 +138,7 @@ export function claimTask(store: ClaimStore, req: ClaimRequest, clock: Clock, po
 
 /**
  * Completes the session's active claim on `task_id` with `client_completed`, at the transaction's time.
- * Throws CoordError `not_found` when the task has no live active claim, `forbidden` when another
+ * Rejects with CoordError `not_found` when the task has no live active claim, `forbidden` when another
  * session holds it. Returns the completed record.
  */
 export function completeTask(
@@ -168,7 +168,7 @@ export type ExpireTarget = { task_id: string } | { session: string };
 
 /**
  * Expires (moves to recently completed with `admin_expired`) the active claim named by `target`.
- * Throws CoordError `invalid_request` for a session prefix shorter than 8 characters, `not_found`
+ * Rejects with CoordError `invalid_request` for a session prefix shorter than 8 characters, `not_found`
  * when nothing live matches, `ambiguous` (details.sessions: the 8-char prefixes) when a prefix
  * matches several sessions.
  */
