@@ -114,7 +114,7 @@ export type ErrorBody = Static<typeof ErrorBody>;
 // ---- Sessions, status and messages (SPEC §7) ----
 
 /** Limits of the session and message fields, in characters (lists: in items). */
-export const ACTIVITY_LIMITS = { note: 500, reason: 500, context: 2000, option: 200, options: 10, pr_url: 500, subject: 200, body: 8000, ack_ids: 500 } as const;
+export const ACTIVITY_LIMITS = { note: 500, reason: 500, context: 2000, option: 200, options: 10, pr_url: 500, worktree: 1024, subject: 200, body: 8000, ack_ids: 500 } as const;
 
 /** The query of repo-scoped GETs; `token` and `commit_sha` may be left out when an admin bearer token is sent. */
 export const RepoQuery = T.Object({ repo: Repo, token: T.Optional(Token), commit_sha: T.Optional(CommitSha) });
@@ -142,6 +142,7 @@ export const HeartbeatBody = T.Object({
   note: T.Optional(T.Union([T.String({ maxLength: ACTIVITY_LIMITS.note }), T.Null()])),
   stuck: T.Optional(Stuck),
   pr_url: T.Optional(T.Union([T.String({ maxLength: ACTIVITY_LIMITS.pr_url, pattern: "^https?://", description: "an http(s) URL" }), T.Null()])),
+  worktree: T.Optional(T.Union([T.String({ minLength: 1, maxLength: ACTIVITY_LIMITS.worktree, description: "the absolute path of the session's git worktree (SPEC §14)" }), T.Null()])),
 });
 export type HeartbeatBody = Static<typeof HeartbeatBody>;
 
@@ -157,6 +158,7 @@ export const SessionViewSchema = T.Object({
   note: T.Union([T.String(), T.Null()]),
   stuck: T.Union([T.Object({ reason: T.String(), context: T.Union([T.String(), T.Null()]), options: T.Array(T.String()) }), T.Null()]),
   pr_url: T.Union([T.String(), T.Null()]),
+  worktree: T.Union([T.String(), T.Null()]),
   first_seen: Timestamp,
   last_heartbeat: Timestamp,
   stale: T.Boolean(),

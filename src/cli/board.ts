@@ -148,7 +148,7 @@ export function renderBoard(state: BoardState, now_ms: number): string {
     const rows = sessions.map((s) => [
       code(s.session),
       `${s.state === "stuck" ? "**stuck**" : s.state}${s.stale ? " (stale)" : ""}`,
-      cell(s.branch),
+      s.worktree ? `${cell(s.branch)} (worktree ${code(cell(s.worktree))})` : cell(s.branch),
       cell(s.task_id),
       s.progress === null ? "—" : `${s.progress}%`,
       cell(when(s.last_heartbeat, now_ms)),

@@ -23,6 +23,7 @@ function sessionLines(s: SessionView, mine: boolean, now_ms: number): string[] {
     if (s.stuck.options.length > 0) lines.push(`    Options: ${s.stuck.options.map((o, i) => `${i + 1}. ${o}`).join("  ")}`);
   }
   if (s.pr_url) lines.push(`    PR: ${s.pr_url}`);
+  if (s.worktree) lines.push(`    Worktree: ${s.worktree}`);
   return lines;
 }
 

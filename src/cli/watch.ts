@@ -79,8 +79,9 @@ export function renderWatchFrame(state: BoardState, now_ms: number, status: stri
       since(s.last_heartbeat, now_ms),
       s.pr_url ? `PR ${s.pr_url}` : (s.note ?? ""),
     ]);
+    if (s.worktree) extra.set(i, [`worktree: ${flat(s.worktree)}`]);
     if (s.stuck) {
-      const lines = [`reason: ${flat(s.stuck.reason)}`];
+      const lines = [...(extra.get(i) ?? []), `reason: ${flat(s.stuck.reason)}`];
       if (s.stuck.context) lines.push(`context: ${flat(s.stuck.context)}`);
       if (s.stuck.options.length > 0) lines.push(`options: ${s.stuck.options.map((o, j) => `${j + 1}. ${flat(o)}`).join("  ")}`);
       lines.push(`answer: claude-coord send --to-session ${s.session} --subject <text> --body <decision>`);

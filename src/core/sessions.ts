@@ -27,6 +27,8 @@ export interface SessionRecord {
   note: string | null;
   stuck: StuckInfo | null;
   pr_url: string | null;
+  /** The absolute path of the git worktree the session runs in (SPEC §14, set by `spawn`); null when never reported. */
+  worktree: string | null;
   first_seen_ms: number;
   last_heartbeat_ms: number;
 }
@@ -42,6 +44,7 @@ export interface HeartbeatInput {
   note?: string | null;
   stuck?: { reason: string; context?: string | null; options?: string[] } | null;
   pr_url?: string | null;
+  worktree?: string | null;
 }
 
 /** Durations of the session rules, in ms. */
@@ -83,13 +86,14 @@ export function applyHeartbeat(prev: SessionRecord | undefined, hb: HeartbeatInp
     note: keep(hb.note, prev?.note ?? null),
     stuck: hb.state === "stuck" ? { reason: hb.stuck!.reason.trim(), context: hb.stuck!.context ?? null, options: hb.stuck!.options ?? [] } : null,
     pr_url: keep(hb.pr_url, prev?.pr_url ?? null),
+    worktree: keep(hb.worktree, prev?.worktree ?? null),
     first_seen_ms: prev?.first_seen_ms ?? now_ms,
     last_heartbeat_ms: now_ms,
   };
 }
 
 /** A session as listings show it (SPEC §7): the record's reported fields, the id shortened, times as RFC 3339. */
-export interface SessionView extends Pick<SessionRecord, "branch" | "state" | "task_id" | "progress" | "note" | "stuck" | "pr_url"> {
+export interface SessionView extends Pick<SessionRecord, "branch" | "state" | "task_id" | "progress" | "note" | "stuck" | "pr_url" | "worktree"> {
   session: string;
   first_seen: string;
   last_heartbeat: string;
@@ -112,6 +116,7 @@ export function sessionView(s: SessionRecord, now_ms: number, policy: SessionPol
     note: s.note,
     stuck: s.stuck,
     pr_url: s.pr_url,
+    worktree: s.worktree,
     first_seen: toRfc3339(s.first_seen_ms),
     last_heartbeat: toRfc3339(s.last_heartbeat_ms),
     stale: isStale(s, now_ms, policy),

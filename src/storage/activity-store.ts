@@ -20,6 +20,7 @@ function toRecord(r: SessionRow): SessionRecord {
     note: r.note,
     stuck: r.stuck_reason === null ? null : { reason: r.stuck_reason, context: r.stuck_context, options: JSON.parse(r.stuck_options ?? "[]") as string[] },
     pr_url: r.pr_url,
+    worktree: r.worktree,
     first_seen_ms: r.first_seen_ms,
     last_heartbeat_ms: r.last_heartbeat_ms,
   };
@@ -51,6 +52,7 @@ export function createSessionStore(db: CoordDatabase): SessionStore {
         stuck_context: rec.stuck?.context ?? null,
         stuck_options: rec.stuck ? JSON.stringify(rec.stuck.options) : null,
         pr_url: rec.pr_url,
+        worktree: rec.worktree,
         first_seen_ms: rec.first_seen_ms,
         last_heartbeat_ms: rec.last_heartbeat_ms,
       };

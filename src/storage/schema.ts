@@ -105,6 +105,8 @@ export const sessions = sqliteTable(
     stuck_context: text("stuck_context"),
     stuck_options: text("stuck_options"),
     pr_url: text("pr_url"),
+    /** The worktree path the session runs in, as `spawn` registers it (SPEC §14); null when never reported. */
+    worktree: text("worktree"),
     first_seen_ms: integer("first_seen_ms").notNull(),
     last_heartbeat_ms: integer("last_heartbeat_ms").notNull(),
   },

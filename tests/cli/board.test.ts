@@ -14,6 +14,11 @@ describe("renderBoard", () => {
     expect(renderBoard(FIXED_STATE, FIXED_NOW)).toBe(readFileSync(join(import.meta.dir, "..", "fixtures", "board.md"), "utf8"));
   });
 
+  test("a spawned session's worktree path follows its branch in the sessions table", () => {
+    const state = { ...FIXED_STATE, sessions: FIXED_STATE.sessions.map((s) => (s.session === "aaaaaaaa" ? { ...s, worktree: "/srv/widgets-worktrees/task-a" } : s)) };
+    expect(renderBoard(state, FIXED_NOW)).toContain("| `aaaaaaaa` | working | claude/a (worktree `/srv/widgets-worktrees/task-a`) | task-a | 80% |");
+  });
+
   test("it is pure: the same state and time give the same text, and the state is not reordered", () => {
     const before = JSON.stringify(FIXED_STATE);
     expect(renderBoard(FIXED_STATE, FIXED_NOW)).toBe(renderBoard(structuredClone(FIXED_STATE), FIXED_NOW));

@@ -84,3 +84,11 @@ test("each event type is described in one line", () => {
 test("columns align cells two spaces apart, keep each cell on one line and trim trailing blanks", () => {
   expect(columns([["a", "bb", ""], ["ccc", "d\n  e", "f"]])).toEqual(["a    bb", "ccc  d e  f"]);
 });
+
+test("a spawned session's worktree path is shown under its row, before a stuck session's reason", () => {
+  const sessions = FIXED_STATE.sessions.map((s) => (s.session === "aaaaaaaa" || s.session === "bbbbbbbb" ? { ...s, worktree: `/srv/w/${s.task_id}` } : s));
+  const lines = renderWatchFrame({ ...FIXED_STATE, sessions }, FIXED_NOW, "live", undefined).split("\n");
+  expect(lines.slice(3, 5)).toEqual([" !! STUCK              bbbbbbbb  claude/b  task-b  45%   12m ago", "        worktree: /srv/w/task-b"]);
+  const a = lines.findIndex((l) => l.includes("aaaaaaaa  claude/a"));
+  expect(lines[a + 1]).toBe("        worktree: /srv/w/task-a");
+});

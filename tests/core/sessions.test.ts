@@ -41,7 +41,7 @@ describe("every state transition", () => {
 describe("heartbeat fields", () => {
   test("the first heartbeat registers; later ones replace what they name and keep the rest", () => {
     const a = applyHeartbeat(undefined, base("registered"), T0);
-    expect(a).toEqual({ repo: "o/r", session_id: "aaaaaaaa-1111", branch: "claude/a", state: "registered", task_id: null, progress: null, note: null, stuck: null, pr_url: null, first_seen_ms: T0, last_heartbeat_ms: T0 });
+    expect(a).toEqual({ repo: "o/r", session_id: "aaaaaaaa-1111", branch: "claude/a", state: "registered", task_id: null, progress: null, note: null, stuck: null, pr_url: null, worktree: null, first_seen_ms: T0, last_heartbeat_ms: T0 });
     const b = applyHeartbeat(a, base("working", { task_id: "t1", progress: 10 }), T0 + 1);
     const c = applyHeartbeat(b, base("working", { note: "halfway", progress: 50 }), T0 + 2);
     expect([c.task_id, c.progress, c.note]).toEqual(["t1", 50, "halfway"]);

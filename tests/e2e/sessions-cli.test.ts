@@ -118,6 +118,7 @@ describe("heartbeat and stuck", () => {
       note: "wiring the API",
       stuck: { reason: "Auth decision needed", context: "Token refresh: sliding or fixed?", options: ["sliding", "fixed window"] },
       pr_url: "https://github.com/acme/x/pull/7",
+      worktree: null,
       first_seen: "-",
       last_heartbeat: "-",
       stale: false,

@@ -81,11 +81,22 @@ describe("heartbeats and sessions", () => {
         note: "on it",
         stuck: { reason: "main is red", context: "ci #42", options: ["wait", "fix it"] },
         pr_url: null,
+        worktree: null,
         first_seen: "2026-01-05T20:00:00Z",
         last_heartbeat: "2026-01-05T20:00:00Z",
         stale: false,
       },
     ]);
+  });
+
+  test("a heartbeat's worktree is listed, kept by later heartbeats that do not name it, and a too-long one is 400 naming the field", async () => {
+    expect((await beat(A, "registered", { task_id: "t1", worktree: "/srv/repo-worktrees/t1" })).status).toBe(200);
+    expect((await beat(A, "working", { progress: 10 })).status).toBe(200);
+    const s = (await call("GET", `/sessions?${q}`)).body.sessions;
+    expect(s.map((x: { session: string; state: string; worktree: string | null }) => [x.session, x.state, x.worktree])).toEqual([["aaaaaaaa", "working", "/srv/repo-worktrees/t1"]]);
+    const long = await beat(A, "working", { worktree: `/${"x".repeat(1024)}` });
+    expect([long.status, long.body.status, long.body.field]).toEqual([400, "invalid_request", "worktree"]);
+    expect((await call("GET", `/sessions?${q}`)).body.sessions[0].worktree).toBe("/srv/repo-worktrees/t1");
   });
 
   test("the stale flag appears after 30 minutes without a heartbeat, and the session keeps its claim", async () => {

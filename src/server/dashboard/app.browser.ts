@@ -429,7 +429,7 @@ function render(): void {
           h("td", { cls: "mono", text: s.task_id || "—" }),
           progressCell(s.progress),
           h("td", { text: s.note || "" }, s.pr_url ? h("div", null, link(s.pr_url, "pull request")) : null),
-          h("td", { cls: "mono", text: s.branch }),
+          h("td", { cls: "mono", text: s.branch }, s.worktree ? h("div", { cls: "worktree", text: s.worktree, title: "the session's git worktree" }) : null),
           timeCell(s.last_heartbeat),
         ),
       ),
