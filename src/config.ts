@@ -28,6 +28,10 @@ export interface ClientConfig {
   session_id: string | undefined;
   /** The config file that was read, if any. */
   file: string | undefined;
+  /** `spawn_branch_prefix` (file only): the prefix of the branches `spawn` creates; undefined: `claude/`. */
+  spawn_branch_prefix?: string;
+  /** `spawn_worktree_dir` (file only): where `spawn` puts worktrees, relative to the main checkout; undefined: `../<checkout dir>-worktrees`. */
+  spawn_worktree_dir?: string;
 }
 
 /** Flags that override configuration. */
@@ -39,7 +43,7 @@ export interface ClientFlags {
   main_branch?: string;
 }
 
-const FILE_KEYS = ["repo", "service_url", "plan_path", "main_branch", "timeout"] as const;
+const FILE_KEYS = ["repo", "service_url", "plan_path", "main_branch", "timeout", "spawn_branch_prefix", "spawn_worktree_dir"] as const;
 type FileKey = (typeof FILE_KEYS)[number];
 
 /**
@@ -100,5 +104,7 @@ export function resolveClientConfig(input: { root: string | undefined; env: Coor
     timeout_ms,
     session_id: flags.session_id ?? env.session_id,
     file: file && existsSync(file) ? file : undefined,
+    spawn_branch_prefix: str("spawn_branch_prefix"),
+    spawn_worktree_dir: str("spawn_worktree_dir"),
   };
 }

@@ -47,6 +47,13 @@ describe("client configuration precedence: defaults < file < environment < flags
     expect([withFlags.repo, withFlags.service_url, withFlags.session_id]).toEqual(["flag/repo", "http://env:2", "flag-session"]);
   });
 
+  test("spawn_branch_prefix and spawn_worktree_dir come from the file only; absent, they stay undefined (spawn's defaults apply)", () => {
+    expect([resolveClientConfig({ root: dir, env: {}, flags: {} }).spawn_branch_prefix, resolveClientConfig({ root: dir, env: {}, flags: {} }).spawn_worktree_dir]).toEqual([undefined, undefined]);
+    writeFileSync(join(dir, ".claude-coord.toml"), 'spawn_branch_prefix = "work/"\nspawn_worktree_dir = "../trees"\n');
+    const c = resolveClientConfig({ root: dir, env: {}, flags: {} });
+    expect([c.spawn_branch_prefix, c.spawn_worktree_dir]).toEqual(["work/", "../trees"]);
+  });
+
   test("CLAUDE_COORD_SESSION_ID wins over CLAUDE_CODE_SESSION_ID; empty values count as unset", () => {
     expect(readEnv({ CLAUDE_COORD_SESSION_ID: "coord", CLAUDE_CODE_SESSION_ID: "code" }).session_id).toBe("coord");
     expect(readEnv({ CLAUDE_COORD_SESSION_ID: "", CLAUDE_CODE_SESSION_ID: "code" }).session_id).toBe("code");
@@ -54,7 +61,7 @@ describe("client configuration precedence: defaults < file < environment < flags
 
   const broken: [string, string, string][] = [
     ["not TOML", "repo = ", "not valid TOML"],
-    ["an unknown key", 'repo = "a/b"\nsevice_url = "x"\n', "unknown key 'sevice_url'; the keys are repo, service_url, plan_path, main_branch, timeout."],
+    ["an unknown key", 'repo = "a/b"\nsevice_url = "x"\n', "unknown key 'sevice_url'; the keys are repo, service_url, plan_path, main_branch, timeout, spawn_branch_prefix, spawn_worktree_dir."],
     ["a wrong type", "repo = 5\n", "key 'repo' must be a non-empty string, got 5."],
     ["a bad timeout", 'timeout = "fast"\n', "key 'timeout' must be a positive number of seconds"],
   ];

@@ -5,6 +5,7 @@ import { sessionPrefix } from "../core/claims.ts";
 import { commonArgs } from "./args.ts";
 import { type ClientContext, loadContext, repoAuth } from "./context.ts";
 import { processTerminal, reportResult } from "./output.ts";
+import { knownSession } from "./viewer.ts";
 
 /** The listing as text: active claims (this session's marked), recent completions, then the next command. */
 export function claimsText(repo: string, head_sha: string, r: ClaimsResponse, own_session: string | undefined): string {
@@ -25,11 +26,11 @@ export function claimsText(repo: string, head_sha: string, r: ClaimsResponse, ow
   return lines.join("\n");
 }
 
-/** Lists the claims; the session id is optional here (it only marks this session's claim). */
+/** Lists the claims; the session id (flag, environment, or the id saved for this worktree) is optional here: it only marks this session's claim. */
 export async function runClaims(ctx: ClientContext, json: boolean): Promise<number> {
   const auth = await repoAuth(ctx);
   const r = await ctx.client.claims({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha });
-  return reportResult(processTerminal, json, r, () => claimsText(auth.repo, auth.commit_sha, r, ctx.config.session_id));
+  return reportResult(processTerminal, json, r, () => claimsText(auth.repo, auth.commit_sha, r, knownSession(ctx)));
 }
 
 export default defineCommand({

@@ -21,6 +21,8 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
   inbox: { description: "Read this session's messages (--unread, --ack)", load: () => import("./inbox.ts").then((m) => m.default as CommandDef) },
   watch: { description: "Live view of sessions and claims for the human (--once: one frame)", load: () => import("./watch.ts").then((m) => m.default as CommandDef) },
   board: { description: "The whole state as Markdown (STATUS_BOARD.md)", load: () => import("./board.ts").then((m) => m.default as CommandDef) },
+  spawn: { description: "Start workers: per task a branch, a worktree beside the checkout, a new session holding the claim, the prompt (--exec runs the agent)", load: () => import("./spawn.ts").then((m) => m.default as CommandDef) },
+  prune: { description: "Remove spawned worktrees whose claim ended or whose branch is merged (never with unsaved work; --dry-run)", load: () => import("./prune.ts").then((m) => m.default as CommandDef) },
   token: { description: "Print the repo token and what it is computed from", load: () => import("./token.ts").then((m) => m.default as CommandDef) },
   serve: { description: "Run the coordination service", load: () => import("./serve.ts").then((m) => m.default as CommandDef) },
   init: { description: "Wire this repository: .claude-coord.toml, SessionStart hook, .claude/settings.json", load: () => import("./init.ts").then((m) => m.default as CommandDef) },

@@ -8,6 +8,7 @@ import { commonArgs } from "./args.ts";
 import { type ClientContext, loadContext, repoAuth } from "./context.ts";
 import { EXIT, processTerminal, reportError } from "./output.ts";
 import { localPlans } from "./plan-lookup.ts";
+import { knownSession } from "./viewer.ts";
 
 const STATUS_TITLES: Record<string, string> = { in_progress: "In progress (plan status)", complete: "Complete", deferred: "Deferred", skipped: "Skipped" };
 
@@ -76,7 +77,7 @@ export async function discoverLocal(ctx: ClientContext, own_session: string | un
 
 /** Lists the tasks; with the service unavailable prints the plan with claims unknown and exits 2 (SPEC §8). */
 export async function runTasks(ctx: ClientContext, json: boolean): Promise<number> {
-  const { repo, head_sha, discovery: d, failure } = await discoverLocal(ctx, ctx.config.session_id);
+  const { repo, head_sha, discovery: d, failure } = await discoverLocal(ctx, knownSession(ctx));
   if (failure === undefined) {
     processTerminal.out(json ? JSON.stringify(d, null, 2) : tasksText(repo, head_sha, d));
     return EXIT.ok;
