@@ -50,15 +50,18 @@ function isInside(dir: string, root: string): boolean {
   return d === r || d.startsWith(r + sep);
 }
 
-/** The command that resolves a refusal: save uncommitted work in the stash, push unpushed commits, or run prune from elsewhere; then prune again. */
+/**
+ * The command that resolves a refusal, run from anywhere: leave the worktree when prune runs inside
+ * it, keep uncommitted work in the stash, push unpushed commits (without origin: remove only the
+ * worktree with git, which keeps the branch and its commits), then prune again.
+ */
 export function refusalAction(e: Pick<PruneEntry, "worktree" | "branch" | "task_id">, d: Extract<PruneDecision, { action: "refuse" }>, has_origin: boolean, main_root: string): string {
+  const has = (word: string) => d.problems.some((p) => p.includes(word));
   const steps: string[] = [];
-  for (const p of d.problems) {
-    if (p.includes("uncommitted")) steps.push(`git -C '${e.worktree}' stash push --include-untracked -m 'claude-coord prune ${e.task_id}'`);
-    else if (p.includes("unpushed")) steps.push(has_origin ? `git -C '${e.worktree}' push -u origin ${e.branch}` : `git -C '${e.worktree}' log --oneline ${e.branch} (merge or keep that work; prune never deletes it)`);
-    else if (p.includes("inside")) steps.push(`cd '${main_root}'`);
-    else steps.push(`git -C '${e.worktree}' status`);
-  }
+  if (has("inside")) steps.push(`cd '${main_root}'`);
+  if (has("uncommitted")) steps.push(`git -C '${e.worktree}' stash push --include-untracked -m 'claude-coord prune ${e.task_id}'`);
+  if (has("unpushed")) steps.push(has_origin ? `git -C '${e.worktree}' push -u origin ${e.branch}` : `git -C '${main_root}' worktree remove '${e.worktree}'`);
+  if (steps.length === 0) steps.push(`git -C '${e.worktree}' status`);
   return `${steps.join(" && ")} && claude-coord prune`;
 }
 

@@ -192,6 +192,10 @@ describe("two orchestrators at once", () => {
 describe("prune", () => {
   const bin = () => binary();
   const inWorktree = (t: string, args: string[]) => runClient(args, { cwd: wt(t), env });
+  const completes = async (t: string) => {
+    const r = await inWorktree(t, ["complete", "--task", t]);
+    return [r.code, r.stderr];
+  };
 
   test("after one task is completed and its branch merged, prune removes exactly that worktree and branch; uncommitted and unpushed work is refused and named; --dry-run changes nothing", async () => {
     // task-1: work committed, pushed, merged on origin's main, claim completed.
@@ -204,14 +208,14 @@ describe("prune", () => {
     git(author, "push", "-q", "origin", "main");
     // Main moved: the worktrees share the orchestrator's refs, one fetch serves them all.
     git(orch, "fetch", "-q", "origin", "main");
-    expect((await inWorktree("task-1", ["complete", "--task", "task-1"])).code).toBe(0);
+    expect(await completes("task-1")).toEqual([0, ""]);
     // task-2: still working (claim held, nothing merged). task-3: claim completed, a file left uncommitted.
-    expect((await inWorktree("task-3", ["complete", "--task", "task-3"])).code).toBe(0);
+    expect(await completes("task-3")).toEqual([0, ""]);
     writeFileSync(join(wt("task-3"), "wip.txt"), "half done\n");
     // task-4: claim completed, one commit never pushed.
     write(join(wt("task-4"), "local.txt"), "local only\n");
     commitAll(wt("task-4"), "task-4: local work");
-    expect((await inWorktree("task-4", ["complete", "--task", "task-4"])).code).toBe(0);
+    expect(await completes("task-4")).toEqual([0, ""]);
 
     const before = [worktreePaths(orch), branches(orch)];
     const dry = await runClient(["prune", "--dry-run", "--json"], { cwd: orch, env });
@@ -257,7 +261,7 @@ describe("prune", () => {
   });
 
   test("prune run inside a finished worktree refuses it and says to run from the main checkout", async () => {
-    expect((await inWorktree("task-2", ["complete", "--task", "task-2"])).code).toBe(0);
+    expect(await completes("task-2")).toEqual([0, ""]);
     const r = await inWorktree("task-2", ["prune", "--json"]);
     expect(r.code).toBe(1);
     const e = JSON.parse(r.stdout).worktrees[0];
@@ -267,5 +271,40 @@ describe("prune", () => {
     expect(worktreePaths(orch)).toEqual([]);
     expect(branches(orch)).toEqual(["main"]);
     expect((await runClient(["prune"], { cwd: orch, env })).stdout).toBe("=== Prune: 0 spawned worktrees ===\n(none: no worktree made by 'claude-coord spawn' is left)\n");
+  });
+});
+
+describe("without origin", () => {
+  test("spawn branches from the local main and says so; prune refuses a local-only commit and its ACTION removes the worktree, keeping the branch", async () => {
+    const local = join(root, "local");
+    git(root, "init", "-q", "-b", "main", local);
+    write(join(local, "context", "plan.json"), JSON.stringify({ plan_name: "p", tasks: [{ id: "solo", name: "Solo", status: "pending", steps: [], acceptance_criteria: [] }] }));
+    commitAll(local, "plan");
+    const svc = await startService(["--port", "0", "--db", join(root, "local.db"), "--repo", `acme/local=${local}`]);
+    try {
+      const lenv = { CLAUDE_COORD_REPO: "acme/local", CLAUDE_COORD_URL: svc.url, CLAUDE_COORD_TIMEOUT: "30" };
+      const r = await runClient(["spawn", "--json"], { cwd: local, env: lenv });
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      const tree = join(root, "local-worktrees", "solo");
+      expect([doc.base_ref, doc.warnings, doc.spawned.map((w: { worktree: string }) => w.worktree)]).toEqual(["main", ["no remote 'origin': branching from the local main."], [tree]]);
+      write(join(tree, "solo.txt"), "local work\n");
+      commitAll(tree, "solo: work");
+      expect((await runClient(["complete", "--task", "solo"], { cwd: tree, env: lenv })).code).toBe(0);
+      const p = await runClient(["prune"], { cwd: local, env: lenv });
+      expect(p.code).toBe(1);
+      const action = p.stderr.split("\n").find((l) => l.startsWith("ACTION REQUIRED: "))!;
+      expect(action).toBe(`ACTION REQUIRED: git -C '${local}' worktree remove '${tree}' && claude-coord prune`);
+      const run = Bun.spawnSync(["sh", "-c", action.slice("ACTION REQUIRED: ".length)], {
+        cwd: local,
+        env: { ...process.env, ...lenv, PATH: `${dirname(await binary())}:${process.env.PATH}` },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      expect(run.exitCode).toBe(0);
+      expect([existsSync(tree), worktreePaths(local), branches(local)]).toEqual([false, [], ["claude/solo", "main"]]);
+    } finally {
+      await svc.stop();
+    }
   });
 });
