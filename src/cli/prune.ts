@@ -6,9 +6,10 @@ import type { ClaimsListing } from "../core/claims.ts";
 import { CoordError, isCoordError } from "../core/errors.ts";
 import { type PruneDecision, pruneDecision } from "../core/spawn.ts";
 import { type FoundSpawn, listSpawnRecords, mainCheckoutRoot } from "../git/spawn-record.ts";
-import { GitCommandError, deleteBranch, fetchMain, hasGitBinary, hasRemote, isMerged, refSha, removeWorktree, uncommittedPaths, unpushedCount } from "../git/worktrees.ts";
+import { GitCommandError, deleteBranch, isMerged, removeWorktree, uncommittedPaths, unpushedCount } from "../git/worktrees.ts";
 import { type ClientContext, loadContext, repoAuth } from "./context.ts";
 import { EXIT, processTerminal, reportError } from "./output.ts";
+import { prepareMain } from "./spawn.ts";
 
 /** One spawned worktree and what prune did (or, with --dry-run, would do) with it. */
 export interface PruneEntry {
@@ -86,22 +87,9 @@ export function pruneText(r: PruneReport): string {
 
 /** Runs prune over every spawned worktree; exit 0, 1 when any is refused, 2 when the claims were unknown. */
 async function runPrune(ctx: ClientContext, opts: { dry_run: boolean; json: boolean }): Promise<number> {
-  if (!hasGitBinary()) {
-    throw new CoordError("config_error", "prune needs the git binary (it runs 'git worktree remove'), and none was found on PATH.", { action: "Install git, then run claude-coord prune again." });
-  }
   const root = ctx.checkout.root;
-  const main = ctx.config.main_branch;
   const warnings: string[] = [];
-  const has_origin = hasRemote(root, "origin");
-  if (has_origin) {
-    try {
-      fetchMain(root, main);
-    } catch (e) {
-      if (!(e instanceof GitCommandError)) throw e;
-      warnings.push(`git fetch origin ${main} failed (${e.stderr}); merged means merged into the origin/${main} fetched before.`);
-    }
-  }
-  const main_ref = has_origin && refSha(root, `refs/remotes/origin/${main}`) !== undefined ? `origin/${main}` : main;
+  const { has_origin, ref: main_ref } = prepareMain(ctx, "prune", warnings);
   const found = listSpawnRecords(ctx.checkout.gitdir);
   let listing: ClaimsListing | undefined;
   let failure: CoordError | undefined;

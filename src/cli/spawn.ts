@@ -202,26 +202,46 @@ async function spawnOne(p: Plan, c: Candidate, warnings: string[]): Promise<Spaw
   return { task_id, branch, worktree, session: sessionPrefix(session_id), session_file, fence, plan_file, prompt_file, log_file, pid };
 }
 
-/** Runs spawn: prepares main, picks the tasks, makes the workers, prints the report; exit 0 when every requested worker was made, else 1. */
-async function runSpawn(ctx: ClientContext, opts: { count: number | undefined; tasks: string[]; exec: string | undefined; json: boolean }): Promise<number> {
+/** Main as spawn and prune see it after `prepareMain`. */
+export interface PreparedMain {
+  has_origin: boolean;
+  /** `origin/<main>`, or the local `<main>` without origin (or without a fetched origin/<main>). */
+  ref: string;
+  /** Its sha; undefined when neither ref exists. */
+  sha: string | undefined;
+}
+
+/**
+ * What spawn and prune start with: the git binary (else CoordError `config_error`), then
+ * `git fetch origin <main>` when there is an origin (a failure is pushed to `warnings`, and the
+ * origin/<main> fetched before is used), and the ref main is read from.
+ */
+export function prepareMain(ctx: ClientContext, cmd: "spawn" | "prune", warnings: string[]): PreparedMain {
   if (!hasGitBinary()) {
-    throw new CoordError("config_error", "spawn needs the git binary (it runs 'git worktree add'), and none was found on PATH.", { action: "Install git, then run claude-coord spawn again." });
+    throw new CoordError("config_error", `${cmd} needs the git binary (it runs 'git worktree'), and none was found on PATH.`, { action: `Install git, then run claude-coord ${cmd} again.` });
   }
   const root = ctx.checkout.root;
   const main = ctx.config.main_branch;
-  const warnings: string[] = [];
-  const origin = hasRemote(root, "origin");
-  if (origin) {
+  const has_origin = hasRemote(root, "origin");
+  if (has_origin) {
     try {
       fetchMain(root, main);
     } catch (e) {
       if (!(e instanceof GitCommandError)) throw e;
-      warnings.push(`git fetch origin ${main} failed (${e.stderr}); branching from the origin/${main} fetched before.`);
+      warnings.push(`git fetch origin ${main} failed (${e.stderr}); using the origin/${main} fetched before.`);
     }
   }
-  const base_ref = origin && refSha(root, `refs/remotes/origin/${main}`) !== undefined ? `origin/${main}` : main;
-  if (!origin) warnings.push(`no remote 'origin': branching from the local ${main}.`);
-  const base_sha = refSha(root, base_ref === main ? `refs/heads/${main}` : `refs/remotes/origin/${main}`);
+  const remote = has_origin ? refSha(root, `refs/remotes/origin/${main}`) : undefined;
+  return remote !== undefined ? { has_origin, ref: `origin/${main}`, sha: remote } : { has_origin, ref: main, sha: refSha(root, `refs/heads/${main}`) };
+}
+
+/** Runs spawn: prepares main, picks the tasks, makes the workers, prints the report; exit 0 when every requested worker was made, else 1. */
+async function runSpawn(ctx: ClientContext, opts: { count: number | undefined; tasks: string[]; exec: string | undefined; json: boolean }): Promise<number> {
+  const root = ctx.checkout.root;
+  const main = ctx.config.main_branch;
+  const warnings: string[] = [];
+  const { has_origin, ref: base_ref, sha: base_sha } = prepareMain(ctx, "spawn", warnings);
+  if (!has_origin) warnings.push(`no remote 'origin': branching from the local ${main}.`);
   if (base_sha === undefined) {
     throw new CoordError("config_error", `Neither origin/${main} nor ${main} exists in ${root}.`, { action: `Run 'git fetch origin ${main}' (or set main_branch in .claude-coord.toml), then run claude-coord spawn again.` });
   }
