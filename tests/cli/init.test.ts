@@ -238,7 +238,7 @@ describe("initRepo", () => {
     writeFileSync(join(other, ".claude-coord.toml"), 'repo = "a/b"\nrepos = 1\n');
     expect(await initError(initRepo(other, {}))).toEqual([
       "config_error",
-      `${join(other, ".claude-coord.toml")}: unknown key 'repos'; the keys are repo, service_url, plan_path, main_branch, timeout.`,
+      `${join(other, ".claude-coord.toml")}: unknown key 'repos'; the keys are repo, service_url, plan_path, main_branch, timeout, spawn_branch_prefix, spawn_worktree_dir.`,
     ]);
     expect(existsSync(join(other, ".claude"))).toBe(false);
   });
