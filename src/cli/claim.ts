@@ -7,16 +7,10 @@ import type { PlanTask } from "../core/plan.ts";
 import { discoverTasks } from "../core/tasks.ts";
 import { commonArgs, taskArg } from "./args.ts";
 import { type ClientContext, loadContext, repoAuth, requireBranch, requireSession } from "./context.ts";
-import { recordState } from "./heartbeat.ts";
 import { processTerminal, reportResult } from "./output.ts";
 import { findTask, localPlans } from "./plan-lookup.ts";
 
 type Auth = Awaited<ReturnType<typeof repoAuth>>;
-
-/** Best effort, after a granted claim: the session is now `working` on the task (progress, note and PR of an earlier task cleared). */
-function recordWorking(ctx: ClientContext, auth: Auth, session_id: string, branch: string, task_id: string): Promise<void> {
-  return recordState(ctx, { repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, branch, state: "working", task_id, progress: null, note: null, pr_url: null });
-}
 
 /** The task's own words, for the agent that is about to start it. */
 function taskDetails(t: PlanTask | undefined): string[] {
@@ -60,9 +54,7 @@ async function claimNext(ctx: ClientContext, auth: Auth, session_id: string, bra
     const task = plans.tasks.find((p) => p.id === t.id);
     try {
       const r = await ctx.client.claim({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, task_id: t.id, branch, plan_file: t.file });
-      const code = printClaimed(json, r, session_id, branch, t.file, task, true);
-      await recordWorking(ctx, auth, session_id, branch, r.task_id);
-      return code;
+      return printClaimed(json, r, session_id, branch, t.file, task, true);
     } catch (e) {
       if (!isCoordError(e, "conflict")) throw e;
       lost++;
@@ -102,8 +94,6 @@ export default defineCommand({
       if (!task && !json) processTerminal.err(`WARNING: no plan file under ${ctx.config.plan_path}/ at main defines task '${task_id}'; claiming it as ad-hoc work.`);
     }
     const r = await ctx.client.claim({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, task_id, branch, plan_file });
-    const code = printClaimed(json, r, session_id, branch, plan_file, task, false);
-    await recordWorking(ctx, auth, session_id, branch, r.task_id);
-    return code;
+    return printClaimed(json, r, session_id, branch, plan_file, task, false);
   },
 });

@@ -1,9 +1,7 @@
 // `claude-coord complete`: mark this session's claimed task as done.
 import { defineCommand } from "citty";
-import { currentBranch } from "../git/checkout.ts";
 import { commonArgs, requireFlag, taskArg } from "./args.ts";
 import { loadContext, repoAuth, requireSession } from "./context.ts";
-import { recordState } from "./heartbeat.ts";
 import { processTerminal, reportResult } from "./output.ts";
 
 export default defineCommand({
@@ -15,16 +13,12 @@ export default defineCommand({
     const session_id = requireSession(ctx);
     const auth = await repoAuth(ctx);
     const r = await ctx.client.complete({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, task_id });
-    const code = reportResult(processTerminal, args.json === true, r, () =>
+    return reportResult(processTerminal, args.json === true, r, () =>
       [
         `Completed task '${r.task_id}'. It is listed under recently completed for 24 hours.`,
         "",
         "This session holds no claim now. To take another task: claude-coord claims",
       ].join("\n"),
     );
-    // Best effort: the session's state follows its claim (no heartbeat on a detached HEAD: the branch is unknown).
-    const branch = await currentBranch(ctx.checkout).catch(() => null);
-    if (branch) await recordState(ctx, { repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, branch, state: "complete", task_id: r.task_id });
-    return code;
   },
 });

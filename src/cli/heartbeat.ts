@@ -29,15 +29,6 @@ export async function sendHeartbeat(flags: CommonFlags & { branch?: string }, fi
   return { r: await ctx.client.heartbeat(body), body };
 }
 
-/**
- * Best effort: records a session state after `claim` or `complete`. A failure (service down, an
- * older service without heartbeats, a stale token) is swallowed: it must not change the result or
- * the exit code of the command that called it.
- */
-export async function recordState(ctx: ClientContext, body: HeartbeatBody): Promise<void> {
-  await ctx.client.heartbeat(body).catch(() => undefined);
-}
-
 /** The unread line every heartbeat answer ends with. */
 export function unreadLine(unread: number): string {
   if (unread === 0) return "No unread messages.";

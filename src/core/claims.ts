@@ -1,5 +1,7 @@
 // The claim rules of SPEC §3: compare-and-swap, one claim per session, ownership, expiry and lifecycle.
 import { CoordError } from "./errors.ts";
+import { MIN_SESSION_PREFIX, sessionPrefix } from "./session-id.ts";
+import { type SessionState, writeSessionState } from "./sessions.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason } from "./store.ts";
 import { type Clock, toRfc3339 } from "./time.ts";
 
@@ -14,11 +16,7 @@ export interface ClaimPolicy {
 /** The defaults of SPEC §3: claims live 10 days, completions are listed for 24 hours. */
 export const DEFAULT_POLICY: ClaimPolicy = { claim_ttl_ms: 10 * 86_400_000, completed_ttl_ms: 86_400_000 };
 
-/** How many characters of a session id listings show (SPEC §3): the rest is that session's credential. */
-export const SESSION_PREFIX_LENGTH = 8;
-
-/** The shortest session prefix `expireClaim` accepts, so that a prefix names one session in practice. */
-export const MIN_SESSION_PREFIX = 8;
+export { MIN_SESSION_PREFIX, SESSION_PREFIX_LENGTH, sessionPrefix } from "./session-id.ts";
 
 /** A claim request that has passed shape validation and the token check. */
 export interface ClaimRequest {
@@ -49,11 +47,6 @@ export interface CompletedClaimView {
   completed_at: string;
   completion_reason: CompletionReason;
   fence: number;
-}
-
-/** The shortened session id listings show (first 8 characters). */
-export function sessionPrefix(session_id: string): string {
-  return session_id.slice(0, SESSION_PREFIX_LENGTH);
 }
 
 /** True when an active claim is past its TTL at `now_ms` (SPEC §3: it counts as expired whether or not the job ran). */
@@ -104,7 +97,9 @@ export interface ClaimGranted {
  * Grants `req` when the task is unclaimed and the session holds no other claim, in one write
  * transaction stamped at the transaction's time (`clock` read after the lock is taken; the
  * database's partial unique indexes back the rule up across processes).
- * The same session claiming the same task again gets the same claim and fence back.
+ * The same session claiming the same task again gets the same claim and fence back. In the same
+ * transaction the session's state becomes `working` on the task (progress, note and PR cleared),
+ * with its `heartbeat` event, so a client sends one request (SPEC §7).
  * Claims past the TTL are deleted on the way (SPEC §3: timeout-expired claims are not kept).
  *
  * Rejects with CoordError `conflict` (details.claimed_by: {session, branch, claimed_at}) when another
@@ -113,31 +108,43 @@ export interface ClaimGranted {
  */
 export function claimTask(store: ClaimStore, req: ClaimRequest, clock: Clock, policy: ClaimPolicy): Promise<ClaimGranted> {
   return store.transact(clock, async (tx) => {
-    const holder = await live(tx, await tx.activeByTask(req.repo, req.task_id), policy);
-    if (holder) {
-      if (holder.session_id === req.session_id) {
-        return { status: "claimed", task_id: holder.task_id, fence: holder.fence, created: false, claim: holder };
-      }
-      throw new CoordError("conflict", `Task '${req.task_id}' is already claimed by another session.`, {
-        task_id: req.task_id,
-        claimed_by: { session: sessionPrefix(holder.session_id), branch: holder.branch, claimed_at: toRfc3339(holder.claimed_at_ms) },
-      });
-    }
-    const own = await live(tx, await tx.activeBySession(req.repo, req.session_id), policy);
-    if (own) {
-      throw new CoordError("session_has_claim", `This session already has an active claim on task '${own.task_id}'.`, {
-        task_id: req.task_id,
-        current_claim: { task_id: own.task_id, branch: own.branch, plan_file: own.plan_file, claimed_at: toRfc3339(own.claimed_at_ms), fence: own.fence },
-      });
-    }
-    const claim = await tx.insertActive({ ...req, fence: await tx.nextFence(), claimed_at_ms: tx.now_ms });
-    await tx.appendEvent(req.repo, "claimed", activeView(claim), tx.now_ms);
-    return { status: "claimed", task_id: claim.task_id, fence: claim.fence, created: true, claim };
+    const granted = await grant(tx, req, policy);
+    await writeSessionState(tx, { ...WORKING, repo: req.repo, session_id: req.session_id, branch: req.branch, task_id: granted.task_id });
+    return granted;
   });
 }
 
+/** What a granted claim sets on its session: working on the task, the progress, note and PR of an earlier task cleared. */
+const WORKING = { state: "working" as SessionState, progress: null, note: null, pr_url: null };
+
+/** The claim rules of `claimTask` inside its transaction: the holder's claim back, a refusal, or a new claim with its event. */
+async function grant(tx: ClaimTx, req: ClaimRequest, policy: ClaimPolicy): Promise<ClaimGranted> {
+  const holder = await live(tx, await tx.activeByTask(req.repo, req.task_id), policy);
+  if (holder) {
+    if (holder.session_id === req.session_id) {
+      return { status: "claimed", task_id: holder.task_id, fence: holder.fence, created: false, claim: holder };
+    }
+    throw new CoordError("conflict", `Task '${req.task_id}' is already claimed by another session.`, {
+      task_id: req.task_id,
+      claimed_by: { session: sessionPrefix(holder.session_id), branch: holder.branch, claimed_at: toRfc3339(holder.claimed_at_ms) },
+    });
+  }
+  const own = await live(tx, await tx.activeBySession(req.repo, req.session_id), policy);
+  if (own) {
+    throw new CoordError("session_has_claim", `This session already has an active claim on task '${own.task_id}'.`, {
+      task_id: req.task_id,
+      current_claim: { task_id: own.task_id, branch: own.branch, plan_file: own.plan_file, claimed_at: toRfc3339(own.claimed_at_ms), fence: own.fence },
+    });
+  }
+  const claim = await tx.insertActive({ ...req, fence: await tx.nextFence(), claimed_at_ms: tx.now_ms });
+  await tx.appendEvent(req.repo, "claimed", activeView(claim), tx.now_ms);
+  return { status: "claimed", task_id: claim.task_id, fence: claim.fence, created: true, claim };
+}
+
 /**
- * Completes the session's active claim on `task_id` with `client_completed`, at the transaction's time.
+ * Completes the session's active claim on `task_id` with `client_completed`, at the transaction's
+ * time; in the same transaction the session's state becomes `complete` on the task (on the claim's
+ * branch; its other reported fields kept), with its `heartbeat` event.
  * Rejects with CoordError `not_found` when the task has no live active claim, `forbidden` when another
  * session holds it. Returns the completed record.
  */
@@ -159,6 +166,7 @@ export function completeTask(
     await tx.markCompleted(holder.id, "client_completed", tx.now_ms);
     const done: ClaimRecord = { ...holder, completed_at_ms: tx.now_ms, completion_reason: "client_completed" };
     await tx.appendEvent(req.repo, "completed", completedView(done), tx.now_ms);
+    await writeSessionState(tx, { repo: req.repo, session_id: req.session_id, branch: holder.branch, state: "complete", task_id: holder.task_id });
     return done;
   });
 }

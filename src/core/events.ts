@@ -13,10 +13,20 @@ export interface EventRecord {
   at_ms: number;
 }
 
-/** The event log: shared by every service process on one database. Times in epoch ms. */
+/** Appending to the log inside a store transaction (src/core/store.ts `ClaimTx`). */
+export interface EventTx {
+  /**
+   * Logs a change for live views (SPEC §7 `GET /events`) in the same transaction, so that an
+   * event exists exactly when its change was committed (and costs no second commit).
+   */
+  appendEvent(repo: string, type: EventType, data: unknown, at_ms: number): Promise<void>;
+}
+
+/**
+ * The event log's reads and pruning: shared by every service process on one database. Times in
+ * epoch ms. Events are only appended by a use case's transaction (`EventTx`).
+ */
 export interface EventLog {
-  /** Appends an event and returns its id. */
-  append(repo: string, type: EventType, data: unknown, at_ms: number): Promise<number>;
   /** Events of `repo` with an id above `after_id`, oldest first, at most `limit`. */
   since(repo: string, after_id: number, limit: number): Promise<EventRecord[]>;
   /** The highest event id of the whole log (0 when empty): where a new subscriber starts. */

@@ -1,9 +1,10 @@
 // Messages between sessions and from the human (SPEC §7): addressing, recipients and inbox views.
-import { MIN_SESSION_PREFIX, sessionPrefix } from "./claims.ts";
+import { type ClaimPolicy, isExpired } from "./claims.ts";
 import { CoordError } from "./errors.ts";
-import type { SessionRecord } from "./sessions.ts";
-import type { ClaimRecord } from "./store.ts";
-import { toRfc3339 } from "./time.ts";
+import { MIN_SESSION_PREFIX, sessionPrefix } from "./session-id.ts";
+import type { SessionPolicy, SessionRecord } from "./sessions.ts";
+import type { ClaimRecord, ClaimStore } from "./store.ts";
+import { type Clock, toRfc3339 } from "./time.ts";
 
 /** Where a message goes: everyone, the session holding a task, the sessions on a branch, or a session by prefix. */
 export type MessageTarget = { broadcast: true } | { to_task: string } | { to_branch: string } | { to_session: string };
@@ -86,10 +87,18 @@ export interface InboxEntry {
   read: boolean;
 }
 
-/** What messaging needs stored. Times in epoch ms. */
-export interface MessageStore {
+/** What messaging writes inside a store transaction (src/core/store.ts `ClaimTx`). Times in epoch ms. */
+export interface MessageTx {
   /** Stores messages (one per recipient; `to_session` null for a broadcast) and returns them with ids, in order. */
   insertMessages(rows: readonly Omit<MessageRecord, "id">[]): Promise<MessageRecord[]>;
+  /** Marks `ids` read for `session_id`, only those in its inbox; returns how many were newly marked. */
+  markRead(repo: string, session_id: string, ids: readonly number[], at_ms: number): Promise<number>;
+  /** How many inbox messages `session_id` has not acknowledged. */
+  unreadCount(repo: string, session_id: string): Promise<number>;
+}
+
+/** The message reads of inboxes and the pruning job, outside transactions. Times in epoch ms. */
+export interface MessageStore {
   /**
    * `session_id`'s inbox in `repo`: messages to it and broadcasts from others, oldest first, the
    * newest `limit` of them; only unacknowledged ones when `unread_only`.
@@ -97,10 +106,56 @@ export interface MessageStore {
   inbox(repo: string, session_id: string, opts: { unread_only: boolean; limit: number }): Promise<InboxEntry[]>;
   /** The newest `limit` messages of `repo`, oldest first (the human's view). */
   recentMessages(repo: string, limit: number): Promise<MessageRecord[]>;
-  /** How many inbox messages `session_id` has not acknowledged. */
-  unreadCount(repo: string, session_id: string): Promise<number>;
-  /** Marks `ids` read for `session_id`, only those in its inbox; returns how many were newly marked. */
-  markRead(repo: string, session_id: string, ids: readonly number[], at_ms: number): Promise<number>;
   /** Deletes messages created before `before_ms` (and their read marks); returns how many messages. */
   deleteMessagesBefore(before_ms: number): Promise<number>;
+}
+
+/** A message to send: from a session (`from_session`, a full id) or the human (null). */
+export interface NewMessage {
+  repo: string;
+  from_session: string | null;
+  target: MessageTarget;
+  subject: string;
+  body: string;
+}
+
+/**
+ * The use case of `POST /messages` (SPEC §7): in one transaction at its own time, resolves the
+ * recipients among the repo's sessions seen within `session_policy.listed_ms` and its live active
+ * claims (`resolveRecipients`, whose errors it rejects with), stores one message per recipient (one
+ * for a broadcast) and appends a `message` event for each. Returns the stored messages and the
+ * recipients (`"broadcast"` or full session ids).
+ */
+export function sendMessage(
+  store: ClaimStore,
+  msg: NewMessage,
+  clock: Clock,
+  policy: { claims: ClaimPolicy; sessions: SessionPolicy },
+): Promise<{ stored: MessageRecord[]; recipients: "broadcast" | string[] }> {
+  return store.transact(clock, async (tx) => {
+    const now = tx.now_ms;
+    const sessions = await tx.listSessions(msg.repo, now - policy.sessions.listed_ms);
+    // The empty prefix: every active claim of the repo.
+    const active = (await tx.activeBySessionPrefix(msg.repo, "")).filter((c) => !isExpired(c, now, policy.claims));
+    const recipients = resolveRecipients(msg.target, sessions, active);
+    const rows = (recipients === "broadcast" ? [null] : recipients).map((to_session) => ({
+      repo: msg.repo,
+      from_session: msg.from_session,
+      to_session,
+      subject: msg.subject,
+      body: msg.body,
+      created_at_ms: now,
+    }));
+    const stored = await tx.insertMessages(rows);
+    for (const m of stored) await tx.appendEvent(msg.repo, "message", messageView(m, false), now);
+    return { stored, recipients };
+  });
+}
+
+/**
+ * The use case of `POST /messages/ack`: marks `ids` read for `session_id` (only messages in its
+ * inbox) in one transaction, stamped at its time. Returns how many were newly marked.
+ */
+export function ackMessages(store: ClaimStore, req: { repo: string; session_id: string; ids: readonly number[] }, clock: Clock): Promise<number> {
+  return store.transact(clock, (tx) => tx.markRead(req.repo, req.session_id, req.ids, tx.now_ms));
 }

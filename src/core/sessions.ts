@@ -1,7 +1,9 @@
 // Session status (SPEC §7): heartbeats, the state lifecycle, stuck reasons and the stale flag.
-import { sessionPrefix } from "./claims.ts";
 import { CoordError } from "./errors.ts";
-import { toRfc3339 } from "./time.ts";
+import type { EventTx } from "./events.ts";
+import { sessionPrefix } from "./session-id.ts";
+import type { ClaimStore } from "./store.ts";
+import { type Clock, toRfc3339 } from "./time.ts";
 
 /** The states a session reports (SPEC §7). Every state may follow every other: sessions resume, re-plan and get unstuck. */
 export const SESSION_STATES = ["registered", "planning", "planning_complete", "working", "stuck", "paused", "complete", "cancelled"] as const;
@@ -134,14 +136,45 @@ export function listSessionViews(sessions: readonly SessionRecord[], now_ms: num
     .map((s) => sessionView(s, now_ms, policy));
 }
 
-/** What the session rules need stored. Times in epoch ms. */
-export interface SessionStore {
+/** What the session rules do inside a store transaction (src/core/store.ts `ClaimTx`). Times in epoch ms. */
+export interface SessionTx {
   /** The session of `(repo, session_id)`, if it ever sent a heartbeat (and was not pruned). */
   getSession(repo: string, session_id: string): Promise<SessionRecord | undefined>;
   /** Inserts or replaces the session `(rec.repo, rec.session_id)`. */
   putSession(rec: SessionRecord): Promise<void>;
   /** Sessions of `repo` whose last heartbeat is at or after `seen_since_ms`. */
   listSessions(repo: string, seen_since_ms: number): Promise<SessionRecord[]>;
+}
+
+/** The session reads of listings and the pruning job, outside transactions. Times in epoch ms. */
+export interface SessionStore {
+  /** Sessions of `repo` whose last heartbeat is at or after `seen_since_ms`. */
+  listSessions(repo: string, seen_since_ms: number): Promise<SessionRecord[]>;
   /** Deletes sessions whose last heartbeat is before `before_ms`; returns how many. */
   deleteSessionsBefore(before_ms: number): Promise<number>;
+}
+
+/**
+ * Inside a transaction at `tx.now_ms`: applies `hb` to the stored session (`applyHeartbeat`, so
+ * it throws its `invalid_request` errors), stores it and appends its `heartbeat` event (the
+ * session as listings show it; a session just written is never stale). Returns the new record.
+ */
+export async function writeSessionState(tx: SessionTx & EventTx & { readonly now_ms: number }, hb: HeartbeatInput): Promise<SessionRecord> {
+  const rec = applyHeartbeat(await tx.getSession(hb.repo, hb.session_id), hb, tx.now_ms);
+  await tx.putSession(rec);
+  await tx.appendEvent(hb.repo, "heartbeat", sessionView(rec, tx.now_ms, DEFAULT_SESSION_POLICY), tx.now_ms);
+  return rec;
+}
+
+/**
+ * The use case of `POST /heartbeat` (SPEC §7): in one transaction stamped at its own time
+ * (`clock` read after the lock), the session's new state (`writeSessionState`), its `heartbeat`
+ * event and the count of its unread messages. Rejects with CoordError `invalid_request` (with
+ * `field`) for the heartbeats `applyHeartbeat` refuses; nothing is stored then.
+ */
+export function recordHeartbeat(store: ClaimStore, hb: HeartbeatInput, clock: Clock): Promise<{ session: SessionRecord; unread: number }> {
+  return store.transact(clock, async (tx) => {
+    const session = await writeSessionState(tx, hb);
+    return { session, unread: await tx.unreadCount(hb.repo, hb.session_id) };
+  });
 }

@@ -1,5 +1,7 @@
 // The claim store interface core needs: async primitives run inside one serialised write transaction.
-import type { EventType } from "./events.ts";
+import type { EventTx } from "./events.ts";
+import type { MessageTx } from "./messages.ts";
+import type { SessionTx } from "./sessions.ts";
 import type { Clock } from "./time.ts";
 
 /** Why a claim left the active set (SPEC §3). */
@@ -25,12 +27,14 @@ export interface ClaimRecord {
 export type NewClaim = Omit<ClaimRecord, "id" | "completed_at_ms" | "completion_reason">;
 
 /**
- * What the claim rules may do inside one transaction. Every method returns a Promise (PostgreSQL's
- * drivers are async); the store runs one transaction at a time per connection, so awaiting them
- * keeps the transaction's isolation. "Active" here means `completed_at_ms IS NULL`, whatever its
- * age: callers apply the TTL. A handle used after its transaction ended throws.
+ * What a use case may do inside one transaction: the claim primitives below, the session and
+ * message writes (`SessionTx`, `MessageTx`) and the event log (`EventTx`), so that a change and
+ * its event are one commit. Every method returns a Promise (PostgreSQL's drivers are async); the
+ * store runs one transaction at a time per connection, so awaiting them keeps the transaction's
+ * isolation. "Active" here means `completed_at_ms IS NULL`, whatever its age: callers apply the
+ * TTL. A handle used after its transaction ended throws.
  */
-export interface ClaimTx {
+export interface ClaimTx extends SessionTx, MessageTx, EventTx {
   /**
    * The transaction's time, epoch ms: read from the clock after the write lock was taken (SPEC §16:
    * times written by a transaction are read after its lock is taken, so a claim is never stamped
@@ -51,14 +55,12 @@ export interface ClaimTx {
   markCompleted(id: number, reason: CompletionReason, completed_at_ms: number): Promise<void>;
   /** Deletes a claim row (used for active claims past the claim TTL). */
   deleteClaim(id: number): Promise<void>;
-  /**
-   * Logs a change for live views (SPEC §7 `GET /events`) in the same transaction, so that an
-   * event exists exactly when its change was committed (and costs no second commit).
-   */
-  appendEvent(repo: string, type: EventType, data: unknown, at_ms: number): Promise<void>;
 }
 
-/** The claim store: transactions for the rules, plus the reads and sweeps of listings and jobs. */
+/**
+ * The store's transactions (every write of a use case: claims, sessions, messages, events), plus
+ * the claim reads and sweeps of listings and jobs.
+ */
 export interface ClaimStore {
   /**
    * Runs `fn` in one write transaction and resolves to its result; commits when `fn` resolves,

@@ -4,8 +4,8 @@ import { AckBody, EventsQuery, HeartbeatBody, InboxQuery, RepoQuery, SendBody } 
 import { type ClaimPolicy, sessionPrefix } from "../core/claims.ts";
 import { CoordError } from "../core/errors.ts";
 import type { EventLog, EventRecord } from "../core/events.ts";
-import { type MessageStore, type MessageTarget, messageView, resolveRecipients } from "../core/messages.ts";
-import { applyHeartbeat, listSessionViews, type SessionPolicy, type SessionStore, sessionView } from "../core/sessions.ts";
+import { ackMessages, type MessageStore, type MessageTarget, messageView, sendMessage } from "../core/messages.ts";
+import { listSessionViews, recordHeartbeat, type SessionPolicy, type SessionStore } from "../core/sessions.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
 import { checkAccess, parseJsonObject, type RepoEntry } from "./access.ts";
@@ -65,11 +65,8 @@ export function activityRoutes(deps: ActivityDeps) {
       "/heartbeat",
       async ({ body, request }) => {
         const { entry } = await access(request, body, "body", false);
-        const now = clock();
-        const rec = applyHeartbeat(await sessions.getSession(entry.name, body.session_id), { ...body, repo: entry.name }, now);
-        await sessions.putSession(rec);
-        await events.append(entry.name, "heartbeat", sessionView(rec, now, deps.session_policy), now);
-        return { status: "ok" as const, session: sessionPrefix(rec.session_id), state: rec.state, unread: await messages.unreadCount(entry.name, rec.session_id) };
+        const r = await recordHeartbeat(deps.claims, { ...body, repo: entry.name }, clock);
+        return { status: "ok" as const, session: sessionPrefix(r.session.session_id), state: r.session.state, unread: r.unread };
       },
       { body: HeartbeatBody, parse: parseJsonObject },
     )
@@ -89,24 +86,12 @@ export function activityRoutes(deps: ActivityDeps) {
         if (!admin && body.session_id === undefined) {
           throw new CoordError("invalid_request", "Invalid request body: field 'session_id' is required (the sender).", { field: "session_id" });
         }
-        const target = targetOf(body);
-        const now = clock();
-        const recipients = resolveRecipients(
-          target,
-          await sessions.listSessions(entry.name, now - deps.session_policy.listed_ms),
-          await deps.claims.listActive(entry.name, now - deps.claim_policy.claim_ttl_ms + 1),
+        const { stored, recipients } = await sendMessage(
+          deps.claims,
+          { repo: entry.name, from_session: admin ? null : (body.session_id as string), target: targetOf(body), subject: body.subject, body: body.body },
+          clock,
+          { claims: deps.claim_policy, sessions: deps.session_policy },
         );
-        const from_session = admin ? null : (body.session_id as string);
-        const rows = (recipients === "broadcast" ? [null] : recipients).map((to_session) => ({
-          repo: entry.name,
-          from_session,
-          to_session,
-          subject: body.subject,
-          body: body.body,
-          created_at_ms: now,
-        }));
-        const stored = await messages.insertMessages(rows);
-        for (const m of stored) await events.append(entry.name, "message", messageView(m, false), now);
         return { status: "sent" as const, ids: stored.map((m) => m.id), to: recipients === "broadcast" ? ["broadcast"] : recipients.map(sessionPrefix) };
       },
       { body: SendBody, parse: parseJsonObject },
@@ -129,7 +114,7 @@ export function activityRoutes(deps: ActivityDeps) {
       "/messages/ack",
       async ({ body, request }) => {
         const { entry } = await access(request, body, "body", false);
-        return { status: "acked" as const, acked: await messages.markRead(entry.name, body.session_id, body.ids, clock()) };
+        return { status: "acked" as const, acked: await ackMessages(deps.claims, { repo: entry.name, session_id: body.session_id, ids: body.ids }, clock) };
       },
       { body: AckBody, parse: parseJsonObject },
     )

@@ -1,10 +1,10 @@
-// Sessions, messages and the event log on SQLite through drizzle: core's SessionStore, MessageStore and EventLog.
+// Sessions, messages and the event log on SQLite through drizzle: the session and message writes of a transaction, and core's SessionStore, MessageStore and EventLog reads.
 import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { EventLog, EventRecord, EventType } from "../core/events.ts";
-import type { InboxEntry, MessageStore } from "../core/messages.ts";
-import type { SessionRecord, SessionStore } from "../core/sessions.ts";
-import { queued } from "./connection-queue.ts";
-import type { CoordDatabase } from "./db.ts";
+import type { InboxEntry, MessageStore, MessageTx } from "../core/messages.ts";
+import type { SessionRecord, SessionStore, SessionTx } from "../core/sessions.ts";
+import { queued, type Unqueued } from "./connection-queue.ts";
+import type { CoordDatabase, CoordOrm } from "./db.ts";
 import { events, messageReads, messages, sessions } from "./schema.ts";
 
 type SessionRow = typeof sessions.$inferSelect;
@@ -26,15 +26,36 @@ function toRecord(r: SessionRow): SessionRecord {
   };
 }
 
-/** Core's SessionStore over `db`: one row per (repo, session_id), upserted by each heartbeat. */
-export function createSessionStore(db: CoordDatabase): SessionStore {
-  const orm = db.orm;
+/** The messages `session_id` sees in `repo`: those to it, and broadcasts it did not send. */
+function visible(repo: string, session_id: string) {
+  return and(
+    eq(messages.repo, repo),
+    or(eq(messages.to_session, session_id), and(isNull(messages.to_session), or(isNull(messages.from_session), sql`${messages.from_session} <> ${session_id}`))),
+  );
+}
+
+function listSessions(orm: CoordOrm, repo: string, seen_since_ms: number): SessionRecord[] {
+  return orm
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.repo, repo), gte(sessions.last_heartbeat_ms, seen_since_ms)))
+    .orderBy(desc(sessions.last_heartbeat_ms))
+    .all()
+    .map(toRecord);
+}
+
+/**
+ * The session and message writes of core's transaction handle (`SessionTx`, `MessageTx`) as plain
+ * statements on `orm`'s connection, prepared once. They open no transaction of their own: the claim
+ * store runs them inside its `BEGIN IMMEDIATE` (src/storage/claim-store.ts).
+ */
+export function activityTxStatements(orm: CoordOrm): Unqueued<SessionTx & MessageTx> {
   const get = orm
     .select()
     .from(sessions)
     .where(and(eq(sessions.repo, sql.placeholder("repo")), eq(sessions.session_id, sql.placeholder("session_id"))))
     .prepare();
-  return queued<SessionStore>(db.queue, {
+  return {
     getSession(repo, session_id) {
       const r = get.get({ repo, session_id });
       return r ? toRecord(r) : undefined;
@@ -58,34 +79,54 @@ export function createSessionStore(db: CoordDatabase): SessionStore {
       };
       orm.insert(sessions).values(row).onConflictDoUpdate({ target: [sessions.repo, sessions.session_id], set: row }).run();
     },
-    listSessions(repo, seen_since_ms) {
-      return orm
-        .select()
-        .from(sessions)
-        .where(and(eq(sessions.repo, repo), gte(sessions.last_heartbeat_ms, seen_since_ms)))
-        .orderBy(desc(sessions.last_heartbeat_ms))
-        .all()
-        .map(toRecord);
+    listSessions: (repo, seen_since_ms) => listSessions(orm, repo, seen_since_ms),
+    insertMessages(rows) {
+      if (rows.length === 0) return [];
+      return orm.insert(messages).values([...rows]).returning().all();
     },
+    markRead(repo, session_id, ids, at_ms) {
+      if (ids.length === 0) return 0;
+      const mine = orm
+        .select({ id: messages.id })
+        .from(messages)
+        .where(and(visible(repo, session_id), inArray(messages.id, [...ids])))
+        .all()
+        .map((r) => r.id);
+      if (mine.length === 0) return 0;
+      return orm
+        .insert(messageReads)
+        .values(mine.map((message_id) => ({ message_id, session_id, read_at_ms: at_ms })))
+        .onConflictDoNothing()
+        .returning({ id: messageReads.message_id })
+        .all().length;
+    },
+    unreadCount(repo, session_id) {
+      const r = orm
+        .select({ n: sql<number>`count(*)` })
+        .from(messages)
+        .leftJoin(messageReads, and(eq(messageReads.message_id, messages.id), eq(messageReads.session_id, session_id)))
+        .where(and(visible(repo, session_id), isNull(messageReads.read_at_ms)))
+        .get();
+      return r?.n ?? 0;
+    },
+  };
+}
+
+/** Core's SessionStore over `db`: listings and pruning of the sessions table (one row per (repo, session_id)). */
+export function createSessionStore(db: CoordDatabase): SessionStore {
+  const orm = db.orm;
+  return queued<SessionStore>(db.queue, {
+    listSessions: (repo, seen_since_ms) => listSessions(orm, repo, seen_since_ms),
     deleteSessionsBefore(before_ms) {
       return orm.delete(sessions).where(lt(sessions.last_heartbeat_ms, before_ms)).returning({ id: sessions.session_id }).all().length;
     },
   });
 }
 
-/** Core's MessageStore over `db`: a row per recipient (null for broadcasts) and read marks per session. */
+/** Core's MessageStore over `db`: inboxes and pruning of the messages table (a row per recipient, null for broadcasts) and read marks. */
 export function createMessageStore(db: CoordDatabase): MessageStore {
   const orm = db.orm;
-  const visible = (repo: string, session_id: string) =>
-    and(
-      eq(messages.repo, repo),
-      or(eq(messages.to_session, session_id), and(isNull(messages.to_session), or(isNull(messages.from_session), sql`${messages.from_session} <> ${session_id}`))),
-    );
   return queued<MessageStore>(db.queue, {
-    insertMessages(rows) {
-      if (rows.length === 0) return [];
-      return orm.transaction(() => orm.insert(messages).values([...rows]).returning().all(), { behavior: "immediate" });
-    },
     inbox(repo, session_id, { unread_only, limit }) {
       const rows = orm
         .select({ m: messages, read_at: messageReads.read_at_ms })
@@ -99,36 +140,6 @@ export function createMessageStore(db: CoordDatabase): MessageStore {
     },
     recentMessages(repo, limit) {
       return orm.select().from(messages).where(eq(messages.repo, repo)).orderBy(desc(messages.id)).limit(limit).all().reverse();
-    },
-    unreadCount(repo, session_id) {
-      const r = orm
-        .select({ n: sql<number>`count(*)` })
-        .from(messages)
-        .leftJoin(messageReads, and(eq(messageReads.message_id, messages.id), eq(messageReads.session_id, session_id)))
-        .where(and(visible(repo, session_id), isNull(messageReads.read_at_ms)))
-        .get();
-      return r?.n ?? 0;
-    },
-    markRead(repo, session_id, ids, at_ms) {
-      if (ids.length === 0) return 0;
-      return orm.transaction(
-        (tx) => {
-          const mine = tx
-            .select({ id: messages.id })
-            .from(messages)
-            .where(and(visible(repo, session_id), inArray(messages.id, [...ids])))
-            .all()
-            .map((r) => r.id);
-          if (mine.length === 0) return 0;
-          return tx
-            .insert(messageReads)
-            .values(mine.map((message_id) => ({ message_id, session_id, read_at_ms: at_ms })))
-            .onConflictDoNothing()
-            .returning({ id: messageReads.message_id })
-            .all().length;
-        },
-        { behavior: "immediate" },
-      );
     },
     deleteMessagesBefore(before_ms) {
       return orm.transaction(
@@ -145,7 +156,7 @@ export function createMessageStore(db: CoordDatabase): MessageStore {
   });
 }
 
-/** Core's EventLog over `db`: an append-only table with increasing ids, shared by every process on the file. */
+/** Core's EventLog over `db`: reads and pruning of the append-only events table (ids increase), shared by every process on the file. */
 export function createEventLog(db: CoordDatabase): EventLog {
   const orm = db.orm;
   const since = orm
@@ -156,10 +167,6 @@ export function createEventLog(db: CoordDatabase): EventLog {
     .limit(sql.placeholder("limit"))
     .prepare();
   return queued<EventLog>(db.queue, {
-    append(repo, type, data, at_ms) {
-      const r = orm.insert(events).values({ repo, type, data: JSON.stringify(data), at_ms }).returning({ id: events.id }).get();
-      return r!.id;
-    },
     since(repo, after_id, limit) {
       return since.all({ repo, after: after_id, limit }).map((r): EventRecord => ({ id: r.id, repo: r.repo, type: r.type as EventType, data: JSON.parse(r.data), at_ms: r.at_ms }));
     },

@@ -3,7 +3,11 @@
 import { and, asc, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { EventType } from "../core/events.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason, NewClaim } from "../core/store.ts";
+import type { MessageTx } from "../core/messages.ts";
+import type { SessionTx } from "../core/sessions.ts";
 import type { Clock } from "../core/time.ts";
+import { activityTxStatements } from "./activity-store.ts";
+import { inTransaction } from "./connection-queue.ts";
 import { sqliteCode, type CoordDatabase, type CoordOrm } from "./db.ts";
 import { claims, events, fenceCounter } from "./schema.ts";
 
@@ -37,10 +41,13 @@ export function createClaimStore(db: CoordDatabase): ClaimStore {
   const orm = db.orm;
   const queue = db.queue;
   const q = prepare(orm);
+  const activity = activityTxStatements(orm);
   const listings = listingCache(db, q);
   return {
     transact<T>(clock: Clock, fn: (tx: ClaimTx) => Promise<T>): Promise<T> {
-      return queue.transaction(clock, (now_ms, scope) => listings.writing(() => fn(claimTx(orm, q, scope, now_ms))));
+      return queue.transaction(clock, (now_ms, scope) =>
+        listings.writing(() => fn({ ...claimTx(orm, q, scope, now_ms), ...inTransaction<SessionTx & MessageTx>(scope, activity) })),
+      );
     },
 
     listActive(repo: string, claimed_since_ms: number): Promise<ClaimRecord[]> {
@@ -191,7 +198,7 @@ function listingCache(db: CoordDatabase, q: Prepared) {
 }
 
 /** The primitives of one transaction at `now_ms`; each throws once `scope.open` is false (the transaction ended). */
-function claimTx(q: Queryable, ps: Prepared, scope: { readonly open: boolean }, now_ms: number): ClaimTx {
+function claimTx(q: Queryable, ps: Prepared, scope: { readonly open: boolean }, now_ms: number): Omit<ClaimTx, keyof (SessionTx & MessageTx)> {
   const live = (): Queryable => {
     if (!scope.open) throw new Error("ClaimTx used after its transaction ended");
     return q;

@@ -88,3 +88,19 @@ export function queued<S>(queue: ConnectionQueue, sync: Unqueued<S>): S {
   }
   return out as S;
 }
+
+/**
+ * Makes synchronous statements into the async methods of a transaction handle: each call throws
+ * once `scope.open` is false (the transaction ended), so a handle kept past its transaction never
+ * writes outside it.
+ */
+export function inTransaction<S>(scope: { readonly open: boolean }, sync: Unqueued<S>): S {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(sync as Record<string, (...args: unknown[]) => unknown>)) {
+    out[name] = async (...args: unknown[]) => {
+      if (!scope.open) throw new Error("ClaimTx used after its transaction ended");
+      return fn(...args);
+    };
+  }
+  return out as S;
+}

@@ -198,7 +198,7 @@ describe("branch removal and the sweep", () => {
 });
 
 describe("every change is logged as an event in its own transaction", () => {
-  test("claimed, completed, expired and branch-removed completions log one event each; refusals and re-claims log none", async () => {
+  test("claimed, completed, expired and branch-removed completions log one event each, a grant (also a re-claim) and a completion the session's heartbeat; refusals log none", async () => {
     const store = new MemoryStore();
     await claimTask(store, req(A, "t1", "claude/one"), clockAt(T0), DEFAULT_POLICY);
     await claimTask(store, req(A, "t1", "claude/one"), clockAt(T0 + 1), DEFAULT_POLICY);
@@ -210,13 +210,18 @@ describe("every change is logged as an event in its own transaction", () => {
     await completeRemovedBranches(store, "o/r", new Set(["claude/gone"]), clockAt(T0 + 7));
     expect(store.events.map((e) => [e.type, (e.data as { task_id: string }).task_id, e.at_ms - T0])).toEqual([
       ["claimed", "t1", 0],
+      ["heartbeat", "t1", 0],
+      ["heartbeat", "t1", 1],
       ["completed", "t1", 3],
+      ["heartbeat", "t1", 3],
       ["claimed", "t2", 4],
+      ["heartbeat", "t2", 4],
       ["expired", "t2", 5],
       ["claimed", "t3", 6],
+      ["heartbeat", "t3", 6],
       ["completed", "t3", 7],
     ]);
     expect(store.events[0]!.data).toEqual({ session: "aaaaaaaa", task_id: "t1", branch: "claude/one", plan_file: "context/plan.json", claimed_at: "2026-01-05T20:00:00Z", fence: 1 });
-    expect((store.events[5]!.data as { completion_reason: string }).completion_reason).toBe("branch_removed");
+    expect((store.events[10]!.data as { completion_reason: string }).completion_reason).toBe("branch_removed");
   });
 });

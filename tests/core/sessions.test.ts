@@ -1,7 +1,10 @@
-// Tests of the session rules (src/core/sessions.ts): every state transition, field keeping, stuck, progress and the stale flag.
+// Tests of the session rules (src/core/sessions.ts): every state transition, field keeping, stuck, progress, the stale flag, and the heartbeat use case's transaction.
 import { describe, expect, test } from "bun:test";
+import { claimTask, completeTask, DEFAULT_POLICY } from "../../src/core/claims.ts";
 import { CoordError } from "../../src/core/errors.ts";
-import { applyHeartbeat, DEFAULT_SESSION_POLICY, listSessionViews, SESSION_STATES, type HeartbeatInput, type SessionRecord, type SessionState } from "../../src/core/sessions.ts";
+import { applyHeartbeat, DEFAULT_SESSION_POLICY, listSessionViews, recordHeartbeat, SESSION_STATES, type HeartbeatInput, type SessionRecord, type SessionState } from "../../src/core/sessions.ts";
+import { clockAt } from "../helpers/clock.ts";
+import { MemoryStore } from "../helpers/memory-store.ts";
 
 const T0 = Date.parse("2026-01-05T20:00:00Z");
 const base = (state: SessionState, over: Partial<HeartbeatInput> = {}): HeartbeatInput => ({
@@ -78,5 +81,47 @@ describe("listing and the stale flag (fake clock)", () => {
       ["quiet-se", true],
     ]);
     expect(JSON.stringify(views)).not.toContain("stuck-session");
+  });
+});
+
+describe("the heartbeat use case and the claim rules keep the session and its event in one transaction", () => {
+  const A = "aaaaaaaa-1111-4111-8111-111111111111";
+  const claimReq = (task_id: string) => ({ repo: "o/r", session_id: A, task_id, branch: "claude/a", plan_file: "" });
+
+  test("recordHeartbeat stores the session and its heartbeat event at the transaction's time and counts unread messages", async () => {
+    const store = new MemoryStore();
+    const r = await recordHeartbeat(store, base("working", { session_id: A, task_id: "t1", progress: 30 }), clockAt(T0 + 5));
+    expect([r.session.state, r.session.last_heartbeat_ms, r.unread]).toEqual(["working", T0 + 5, 0]);
+    expect([...store.sessions.values()]).toEqual([r.session]);
+    expect(store.events.map((e) => [e.type, e.at_ms, (e.data as { session: string; progress: number }).session, (e.data as { progress: number }).progress])).toEqual([["heartbeat", T0 + 5, "aaaaaaaa", 30]]);
+  });
+
+  test("a refused heartbeat stores no session and logs no event", async () => {
+    const store = new MemoryStore();
+    await expect(recordHeartbeat(store, { ...base("working", { session_id: A }), progress: 101 }, clockAt(T0))).rejects.toMatchObject({ code: "invalid_request", details: { field: "progress" } });
+    expect([store.sessions.size, store.events.length]).toEqual([0, 0]);
+  });
+
+  test("a granted claim sets the session working on the task (clearing progress, note and PR); a completion sets it complete keeping them", async () => {
+    const store = new MemoryStore();
+    await recordHeartbeat(store, base("complete", { session_id: A, task_id: "old", progress: 100, note: "done", pr_url: "https://x/pull/1" }), clockAt(T0));
+    await claimTask(store, claimReq("t1"), clockAt(T0 + 1), DEFAULT_POLICY);
+    const s = () => {
+      const r = [...store.sessions.values()][0]!;
+      return [r.state, r.task_id, r.progress, r.note, r.pr_url, r.last_heartbeat_ms - T0];
+    };
+    expect(s()).toEqual(["working", "t1", null, null, null, 1]);
+    await recordHeartbeat(store, base("working", { session_id: A, progress: 90, pr_url: "https://x/pull/9" }), clockAt(T0 + 2));
+    await completeTask(store, { repo: "o/r", session_id: A, task_id: "t1" }, clockAt(T0 + 3), DEFAULT_POLICY);
+    expect(s()).toEqual(["complete", "t1", 90, null, "https://x/pull/9", 3]);
+  });
+
+  test("a refused claim or completion leaves the session as it was", async () => {
+    const store = new MemoryStore();
+    await recordHeartbeat(store, base("planning", { session_id: A }), clockAt(T0));
+    await claimTask(store, { ...claimReq("t1"), session_id: "bbbbbbbb-2222" }, clockAt(T0), DEFAULT_POLICY);
+    await expect(claimTask(store, claimReq("t1"), clockAt(T0 + 1), DEFAULT_POLICY)).rejects.toMatchObject({ code: "conflict" });
+    await expect(completeTask(store, { repo: "o/r", session_id: A, task_id: "t1" }, clockAt(T0 + 2), DEFAULT_POLICY)).rejects.toMatchObject({ code: "forbidden" });
+    expect(store.sessions.get(`o/r\0${A}`)).toMatchObject({ state: "planning", last_heartbeat_ms: T0 });
   });
 });

@@ -423,15 +423,16 @@ describe("claim and complete record the session's state", () => {
     expect(await view()).toEqual(["working", "extra-1", null, null, "claude/b"]);
   });
 
-  test("a failing heartbeat changes neither the claim's nor the completion's output or exit code", async () => {
-    const s = await fresh("states-proxy");
-    // A proxy in front of the real service that refuses every heartbeat with 503.
+  test("claim and complete are one HTTP request each: the service records the session's state in the same transaction (request log)", async () => {
+    const s = await fresh("states-log");
+    // A proxy in front of the real service that logs every request it forwards.
+    const log: string[] = [];
     const proxy = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
       async fetch(req) {
         const u = new URL(req.url);
-        if (u.pathname === "/heartbeat") return new Response("down", { status: 503 });
+        log.push(`${req.method} ${u.pathname}`);
         return fetch(s.url + u.pathname + u.search, { method: req.method, headers: req.headers, body: req.method === "GET" ? undefined : await req.arrayBuffer() });
       },
     });
@@ -443,13 +444,20 @@ describe("claim and complete record the session's state", () => {
         "Claimed task 'task-b' (fence 1) for session cccccccc on branch claude/b.\nPlan file: context/plan.json\n\nWhen the work is merged, run: claude-coord complete --task task-b\n",
         "",
       ]);
+      expect(log.splice(0)).toEqual(["POST /claim"]);
+      const state = async () => {
+        const one = JSON.parse((await runClient(["sessions", "--json"], { cwd: wb, env: envOf(s, C) })).stdout).sessions[0];
+        return [one.state, one.task_id, one.branch];
+      };
+      expect(await state()).toEqual(["working", "task-b", "claude/b"]);
       const done = await runClient(["complete", "--task", "task-b"], { cwd: wb, env });
       expect([done.code, done.stdout, done.stderr]).toEqual([
         0,
         "Completed task 'task-b'. It is listed under recently completed for 24 hours.\n\nThis session holds no claim now. To take another task: claude-coord claims\n",
         "",
       ]);
-      expect(JSON.parse((await runClient(["sessions", "--json"], { cwd: wb, env: envOf(s, C) })).stdout)).toEqual({ sessions: [] });
+      expect(log.splice(0)).toEqual(["POST /complete"]);
+      expect(await state()).toEqual(["complete", "task-b", "claude/b"]);
     } finally {
       proxy.stop(true);
     }

@@ -1,5 +1,7 @@
 // An in-memory ClaimStore for core tests: the real interface, with the unique rules checked like the database does.
 import type { ClaimRecord, ClaimStore, ClaimTx, NewClaim } from "../../src/core/store.ts";
+import type { MessageRecord } from "../../src/core/messages.ts";
+import type { SessionRecord } from "../../src/core/sessions.ts";
 import type { Clock } from "../../src/core/time.ts";
 
 /** A ClaimStore in memory; `rows` is the stored state tests assert on. Transactions copy-on-write and roll back on throw. */
@@ -7,6 +9,9 @@ export class MemoryStore implements ClaimStore {
   rows: ClaimRecord[] = [];
   /** Events appended by committed transactions, oldest first. */
   events: { repo: string; type: string; data: unknown; at_ms: number }[] = [];
+  /** Sessions by `repo\0session_id`, and messages with the session ids that read them. */
+  sessions = new Map<string, SessionRecord>();
+  messages: { m: MessageRecord; readBy: Set<string> }[] = [];
   fence = 0;
   private nextId = 1;
 
@@ -23,7 +28,16 @@ export class MemoryStore implements ClaimStore {
   }
 
   private async run<T>(clock: Clock, fn: (tx: ClaimTx) => Promise<T>): Promise<T> {
-    const saved = { rows: this.rows.map((r) => ({ ...r })), fence: this.fence, nextId: this.nextId, events: this.events.length };
+    const saved = {
+      rows: this.rows.map((r) => ({ ...r })),
+      fence: this.fence,
+      nextId: this.nextId,
+      events: this.events.length,
+      sessions: new Map(this.sessions),
+      messages: this.messages.map((x) => ({ m: x.m, readBy: new Set(x.readBy) })),
+    };
+    const inbox = (repo: string, s: string) =>
+      this.messages.filter((x) => x.m.repo === repo && (x.m.to_session === s || (x.m.to_session === null && x.m.from_session !== s)));
     const active = () => this.rows.filter((r) => r.completed_at_ms === null);
     const tx: ClaimTx = {
       now_ms: clock(),
@@ -51,6 +65,23 @@ export class MemoryStore implements ClaimStore {
       appendEvent: async (repo, type, data, at_ms) => {
         this.events.push({ repo, type, data, at_ms });
       },
+      getSession: async (repo, s) => this.sessions.get(`${repo}\0${s}`),
+      putSession: async (rec) => {
+        this.sessions.set(`${rec.repo}\0${rec.session_id}`, rec);
+      },
+      listSessions: async (repo, since) => [...this.sessions.values()].filter((s) => s.repo === repo && s.last_heartbeat_ms >= since),
+      insertMessages: async (rows) =>
+        rows.map((r) => {
+          const m = { ...r, id: this.messages.length + 1 };
+          this.messages.push({ m, readBy: new Set() });
+          return m;
+        }),
+      markRead: async (repo, s, ids) => {
+        let n = 0;
+        for (const x of inbox(repo, s)) if (ids.includes(x.m.id) && !x.readBy.has(s)) (x.readBy.add(s), n++);
+        return n;
+      },
+      unreadCount: async (repo, s) => inbox(repo, s).filter((x) => !x.readBy.has(s)).length,
     };
     try {
       return await fn(tx);
@@ -59,6 +90,8 @@ export class MemoryStore implements ClaimStore {
       this.fence = saved.fence;
       this.nextId = saved.nextId;
       this.events.length = saved.events;
+      this.sessions = saved.sessions;
+      this.messages = saved.messages;
       throw e;
     }
   }

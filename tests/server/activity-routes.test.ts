@@ -238,25 +238,26 @@ describe("GET /events", () => {
     return out;
   }
 
-  test("claimed, heartbeat, message, completed and expired events arrive live, and Last-Event-ID replays what was missed", async () => {
+  test("claimed, heartbeat, message, completed and expired events arrive live (a claim and a completion each with the session's heartbeat), and Last-Event-ID replays what was missed", async () => {
     const ctl = new AbortController();
     const res = await app.handle(new Request(`http://localhost/events?${q}`, { signal: ctl.signal }));
     expect([res.status, res.headers.get("content-type")]).toEqual([200, "text/event-stream; charset=utf-8"]);
     await claim(A, "t1");
-    await beat(A, "working", { task_id: "t1" });
     await send({ session_id: B, to_task: "t1", subject: "hi" });
     await call("POST", "/complete", { ...auth, session_id: A, task_id: "t1" });
     await claim(B, "t2");
     await call("DELETE", "/claim", { repo: "o/r", task_id: "t2" }, { authorization: `Bearer ${ADMIN}` });
-    const got = await readEvents(res, 6);
+    const got = await readEvents(res, 8);
     ctl.abort();
-    expect(got.map((e) => [e.event, e.data.task_id ?? e.data.to])).toEqual([
-      ["claimed", "t1"],
-      ["heartbeat", "t1"],
-      ["message", "aaaaaaaa"],
-      ["completed", "t1"],
-      ["claimed", "t2"],
-      ["expired", "t2"],
+    expect(got.map((e) => [e.event, e.data.task_id ?? e.data.to, e.data.state])).toEqual([
+      ["claimed", "t1", undefined],
+      ["heartbeat", "t1", "working"],
+      ["message", "aaaaaaaa", undefined],
+      ["completed", "t1", undefined],
+      ["heartbeat", "t1", "complete"],
+      ["claimed", "t2", undefined],
+      ["heartbeat", "t2", "working"],
+      ["expired", "t2", undefined],
     ]);
     expect(JSON.stringify(got)).not.toContain(A);
     // A repo-token subscriber sees that a message was sent, not its text; the human (admin token) sees it all.
@@ -264,8 +265,8 @@ describe("GET /events", () => {
     const human = await app.handle(new Request(`http://localhost/events?repo=o/r&last_event_id=${got[1]!.id}`, { headers: { authorization: `Bearer ${ADMIN}` } }));
     expect((await readEvents(human, 1))[0]!.data).toMatchObject({ subject: "hi", body: "b" });
     const replay = await app.handle(new Request(`http://localhost/events?${q}`, { headers: { "last-event-id": String(got[2]!.id) } }));
-    expect((await readEvents(replay, 3)).map((e) => e.event)).toEqual(["completed", "claimed", "expired"]);
-    const viaQuery = await app.handle(new Request(`http://localhost/events?${q}&last_event_id=${got[4]!.id}`));
+    expect((await readEvents(replay, 5)).map((e) => e.event)).toEqual(["completed", "heartbeat", "claimed", "heartbeat", "expired"]);
+    const viaQuery = await app.handle(new Request(`http://localhost/events?${q}&last_event_id=${got[6]!.id}`));
     expect((await readEvents(viaQuery, 1)).map((e) => e.event)).toEqual(["expired"]);
   });
 

@@ -136,4 +136,27 @@ describe("several processes on one database file", () => {
     expect(early).toEqual([]);
     expect(rows.every((r) => r.completed_at_ms !== null && r.completed_at_ms >= r.claimed_at_ms)).toBe(true);
   }, 30_000);
+
+  test("a process killed while heartbeating leaves no session without its event and no event without its session", async () => {
+    for (let round = 0; round < 3; round++) {
+      const path = join(newDir(), "coord.db");
+      const child = Bun.spawn([process.execPath, CHILD, "heartbeats", path], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+      const reader = child.stdout.getReader();
+      let out = "";
+      while (!out.includes("ready\n")) out += new TextDecoder().decode((await reader.read()).value);
+      child.stdin.write("go\n");
+      child.stdin.end();
+      while (!out.includes("beating\n")) out += new TextDecoder().decode((await reader.read()).value);
+      await Bun.sleep(100 + round * 70);
+      child.kill("SIGKILL");
+      expect(await child.exited).toBe(137);
+      const db = new Database(path, { readonly: true });
+      const session = db.query<{ t: number }, []>("SELECT last_heartbeat_ms AS t FROM sessions").get();
+      const beats = db.query<{ n: number; last: number }, []>("SELECT count(*) AS n, max(at_ms) AS last FROM events WHERE type = 'heartbeat'").get();
+      db.close();
+      // The clock counts 1, 2, 3, ...: heartbeat k is stamped k, so n committed heartbeats leave the session at n with n events.
+      expect(session!.t).toBeGreaterThan(1);
+      expect(beats).toEqual({ n: session!.t, last: session!.t });
+    }
+  }, 30_000);
 });

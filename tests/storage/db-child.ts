@@ -1,10 +1,12 @@
 // A separate process for the storage concurrency tests: waits for "go" on stdin, then opens the database.
 // Usage: bun db-child.ts open <db>            → opens, checks, closes; prints {"ok":true}
 //        bun db-child.ts fences <db> <n> <tag> → n transactions each taking a fence and inserting a claim; prints the fences
+//        bun db-child.ts heartbeats <db>        → heartbeats of one session until killed, the clock counting 1, 2, 3, ... ms
 //        bun db-child.ts turns <db> <n> <tag>  → n attempts to claim the shared task "shared" and, when granted, complete it; prints the grants
 
 import { claimTask, completeTask, DEFAULT_POLICY } from "../../src/core/claims.ts";
 import { isCoordError } from "../../src/core/errors.ts";
+import { recordHeartbeat } from "../../src/core/sessions.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { openDatabase } from "../../src/storage/db.ts";
 
@@ -45,6 +47,13 @@ if (mode === "open") {
   }
   db.close();
   process.stdout.write(JSON.stringify({ ok: true, fences }) + "\n");
+} else if (mode === "heartbeats") {
+  const store = createClaimStore(db);
+  let t = 0;
+  for (;;) {
+    await recordHeartbeat(store, { repo: "race", session_id: "beating-session-1", branch: "b", state: "working", progress: t % 100 }, () => ++t);
+    if (t === 1) process.stdout.write("beating\n");
+  }
 } else if (mode === "turns") {
   const store = createClaimStore(db);
   let grants = 0;
