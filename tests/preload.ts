@@ -1,12 +1,16 @@
-// Test preload: clears claude-coord's and GitHub's variables and points HOME and git config at a temp dir, before any source import.
+// Test preload: clears claude-coord's and GitHub's variables and points HOME and git config at a temp dir, before any source import; removes the run's shared temp dirs when it ends.
+import { afterAll } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { removeAtEnd, removeRegistered } from "./helpers/cleanup.ts";
 
 for (const k of Object.keys(process.env)) {
   if (k.startsWith("CLAUDE_COORD_") || k === "CLAUDE_CODE_SESSION_ID" || k === "GITHUB_TOKEN" || k === "CLAUDE_ENV_FILE") delete process.env[k];
 }
-const home = mkdtempSync(join(tmpdir(), "coord-test-home-"));
+const home = removeAtEnd(mkdtempSync(join(tmpdir(), "coord-test-home-")));
+// A hook of the preload spans the whole run: it runs once, after the last test file.
+afterAll(removeRegistered);
 const gitconfig = join(home, ".gitconfig");
 writeFileSync(gitconfig, "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n");
 process.env.HOME = home;

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { buildHost, HOST_BINARY } from "../../scripts/build.ts";
+import { removeAtEnd } from "./cleanup.ts";
 
 let built: Promise<string> | undefined;
 
@@ -12,9 +13,9 @@ export function binary(): Promise<string> {
   return built;
 }
 
-/** A temp dir for one test. */
+/** A temp dir for one test (its afterAll removes it; the end of the run removes it when the test could not). */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `coord-${prefix}-`));
+  return removeAtEnd(mkdtempSync(join(tmpdir(), `coord-${prefix}-`)));
 }
 
 /** Runs the git CLI in `cwd`; throws with git's stderr on failure. Returns trimmed stdout. */

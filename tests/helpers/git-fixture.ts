@@ -3,12 +3,13 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { removeAtEnd } from "./cleanup.ts";
 
 const made: string[] = [];
 
-/** A fresh temp dir, removed by `removeTempDirs()`. */
+/** A fresh temp dir, removed by `removeTempDirs()` (and at the end of the run, when a test file forgot to). */
 export function tempDir(prefix = "coord-git-"): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = removeAtEnd(mkdtempSync(join(tmpdir(), prefix)));
   made.push(dir);
   return dir;
 }

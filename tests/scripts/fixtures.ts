@@ -1,10 +1,11 @@
 // Test helper: host-only release builds (the compiled binary at two versions) and packed npm tarballs, made once per test process and shared by the install, npm and hook tests.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildRelease, compile, type Release } from "../../scripts/build.ts";
 import { hostTarget, NPM_PACKAGE, npmPackageName, TARGETS, targetId } from "../../scripts/targets.ts";
 import { platformManifest } from "../../scripts/npm-packages.ts";
+import { removeAtEnd } from "../helpers/cleanup.ts";
 import { binary } from "../helpers/e2e.ts";
 import { type NpmVersion, npmPack } from "./release-server.ts";
 
@@ -33,8 +34,8 @@ async function make(): Promise<HostReleases> {
   const bin = await binary();
   const version = Bun.spawnSync([bin, "--version"]).stdout.toString().trim();
   const old_version = "0.0.9";
-  const root = mkdtempSync(join(tmpdir(), "coord-releases-"));
-  process.once("exit", () => rmSync(root, { recursive: true, force: true }));
+  // Shared by several test files: removed when the whole run ends (bun test fires no "exit" handler).
+  const root = removeAtEnd(mkdtempSync(join(tmpdir(), "coord-releases-")));
   const host = hostTarget();
   const oldBin = await compile(undefined, old_version, join(root, "old-bin", "claude-coord"));
   const [latest, old] = await Promise.all([
