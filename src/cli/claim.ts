@@ -6,8 +6,8 @@ import { CoordError, isCoordError } from "../core/errors.ts";
 import type { PlanTask } from "../core/plan.ts";
 import { discoverTasks } from "../core/tasks.ts";
 import { commonArgs, taskArg } from "./args.ts";
-import { type ClientContext, loadContext, repoAuth, requireBranch, requireSession } from "./context.ts";
-import { processTerminal, reportResult } from "./output.ts";
+import { type ClientContext, type CommonFlags, loadContext, repoAuth, requireBranch, requireSession } from "./context.ts";
+import { type Outcome, printOutcome, processTerminal } from "./output.ts";
 import { findTask, localPlans } from "./plan-lookup.ts";
 
 type Auth = Awaited<ReturnType<typeof repoAuth>>;
@@ -21,7 +21,7 @@ function taskDetails(t: PlanTask | undefined): string[] {
   return lines;
 }
 
-function printClaimed(json: boolean, r: ClaimResponse, session_id: string, branch: string, plan_file: string, task: PlanTask | undefined, withTask: boolean): number {
+function claimedOutcome(r: ClaimResponse, session_id: string, branch: string, plan_file: string, task: PlanTask | undefined, withTask: boolean): Outcome {
   const data = {
     ...r,
     plan_file,
@@ -29,15 +29,17 @@ function printClaimed(json: boolean, r: ClaimResponse, session_id: string, branc
     session: sessionPrefix(session_id),
     ...(withTask ? { task: task ? { name: task.name, steps: task.steps, acceptance_criteria: task.acceptance_criteria } : null } : {}),
   };
-  return reportResult(processTerminal, json, data, () =>
-    [
-      `Claimed task '${r.task_id}' (fence ${r.fence}) for session ${sessionPrefix(session_id)} on branch ${branch}.`,
-      plan_file ? `Plan file: ${plan_file}` : "Plan file: (none: ad-hoc task)",
-      ...(withTask ? taskDetails(task) : []),
-      "",
-      `When the work is merged, run: claude-coord complete --task ${r.task_id}`,
-    ].join("\n"),
-  );
+  return {
+    data,
+    text: () =>
+      [
+        `Claimed task '${r.task_id}' (fence ${r.fence}) for session ${sessionPrefix(session_id)} on branch ${branch}.`,
+        plan_file ? `Plan file: ${plan_file}` : "Plan file: (none: ad-hoc task)",
+        ...(withTask ? taskDetails(task) : []),
+        "",
+        `When the work is merged, run: claude-coord complete --task ${r.task_id}`,
+      ].join("\n"),
+  };
 }
 
 /**
@@ -45,7 +47,7 @@ function printClaimed(json: boolean, r: ClaimResponse, session_id: string, branc
  * the next. Throws CoordError `no_task_available` (exit 1) when none is left, and passes on every
  * other error (session_has_claim, stale_token, ...) at once.
  */
-async function claimNext(ctx: ClientContext, auth: Auth, session_id: string, branch: string, json: boolean): Promise<number> {
+async function claimNext(ctx: ClientContext, auth: Auth, session_id: string, branch: string): Promise<Outcome> {
   const plans = await localPlans(ctx, auth.commit_sha);
   const listing = await ctx.client.claims({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha });
   const d = discoverTasks(plans, listing, session_id);
@@ -54,13 +56,47 @@ async function claimNext(ctx: ClientContext, auth: Auth, session_id: string, bra
     const task = plans.tasks.find((p) => p.id === t.id);
     try {
       const r = await ctx.client.claim({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, task_id: t.id, branch, plan_file: t.file });
-      return printClaimed(json, r, session_id, branch, t.file, task, true);
+      return claimedOutcome(r, session_id, branch, t.file, task, true);
     } catch (e) {
       if (!isCoordError(e, "conflict")) throw e;
       lost++;
     }
   }
   throw new CoordError("no_task_available", "No available task is left to claim.", { claimed: d.claimed.length, blocked: d.blocked.length, lost });
+}
+
+/** The flags of `claim` (and the MCP tool `claim`). */
+export type ClaimFlags = CommonFlags & { task?: string; next?: boolean; branch?: string; "plan-file"?: string };
+
+/**
+ * Claims `--task` or `--next` for this session (SPEC §4, §8); the service records the session as
+ * working on it. Returns the outcome (document: the service's answer with plan_file, branch, session and, for
+ * --next, the task). Throws CoordError `usage_error` for neither or both flags, and every error of
+ * the claim (conflict, session_has_claim, stale_token, no_task_available, ...).
+ */
+export async function claimOutcome(args: ClaimFlags): Promise<Outcome> {
+  if (args.next === true && args.task !== undefined) {
+    throw new CoordError("usage_error", "'claude-coord claim' takes --task or --next, not both.", { action: "Run 'claude-coord claim --next' or 'claude-coord claim --task <id>'." });
+  }
+  if (args.next !== true && (args.task === undefined || args.task.trim() === "")) {
+    throw new CoordError("usage_error", "'claude-coord claim' needs --task or --next.", { action: "Run 'claude-coord tasks' to see the available tasks, then 'claude-coord claim --task <id>' or 'claude-coord claim --next'." });
+  }
+  const ctx = await loadContext(args);
+  const session_id = requireSession(ctx);
+  const branch = await requireBranch(ctx, args.branch);
+  const auth = await repoAuth(ctx);
+  if (args.next === true) return claimNext(ctx, auth, session_id, branch);
+  const task_id = args.task as string;
+  let plan_file = args["plan-file"];
+  let task: PlanTask | undefined;
+  const warnings: string[] = [];
+  if (plan_file === undefined) {
+    task = findTask(await localPlans(ctx, auth.commit_sha), task_id);
+    plan_file = task?.file ?? "";
+    if (!task) warnings.push(`WARNING: no plan file under ${ctx.config.plan_path}/ at main defines task '${task_id}'; claiming it as ad-hoc work.`);
+  }
+  const r = await ctx.client.claim({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, task_id, branch, plan_file });
+  return { ...claimedOutcome(r, session_id, branch, plan_file, task, false), warnings };
 }
 
 export default defineCommand({
@@ -73,27 +109,6 @@ export default defineCommand({
     "plan-file": { type: "string", description: "the plan file defining the task (default: found at the local main)", valueHint: "path" },
   },
   async run({ args }) {
-    if (args.next === true && args.task !== undefined) {
-      throw new CoordError("usage_error", "'claude-coord claim' takes --task or --next, not both.", { action: "Run 'claude-coord claim --next' or 'claude-coord claim --task <id>'." });
-    }
-    if (args.next !== true && (args.task === undefined || args.task.trim() === "")) {
-      throw new CoordError("usage_error", "'claude-coord claim' needs --task or --next.", { action: "Run 'claude-coord tasks' to see the available tasks, then 'claude-coord claim --task <id>' or 'claude-coord claim --next'." });
-    }
-    const ctx = await loadContext(args);
-    const session_id = requireSession(ctx);
-    const branch = await requireBranch(ctx, args.branch);
-    const auth = await repoAuth(ctx);
-    const json = args.json === true;
-    if (args.next === true) return claimNext(ctx, auth, session_id, branch, json);
-    const task_id = args.task as string;
-    let plan_file = args["plan-file"];
-    let task: PlanTask | undefined;
-    if (plan_file === undefined) {
-      task = findTask(await localPlans(ctx, auth.commit_sha), task_id);
-      plan_file = task?.file ?? "";
-      if (!task && !json) processTerminal.err(`WARNING: no plan file under ${ctx.config.plan_path}/ at main defines task '${task_id}'; claiming it as ad-hoc work.`);
-    }
-    const r = await ctx.client.claim({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, task_id, branch, plan_file });
-    return printClaimed(json, r, session_id, branch, plan_file, task, false);
+    return printOutcome(processTerminal, args.json === true, await claimOutcome(args));
   },
 });

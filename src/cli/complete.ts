@@ -1,24 +1,35 @@
 // `claude-coord complete`: mark this session's claimed task as done.
 import { defineCommand } from "citty";
 import { commonArgs, requireFlag, taskArg } from "./args.ts";
-import { loadContext, repoAuth, requireSession } from "./context.ts";
-import { processTerminal, reportResult } from "./output.ts";
+import { type CommonFlags, loadContext, repoAuth, requireSession } from "./context.ts";
+import { type Outcome, printOutcome, processTerminal } from "./output.ts";
 
-export default defineCommand({
-  meta: { name: "complete", description: "Complete this session's claim on a task; exit 6 when it is not this session's" },
-  args: { ...taskArg, ...commonArgs },
-  async run({ args }) {
-    const task_id = requireFlag(args.task, "task", "complete");
-    const ctx = await loadContext(args);
-    const session_id = requireSession(ctx);
-    const auth = await repoAuth(ctx);
-    const r = await ctx.client.complete({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, task_id });
-    return reportResult(processTerminal, args.json === true, r, () =>
+/**
+ * Completes this session's claim on `--task` (the service records the session as complete).
+ * Returns the outcome (document: the service's answer). Throws CoordError `usage_error` without
+ * --task, and the claim's errors (not_found, forbidden, stale_token, ...).
+ */
+export async function completeOutcome(args: CommonFlags & { task?: string }): Promise<Outcome> {
+  const task_id = requireFlag(args.task, "task", "complete");
+  const ctx = await loadContext(args);
+  const session_id = requireSession(ctx);
+  const auth = await repoAuth(ctx);
+  const r = await ctx.client.complete({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, task_id });
+  return {
+    data: r,
+    text: () =>
       [
         `Completed task '${r.task_id}'. It is listed under recently completed for 24 hours.`,
         "",
         "This session holds no claim now. To take another task: claude-coord claims",
       ].join("\n"),
-    );
+  };
+}
+
+export default defineCommand({
+  meta: { name: "complete", description: "Complete this session's claim on a task; exit 6 when it is not this session's" },
+  args: { ...taskArg, ...commonArgs },
+  async run({ args }) {
+    return printOutcome(processTerminal, args.json === true, await completeOutcome(args));
   },
 });

@@ -5,7 +5,7 @@ import { CoordError } from "../core/errors.ts";
 import { SESSION_STATES, type SessionState } from "../core/sessions.ts";
 import { commonArgs } from "./args.ts";
 import { type ClientContext, type CommonFlags, loadContext, repoAuth, requireBranch, requireSession } from "./context.ts";
-import { processTerminal, reportResult } from "./output.ts";
+import { type Outcome, printOutcome, processTerminal } from "./output.ts";
 
 /** --branch: the branch a heartbeat reports (default: the checkout's current branch). */
 export const branchArg = {
@@ -91,6 +91,27 @@ export function heartbeatText(r: HeartbeatResponse, body: HeartbeatBody): string
   return lines.join("\n");
 }
 
+/** The flags of `heartbeat` (and the MCP tool `heartbeat`); progress as text, as typed. */
+export type HeartbeatFlags = CommonFlags & { branch?: string; state?: string; task?: string; progress?: string; note?: string; pr?: string };
+
+/**
+ * Sends a heartbeat from the flags (SPEC §7). Returns the outcome (document: the service's answer,
+ * with the unread count). Throws CoordError `usage_error` naming a bad --state, --progress or --pr,
+ * and the errors of `sendHeartbeat`.
+ */
+export async function heartbeatOutcome(args: HeartbeatFlags): Promise<Outcome> {
+  const state = parseState(args.state);
+  const progress = parseProgress(args.progress);
+  const pr_url = parsePrUrl(args.pr);
+  const fields: HeartbeatFields = { state };
+  if (args.task !== undefined) fields.task_id = args.task;
+  if (progress !== undefined) fields.progress = progress;
+  if (args.note !== undefined) fields.note = args.note;
+  if (pr_url !== undefined) fields.pr_url = pr_url;
+  const { r, body } = await sendHeartbeat(args, fields);
+  return { data: r, text: () => heartbeatText(r, body) };
+}
+
 export default defineCommand({
   meta: { name: "heartbeat", description: "Report this session's state (and task, progress, note, PR) to the other sessions and the human" },
   args: {
@@ -103,15 +124,6 @@ export default defineCommand({
     ...branchArg,
   },
   async run({ args }) {
-    const state = parseState(args.state);
-    const progress = parseProgress(args.progress);
-    const pr_url = parsePrUrl(args.pr);
-    const fields: HeartbeatFields = { state };
-    if (args.task !== undefined) fields.task_id = args.task;
-    if (progress !== undefined) fields.progress = progress;
-    if (args.note !== undefined) fields.note = args.note;
-    if (pr_url !== undefined) fields.pr_url = pr_url;
-    const { r, body } = await sendHeartbeat(args, fields);
-    return reportResult(processTerminal, args.json === true, r, () => heartbeatText(r, body));
+    return printOutcome(processTerminal, args.json === true, await heartbeatOutcome(args));
   },
 });

@@ -4,8 +4,8 @@ import type { InboxResponse } from "../api/schemas.ts";
 import { sessionPrefix } from "../core/claims.ts";
 import { CoordError, isCoordError } from "../core/errors.ts";
 import { commonArgs } from "./args.ts";
-import { type ClientContext, loadContext, repoAuth, requireRepo, requireSession } from "./context.ts";
-import { asCoordError, errorText, processTerminal, reportResult } from "./output.ts";
+import { type ClientContext, type CommonFlags, loadContext, repoAuth, requireRepo, requireSession } from "./context.ts";
+import { asCoordError, errorText, type Outcome, printOutcome, processTerminal } from "./output.ts";
 import { adminToken, adminTokenArg, ago, parseTime } from "./viewer.ts";
 
 type MessageView = InboxResponse["messages"][number];
@@ -73,6 +73,41 @@ export async function unreadSummary(ctx: ClientContext, session_id: string | und
   }
 }
 
+/** The flags of `inbox` (and the MCP tool `inbox`). */
+export type InboxFlags = CommonFlags & { unread?: boolean; ack?: boolean; "admin-token"?: string };
+
+/**
+ * Reads this session's inbox (SPEC §7), marking the unread messages shown read with --ack; with the
+ * admin token, the human's view. Returns the outcome (document: the messages, plus `acked` with
+ * --ack). Throws CoordError `usage_error` for --unread/--ack with the admin token, and the errors
+ * of the request.
+ */
+export async function inboxOutcome(args: InboxFlags): Promise<Outcome> {
+  const admin = adminToken(args["admin-token"]);
+  if (admin !== undefined && (args.unread === true || args.ack === true)) {
+    throw new CoordError("usage_error", "With the admin token, 'claude-coord inbox' shows the human's view of recent messages, which has no read marks: --unread and --ack need a session.", {
+      action: "Run 'claude-coord inbox' with the admin token and without --unread/--ack, or as a session without the admin token.",
+    });
+  }
+  const ctx = await loadContext(args);
+  if (admin !== undefined) {
+    const repo = requireRepo(ctx);
+    const r = await ctx.client.inbox({ repo, admin_token: admin }, undefined);
+    return { data: r, text: () => humanInboxText(repo, r, Date.now()) };
+  }
+  const session_id = requireSession(ctx);
+  const auth = await repoAuth(ctx);
+  const read = { repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha };
+  const r = await ctx.client.inbox(read, session_id, { unread: args.unread === true });
+  let acked: number | undefined;
+  if (args.ack === true) {
+    const ids = r.messages.filter((m) => !m.read).map((m) => m.id);
+    acked = ids.length === 0 ? 0 : (await ctx.client.ack({ ...read, session_id, ids })).acked;
+  }
+  const data = acked === undefined ? r : { ...r, acked };
+  return { data, text: () => inboxText(session_id, r, { unread_only: args.unread === true, acked }, Date.now()) };
+}
+
 export default defineCommand({
   meta: { name: "inbox", description: "Read this session's messages (--unread: only new ones; --ack: mark those shown read)" },
   args: {
@@ -82,29 +117,6 @@ export default defineCommand({
     ...adminTokenArg,
   },
   async run({ args }) {
-    const json = args.json === true;
-    const admin = adminToken(args["admin-token"]);
-    if (admin !== undefined && (args.unread === true || args.ack === true)) {
-      throw new CoordError("usage_error", "With the admin token, 'claude-coord inbox' shows the human's view of recent messages, which has no read marks: --unread and --ack need a session.", {
-        action: "Run 'claude-coord inbox' with the admin token and without --unread/--ack, or as a session without the admin token.",
-      });
-    }
-    const ctx = await loadContext(args);
-    if (admin !== undefined) {
-      const repo = requireRepo(ctx);
-      const r = await ctx.client.inbox({ repo, admin_token: admin }, undefined);
-      return reportResult(processTerminal, json, r, () => humanInboxText(repo, r, Date.now()));
-    }
-    const session_id = requireSession(ctx);
-    const auth = await repoAuth(ctx);
-    const read = { repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha };
-    const r = await ctx.client.inbox(read, session_id, { unread: args.unread === true });
-    let acked: number | undefined;
-    if (args.ack === true) {
-      const ids = r.messages.filter((m) => !m.read).map((m) => m.id);
-      acked = ids.length === 0 ? 0 : (await ctx.client.ack({ ...read, session_id, ids })).acked;
-    }
-    const data = acked === undefined ? r : { ...r, acked };
-    return reportResult(processTerminal, json, data, () => inboxText(session_id, r, { unread_only: args.unread === true, acked }, Date.now()));
+    return printOutcome(processTerminal, args.json === true, await inboxOutcome(args));
   },
 });

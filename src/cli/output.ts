@@ -185,3 +185,34 @@ export function reportResult(term: Terminal, json: boolean, data: unknown, text:
   term.out(json ? JSON.stringify(data, null, 2) : text());
   return EXIT.ok;
 }
+
+/**
+ * What a client command produces, apart from printing: the `--json` document, the text for a model,
+ * and warnings (stderr in text mode). The command prints it; the MCP server (`claude-coord mcp`)
+ * returns the same document as a tool result, so both run one function.
+ */
+export interface Outcome {
+  data: unknown;
+  text: () => string;
+  warnings?: string[];
+  /** A partial result: the data is what could be found, and this is why the rest could not (exit code and ERROR text). */
+  failure?: CoordError;
+}
+
+/** The `--json` document of an outcome: its data, with `error` `{status, message, ...details}` for a partial result. */
+export function outcomeDocument(o: Outcome): unknown {
+  if (o.failure === undefined) return o.data;
+  return { ...(o.data as Record<string, unknown>), error: { status: o.failure.code, message: o.failure.message, ...o.failure.details } };
+}
+
+/**
+ * Prints an outcome: warnings on stderr (text mode only), then the document or the text; for a
+ * partial result also the failure's ERROR text (text mode). Returns the exit code (0, or the failure's).
+ */
+export function printOutcome(term: Terminal, json: boolean, o: Outcome, cmd = ""): number {
+  if (!json) for (const w of o.warnings ?? []) term.err(w);
+  reportResult(term, json, outcomeDocument(o), o.text);
+  if (o.failure === undefined) return EXIT.ok;
+  if (!json) term.err(errorText(o.failure, cmd));
+  return EXIT_FOR[o.failure.code];
+}

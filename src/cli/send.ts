@@ -3,8 +3,8 @@ import { defineCommand } from "citty";
 import type { SendBody } from "../api/schemas.ts";
 import { CoordError, isCoordError } from "../core/errors.ts";
 import { commonArgs, requireFlag } from "./args.ts";
-import { loadContext, repoAuth, requireRepo } from "./context.ts";
-import { processTerminal, reportResult } from "./output.ts";
+import { type CommonFlags, loadContext, repoAuth, requireRepo } from "./context.ts";
+import { type Outcome, printOutcome, processTerminal } from "./output.ts";
 import { adminToken, adminTokenArg, knownSession } from "./viewer.ts";
 
 type Address = Pick<SendBody, "broadcast" | "to_task" | "to_branch" | "to_session">;
@@ -22,6 +22,55 @@ export function addressOf(args: { broadcast?: boolean; "to-task"?: string; "to-b
   });
 }
 
+/** The flags of `send` (and the MCP tool `send`). */
+export type SendFlags = CommonFlags & { broadcast?: boolean; "to-task"?: string; "to-branch"?: string; "to-session"?: string; subject?: string; body?: string; "admin-token"?: string };
+
+/**
+ * Sends a message (SPEC §7) as this session, or as the human with the admin token. Returns the
+ * outcome (document: the service's answer: ids and recipients). Throws CoordError `usage_error`
+ * for a missing address, subject or body; `unauthorized` with neither session nor admin token;
+ * `not_found` (with what to run) when nobody matches the address.
+ */
+export async function sendOutcome(args: SendFlags): Promise<Outcome> {
+  const address = addressOf(args);
+  const subject = requireFlag(args.subject, "subject", "send");
+  const text = requireFlag(args.body, "body", "send");
+  const ctx = await loadContext(args);
+  const admin = adminToken(args["admin-token"]);
+  let body: SendBody;
+  if (admin !== undefined) {
+    body = { repo: requireRepo(ctx), subject, body: text, ...address };
+  } else {
+    const session_id = knownSession(ctx);
+    if (session_id === undefined) {
+      // The human's path: without a session the sender can only be the human, who needs the admin token.
+      throw new CoordError(
+        "unauthorized",
+        "No session id and no admin token: a session sends with its id (CLAUDE_COORD_SESSION_ID or --session-id); the human sends with the service's admin token.",
+      );
+    }
+    const auth = await repoAuth(ctx);
+    body = { repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, subject, body: text, ...address };
+  }
+  const r = await ctx.client.send(body, admin).catch((e: unknown) => {
+    if (isCoordError(e, "not_found")) throw new CoordError("not_found", e.message, { ...e.details, action: "Run 'claude-coord sessions' to see which sessions there are, then send to one of them (or --broadcast)." });
+    throw e;
+  });
+  const from = admin !== undefined ? "as the human" : "";
+  return {
+    data: r,
+    text: () => {
+      const to = r.to.join(", ");
+      const ids = r.ids.length === 1 ? `message ${r.ids[0]}` : `messages ${r.ids.join(", ")}`;
+      return [
+        `Sent '${subject}'${from ? ` ${from}` : ""} to ${to === "broadcast" ? "every session (broadcast)" : `session${r.to.length === 1 ? "" : "s"} ${to}`} (${ids}).`,
+        "",
+        "Recipients see it in 'claude-coord inbox' and at their next session start.",
+      ].join("\n");
+    },
+  };
+}
+
 export default defineCommand({
   meta: { name: "send", description: "Send a message: --broadcast, --to-task T, --to-branch B or --to-session S, with --subject and --body" },
   args: {
@@ -35,39 +84,6 @@ export default defineCommand({
     ...adminTokenArg,
   },
   async run({ args }) {
-    const address = addressOf(args);
-    const subject = requireFlag(args.subject, "subject", "send");
-    const text = requireFlag(args.body, "body", "send");
-    const ctx = await loadContext(args);
-    const admin = adminToken(args["admin-token"]);
-    let body: SendBody;
-    if (admin !== undefined) {
-      body = { repo: requireRepo(ctx), subject, body: text, ...address };
-    } else {
-      const session_id = knownSession(ctx);
-      if (session_id === undefined) {
-        // The human's path: without a session the sender can only be the human, who needs the admin token.
-        throw new CoordError(
-          "unauthorized",
-          "No session id and no admin token: a session sends with its id (CLAUDE_COORD_SESSION_ID or --session-id); the human sends with the service's admin token.",
-        );
-      }
-      const auth = await repoAuth(ctx);
-      body = { repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, subject, body: text, ...address };
-    }
-    const r = await ctx.client.send(body, admin).catch((e: unknown) => {
-      if (isCoordError(e, "not_found")) throw new CoordError("not_found", e.message, { ...e.details, action: "Run 'claude-coord sessions' to see which sessions there are, then send to one of them (or --broadcast)." });
-      throw e;
-    });
-    const from = admin !== undefined ? "as the human" : "";
-    return reportResult(processTerminal, args.json === true, r, () => {
-      const to = r.to.join(", ");
-      const ids = r.ids.length === 1 ? `message ${r.ids[0]}` : `messages ${r.ids.join(", ")}`;
-      return [
-        `Sent '${subject}'${from ? ` ${from}` : ""} to ${to === "broadcast" ? "every session (broadcast)" : `session${r.to.length === 1 ? "" : "s"} ${to}`} (${ids}).`,
-        "",
-        "Recipients see it in 'claude-coord inbox' and at their next session start.",
-      ].join("\n");
-    });
+    return printOutcome(processTerminal, args.json === true, await sendOutcome(args));
   },
 });

@@ -3,8 +3,8 @@ import { defineCommand } from "citty";
 import type { SessionsResponse } from "../api/schemas.ts";
 import { sessionPrefix } from "../core/claims.ts";
 import { commonArgs } from "./args.ts";
-import { loadContext } from "./context.ts";
-import { processTerminal, reportResult } from "./output.ts";
+import { type CommonFlags, loadContext } from "./context.ts";
+import { type Outcome, printOutcome, processTerminal } from "./output.ts";
 import { adminToken, adminTokenArg, ago, knownSession, parseTime, readAccess } from "./viewer.ts";
 
 type SessionView = SessionsResponse["sessions"][number];
@@ -40,13 +40,21 @@ export function sessionsText(repo: string, r: SessionsResponse, own_session: str
   return lines.join("\n");
 }
 
+/**
+ * Lists the repository's sessions (SPEC §7), with the repo token or, given one, the admin token.
+ * Returns the outcome (document: the service's listing). Throws the errors of the request.
+ */
+export async function sessionsOutcome(args: CommonFlags & { "admin-token"?: string }): Promise<Outcome> {
+  const ctx = await loadContext(args);
+  const { auth, repo } = await readAccess(ctx, adminToken(args["admin-token"]));
+  const r = await ctx.client.sessions(auth);
+  return { data: r, text: () => sessionsText(repo, r, knownSession(ctx), Date.now()) };
+}
+
 export default defineCommand({
   meta: { name: "sessions", description: "List the repository's sessions: state, task, progress, stuck reasons, stale flags" },
   args: { ...commonArgs, ...adminTokenArg },
   async run({ args }) {
-    const ctx = await loadContext(args);
-    const { auth, repo } = await readAccess(ctx, adminToken(args["admin-token"]));
-    const r = await ctx.client.sessions(auth);
-    return reportResult(processTerminal, args.json === true, r, () => sessionsText(repo, r, knownSession(ctx), Date.now()));
+    return printOutcome(processTerminal, args.json === true, await sessionsOutcome(args));
   },
 });

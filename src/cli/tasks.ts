@@ -5,8 +5,8 @@ import { type CoordError, isCoordError } from "../core/errors.ts";
 import type { TaskDiscovery } from "../core/tasks.ts";
 import { discoverTasks } from "../core/tasks.ts";
 import { commonArgs } from "./args.ts";
-import { type ClientContext, loadContext, repoAuth } from "./context.ts";
-import { EXIT, processTerminal, reportError } from "./output.ts";
+import { type ClientContext, type CommonFlags, loadContext, repoAuth } from "./context.ts";
+import { type Outcome, printOutcome, processTerminal } from "./output.ts";
 import { localPlans } from "./plan-lookup.ts";
 import { knownSession } from "./viewer.ts";
 
@@ -75,25 +75,21 @@ export async function discoverLocal(ctx: ClientContext, own_session: string | un
   return { repo: auth.repo, head_sha: auth.commit_sha, discovery: discoverTasks(plans, listing, own_session), failure };
 }
 
-/** Lists the tasks; with the service unavailable prints the plan with claims unknown and exits 2 (SPEC §8). */
-export async function runTasks(ctx: ClientContext, json: boolean): Promise<number> {
+/**
+ * The tasks at the local main joined with the claims (SPEC §8). Returns the outcome (document: the
+ * discovery); with the service unavailable a partial one (claims unknown, `failure` set: exit 2).
+ * Throws the errors of `discoverLocal`.
+ */
+export async function tasksOutcome(args: CommonFlags): Promise<Outcome> {
+  const ctx = await loadContext(args);
   const { repo, head_sha, discovery: d, failure } = await discoverLocal(ctx, knownSession(ctx));
-  if (failure === undefined) {
-    processTerminal.out(json ? JSON.stringify(d, null, 2) : tasksText(repo, head_sha, d));
-    return EXIT.ok;
-  }
-  if (json) {
-    processTerminal.out(JSON.stringify({ ...d, error: { status: failure.code, message: failure.message, ...failure.details } }, null, 2));
-    return EXIT.unavailable;
-  }
-  processTerminal.out(tasksText(repo, head_sha, d));
-  return reportError(processTerminal, failure, { json: false, cmd: "tasks" });
+  return { data: d, text: () => tasksText(repo, head_sha, d), failure };
 }
 
 export default defineCommand({
   meta: { name: "tasks", description: "List the plan's tasks: available, claimed, blocked, done; ends with the command to run next" },
   args: { ...commonArgs },
   async run({ args }) {
-    return runTasks(await loadContext(args), args.json === true);
+    return printOutcome(processTerminal, args.json === true, await tasksOutcome(args), "tasks");
   },
 });
