@@ -25,7 +25,8 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
   prune: { description: "Remove spawned worktrees whose claim ended or whose branch is merged (never with unsaved work; --dry-run)", load: () => import("./prune.ts").then((m) => m.default as CommandDef) },
   token: { description: "Print the repo token and what it is computed from", load: () => import("./token.ts").then((m) => m.default as CommandDef) },
   serve: { description: "Run the coordination service", load: () => import("./serve.ts").then((m) => m.default as CommandDef) },
-  init: { description: "Wire this repository: .claude-coord.toml, SessionStart hook, .claude/settings.json", load: () => import("./init.ts").then((m) => m.default as CommandDef) },
+  init: { description: "Wire this repository: .claude-coord.toml, SessionStart hook, .claude/settings.json, .mcp.json", load: () => import("./init.ts").then((m) => m.default as CommandDef) },
+  mcp: { description: "Run the MCP server over stdio (tools for agents: tasks, claim, complete, heartbeat, stuck, send, inbox, sessions)", load: () => import("./mcp.ts").then((m) => m.default as CommandDef) },
   hook: { description: "Claude Code hooks: 'hook session-start' saves the session id and prints the state", load: () => import("./hook.ts").then((m) => m.default as CommandDef) },
 };
 

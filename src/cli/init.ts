@@ -1,4 +1,4 @@
-// `claude-coord init`: wires a repository for coordination (config file, SessionStart hook script, .claude/settings.json entry), offline and idempotent.
+// `claude-coord init`: wires a repository for coordination (config file, SessionStart hook script, .claude/settings.json entry, .mcp.json server), offline and idempotent.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { defineCommand } from "citty";
@@ -10,6 +10,7 @@ import settingsJson from "../../templates/settings.json.example" with { type: "t
 import { CLIENT_CONFIG_FILE, CLIENT_DEFAULTS, readClientConfigFile } from "../config.ts";
 import { CoordError } from "../core/errors.ts";
 import { findCheckout } from "../git/checkout.ts";
+import { MCP_JSON, mergeMcpJson } from "./mcp-json.ts";
 import { processTerminal, reportResult } from "./output.ts";
 
 /** The templates embedded in the binary, by the name `init --print` takes (the file names in templates/). */
@@ -180,8 +181,8 @@ export function mergeSettings(text: string, file: string): string | undefined {
 /**
  * Wires the repository around `cwd`: `.claude-coord.toml` (repo: `flags.repo`, else the file's,
  * else derived from origin's URL; service_url: `flags.service_url`, else the file's), the hook
- * script (mode 0755) and its SessionStart entry in `.claude/settings.json`, merged with what is
- * there. Writes only what must change, so a second run changes nothing. No network.
+ * script (mode 0755) and its SessionStart entry in `.claude/settings.json`, and the MCP server
+ * (`claude-coord mcp`) in `.mcp.json`, each merged with what is there. Writes only what must change, so a second run changes nothing. No network.
  * Throws CoordError `config_error` (exit 78) outside a git checkout, with no repo to use, or for a
  * broken config or settings file; `usage_error` (exit 64) for a service URL that is not http(s).
  */
@@ -251,6 +252,15 @@ export async function initRepo(cwd: string, flags: { repo?: string; service_url?
     }
   }
 
+  const mcpPath = join(root, MCP_JSON);
+  const mcpText = existsSync(mcpPath) ? readFileSync(mcpPath, "utf8") : undefined;
+  const mcp = mergeMcpJson(mcpText, mcpPath);
+  if (mcp === undefined) files.push({ path: MCP_JSON, action: "unchanged" });
+  else {
+    writes.push({ path: mcpPath, text: mcp });
+    files.push(mcpText === undefined ? { path: MCP_JSON, action: "created" } : { path: MCP_JSON, action: "updated", note: "claude-coord MCP server added; other servers kept" });
+  }
+
   for (const w of writes) {
     if (w.text !== undefined) writeAtomic(w.path, w.text);
     if (w.mode !== undefined) chmodSync(w.path, w.mode);
@@ -271,7 +281,7 @@ export function initText(r: InitResult): string {
   const host = r.service_url ? new URL(r.service_url).host : undefined;
   lines.push(
     "Next steps:",
-    `  1. Commit the files: git add ${CLIENT_CONFIG_FILE} ${HOOK_SCRIPT} ${SETTINGS_FILE} && git commit -m "Coordinate sessions with claude-coord"`,
+    `  1. Commit the files: git add ${CLIENT_CONFIG_FILE} ${HOOK_SCRIPT} ${SETTINGS_FILE} ${MCP_JSON} && git commit -m "Coordinate sessions with claude-coord"`,
     `  2. Claude Code on the web: add ${host ?? "the service's host"} to the environment's network allowlist.`,
     `  3. Check the hook (prints the coordination state): ${HOOK_SCRIPT} </dev/null`,
   );
@@ -279,7 +289,7 @@ export function initText(r: InitResult): string {
 }
 
 export default defineCommand({
-  meta: { name: "init", description: "Wire this repository for coordination: .claude-coord.toml, the SessionStart hook and its entry in .claude/settings.json" },
+  meta: { name: "init", description: "Wire this repository for coordination: .claude-coord.toml, the SessionStart hook and its entry in .claude/settings.json, the MCP server in .mcp.json" },
   args: {
     repo: { type: "string", description: "owner/name the service whitelists (default: the config file's, else origin's URL)", valueHint: "owner/name" },
     "service-url": { type: "string", description: "the coordination service's URL (default: the config file's, else http://127.0.0.1:8787)", valueHint: "url" },

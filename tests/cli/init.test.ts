@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HOOK_SCRIPT, initRepo, initText, mergeSettings, originUrl, renderClientToml, repoFromRemoteUrl, SETTINGS_FILE, sessionStartEntry, setTomlKey, TEMPLATES } from "../../src/cli/init.ts";
+import { MCP_JSON, MCP_SERVER_ENTRY, mergeMcpJson } from "../../src/cli/mcp-json.ts";
 import { readClientConfigFile } from "../../src/config.ts";
 import { CoordError } from "../../src/core/errors.ts";
 import { git, gitInit, tempDir } from "../helpers/e2e.ts";
@@ -18,7 +19,7 @@ const repo = (url?: string): string => gitInit(root, `repo-${++n}`, url);
 
 /** Every file init touches: bytes, mode and mtime. */
 function snapshot(dir: string): unknown[] {
-  return [".claude-coord.toml", HOOK_SCRIPT, SETTINGS_FILE].map((f) => {
+  return [".claude-coord.toml", HOOK_SCRIPT, SETTINGS_FILE, MCP_JSON].map((f) => {
     const p = join(dir, f);
     if (!existsSync(p)) return [f, null];
     const st = statSync(p);
@@ -139,6 +140,42 @@ describe("mergeSettings", () => {
   });
 });
 
+describe("mergeMcpJson", () => {
+  test("a missing file becomes one server entry running 'claude-coord mcp'", () => {
+    expect(mergeMcpJson(undefined, "/r/.mcp.json")).toBe(`${JSON.stringify({ mcpServers: { "claude-coord": MCP_SERVER_ENTRY } }, null, 2)}\n`);
+  });
+
+  test("adds the server after the existing ones, keeps every other key in order, the indentation and the missing final newline", () => {
+    const existing = { mcpServers: { db: { command: "db-mcp", args: ["--ro"] } }, other: 1 };
+    const out = mergeMcpJson(JSON.stringify(existing, null, "\t"), "f")!;
+    expect(out).toBe(JSON.stringify({ mcpServers: { db: existing.mcpServers.db, "claude-coord": MCP_SERVER_ENTRY }, other: 1 }, null, "\t"));
+    expect(mergeMcpJson('{"other": true}\n', "f")).toBe(`${JSON.stringify({ other: true, mcpServers: { "claude-coord": MCP_SERVER_ENTRY } }, null, 2)}\n`);
+  });
+
+  test("a server already running claude-coord mcp (any name, any path to the binary) changes nothing", () => {
+    expect(mergeMcpJson(JSON.stringify({ mcpServers: { coord: { command: "/opt/bin/claude-coord", args: ["mcp"] } } }), "f")).toBeUndefined();
+    expect(mergeMcpJson(JSON.stringify({ mcpServers: { "claude-coord": MCP_SERVER_ENTRY } }), "f")).toBeUndefined();
+  });
+
+  test.each([
+    ["{ broken", "f is not valid JSON ("],
+    ["[]", "f: the top level must be a JSON object."],
+    ['{"mcpServers": []}', "f: 'mcpServers' must be an object."],
+    ['{"mcpServers": {"claude-coord": {"command": "other"}}}', "f: the server name 'claude-coord' is taken by a server that does not run 'claude-coord mcp'."],
+  ])("%s is a config_error naming the file and the fix", (text, message) => {
+    let err: unknown;
+    try {
+      mergeMcpJson(text, "f");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CoordError);
+    expect((err as CoordError).code).toBe("config_error");
+    expect((err as CoordError).message.startsWith(message)).toBe(true);
+    expect((err as CoordError).details.action).toContain("then run 'claude-coord init' again.");
+  });
+});
+
 describe("initRepo", () => {
   test("wires a fresh repository: repo from origin's URL, the hook script executable, the settings from the template", async () => {
     const dir = repo("git@github.com:acme/widgets.git");
@@ -151,12 +188,14 @@ describe("initRepo", () => {
         { path: ".claude-coord.toml", action: "created" },
         { path: HOOK_SCRIPT, action: "created" },
         { path: SETTINGS_FILE, action: "created" },
+        { path: MCP_JSON, action: "created" },
       ],
     });
     expect(readFileSync(join(dir, ".claude-coord.toml"), "utf8")).toBe(renderClientToml("acme/widgets", undefined));
     expect(readFileSync(join(dir, HOOK_SCRIPT), "utf8")).toBe(TEMPLATES["session-start-hook.sh"]!);
     expect(statSync(join(dir, HOOK_SCRIPT)).mode & 0o777).toBe(0o755);
     expect(readFileSync(join(dir, SETTINGS_FILE), "utf8")).toBe(TEMPLATES["settings.json.example"]!);
+    expect(JSON.parse(readFileSync(join(dir, MCP_JSON), "utf8"))).toEqual({ mcpServers: { "claude-coord": { type: "stdio", command: "claude-coord", args: ["mcp"], env: {} } } });
   });
 
   test("keeps existing settings and hooks, adds one SessionStart entry, and a second run leaves every file byte-identical", async () => {
@@ -166,7 +205,7 @@ describe("initRepo", () => {
     writeFileSync(join(dir, SETTINGS_FILE), `${JSON.stringify(settings, null, 2)}\n`);
     chmodSync(join(dir, SETTINGS_FILE), 0o600);
     const first = await initRepo(join(dir), { service_url: "https://coord.example.com" });
-    expect(first.files.map((f) => f.action)).toEqual(["created", "created", "updated"]);
+    expect(first.files.map((f) => f.action)).toEqual(["created", "created", "updated", "created"]);
     const merged = JSON.parse(readFileSync(join(dir, SETTINGS_FILE), "utf8"));
     expect(merged.permissions).toEqual(settings.permissions);
     expect(merged.hooks.Stop).toEqual(settings.hooks.Stop);
@@ -175,11 +214,11 @@ describe("initRepo", () => {
     const before = snapshot(dir);
     await Bun.sleep(5);
     const second = await initRepo(dir, {});
-    expect(second.files.map((f) => f.action)).toEqual(["unchanged", "unchanged", "unchanged"]);
+    expect(second.files.map((f) => f.action)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
     expect(second.service_url).toBe("https://coord.example.com");
     expect(snapshot(dir)).toEqual(before);
     const third = await initRepo(dir, { repo: "acme/widgets", service_url: "https://coord.example.com" });
-    expect(third.files.map((f) => f.action)).toEqual(["unchanged", "unchanged", "unchanged"]);
+    expect(third.files.map((f) => f.action)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
     expect(snapshot(dir)).toEqual(before);
   });
 
@@ -223,6 +262,19 @@ describe("initRepo", () => {
       `No repository name for ${join(local, ".claude-coord.toml")}: --repo was not given and origin's URL (/srv/git/widgets.git) names none.`,
     ]);
     expect(snapshot(none).every((f) => (f as unknown[])[1] === null)).toBe(true);
+  });
+
+  test("a broken .mcp.json stops init before anything is written; a valid one keeps its servers", async () => {
+    const dir = repo("git@github.com:acme/widgets.git");
+    writeFileSync(join(dir, MCP_JSON), "{ nope");
+    const [code, message] = await initError(initRepo(dir, {}));
+    expect([code, message.startsWith(`${join(dir, MCP_JSON)} is not valid JSON (`)]).toEqual(["config_error", true]);
+    expect(existsSync(join(dir, ".claude-coord.toml"))).toBe(false);
+    expect(existsSync(join(dir, ".claude"))).toBe(false);
+    writeFileSync(join(dir, MCP_JSON), '{ "mcpServers": { "db": { "command": "db-mcp" } } }\n');
+    const r = await initRepo(dir, {});
+    expect(r.files[3]).toEqual({ path: MCP_JSON, action: "updated", note: "claude-coord MCP server added; other servers kept" });
+    expect(JSON.parse(readFileSync(join(dir, MCP_JSON), "utf8")).mcpServers).toEqual({ db: { command: "db-mcp" }, "claude-coord": MCP_SERVER_ENTRY });
   });
 
   test("a broken settings file or config file stops init before anything is written", async () => {
@@ -276,7 +328,7 @@ describe("initText", () => {
         "  updated   .claude/settings.json (SessionStart hook added; other settings and hooks kept)",
         "",
         "Next steps:",
-        '  1. Commit the files: git add .claude-coord.toml .claude/hooks/session-start-coord.sh .claude/settings.json && git commit -m "Coordinate sessions with claude-coord"',
+        '  1. Commit the files: git add .claude-coord.toml .claude/hooks/session-start-coord.sh .claude/settings.json .mcp.json && git commit -m "Coordinate sessions with claude-coord"',
         "  2. Claude Code on the web: add coord.example.com to the environment's network allowlist.",
         "  3. Check the hook (prints the coordination state): .claude/hooks/session-start-coord.sh </dev/null",
       ].join("\n"),
@@ -284,7 +336,7 @@ describe("initText", () => {
   });
 
   test("says nothing changed when nothing did", () => {
-    const files = [".claude-coord.toml", HOOK_SCRIPT, SETTINGS_FILE].map((path) => ({ path, action: "unchanged" as const }));
+    const files = [".claude-coord.toml", HOOK_SCRIPT, SETTINGS_FILE, MCP_JSON].map((path) => ({ path, action: "unchanged" as const }));
     expect(initText({ root: "/r", repo: "a/b", service_url: undefined, files })).toBe(
       [
         "claude-coord init: repository a/b, service http://127.0.0.1:8787 (the default; set one with --service-url)",
@@ -292,6 +344,7 @@ describe("initText", () => {
         "  unchanged .claude-coord.toml",
         "  unchanged .claude/hooks/session-start-coord.sh",
         "  unchanged .claude/settings.json",
+        "  unchanged .mcp.json",
         "",
         "Nothing changed: this repository is already wired for claude-coord.",
       ].join("\n"),

@@ -14,7 +14,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const repo = (url?: string): string => gitInit(root, `repo-${++n}`, url);
 
-const FILES = [".claude-coord.toml", ".claude/hooks/session-start-coord.sh", ".claude/settings.json"];
+const FILES = [".claude-coord.toml", ".claude/hooks/session-start-coord.sh", ".claude/settings.json", ".mcp.json"];
 const snapshot = (dir: string) =>
   FILES.map((f) => {
     const st = statSync(join(dir, f));
@@ -43,9 +43,10 @@ describe("claude-coord init", () => {
         "  created   .claude-coord.toml",
         "  created   .claude/hooks/session-start-coord.sh",
         "  updated   .claude/settings.json (SessionStart hook added; other settings and hooks kept)",
+        "  created   .mcp.json",
         "",
         "Next steps:",
-        '  1. Commit the files: git add .claude-coord.toml .claude/hooks/session-start-coord.sh .claude/settings.json && git commit -m "Coordinate sessions with claude-coord"',
+        '  1. Commit the files: git add .claude-coord.toml .claude/hooks/session-start-coord.sh .claude/settings.json .mcp.json && git commit -m "Coordinate sessions with claude-coord"',
         "  2. Claude Code on the web: add coord.example.com to the environment's network allowlist.",
         "  3. Check the hook (prints the coordination state): .claude/hooks/session-start-coord.sh </dev/null",
         "",
@@ -78,6 +79,7 @@ describe("claude-coord init", () => {
           { path: ".claude-coord.toml", action: "created" },
           { path: ".claude/hooks/session-start-coord.sh", action: "created" },
           { path: ".claude/settings.json", action: "created" },
+          { path: ".mcp.json", action: "created" },
         ],
       },
       "",
