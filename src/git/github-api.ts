@@ -124,6 +124,8 @@ export interface GitHubApiConfig {
   log: { warn(msg: string): void };
   /** Time allowed for one request, milliseconds (default 10 s). */
   timeout_ms?: number;
+  /** Called before each HTTP request to the API (the service counts them: `coord_git_host_requests_total`). */
+  on_request?: () => void;
 }
 
 /** The most branches pages one listing reads (100 per page): beyond that the listing is not trusted. */
@@ -159,8 +161,11 @@ interface OctokitFailure {
 }
 
 /** `fetch` with a per-request timeout (octokit sets none by default). */
-function timedFetch(timeout_ms: number): typeof fetch {
-  const f = (input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeout_ms) });
+function timedFetch(timeout_ms: number, on_request: (() => void) | undefined): typeof fetch {
+  const f = (input: string | URL | Request, init?: RequestInit) => {
+    on_request?.();
+    return fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeout_ms) });
+  };
   return f as typeof fetch;
 }
 
@@ -168,11 +173,11 @@ function timedFetch(timeout_ms: number): typeof fetch {
  * An Octokit (REST + GraphQL) at `api_url` with claude-coord's user agent and a per-request timeout,
  * unauthenticated: callers pass their Authorization header per request.
  */
-export function createOctokit(api_url: string, timeout_ms = 10_000): Octokit {
+export function createOctokit(api_url: string, timeout_ms = 10_000, on_request?: () => void): Octokit {
   return new Octokit({
     baseUrl: api_url.replace(/\/+$/, ""),
     userAgent: `claude-coord/${VERSION}`,
-    request: { fetch: timedFetch(timeout_ms) },
+    request: { fetch: timedFetch(timeout_ms, on_request) },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
   });
 }
@@ -201,7 +206,7 @@ export class GitHubApi {
   private readonly graphqlBase: string;
 
   constructor(private readonly cfg: GitHubApiConfig) {
-    this.octokit = createOctokit(cfg.api_url, cfg.timeout_ms);
+    this.octokit = createOctokit(cfg.api_url, cfg.timeout_ms, cfg.on_request);
     this.graphqlBase = graphqlBaseUrl(cfg.api_url);
   }
 

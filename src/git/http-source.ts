@@ -24,6 +24,8 @@ export interface HttpSourceOptions {
   lookup_timeout_ms?: number;
   /** Time allowed for a fetch, milliseconds (default 10 min: a first clone may be large). */
   fetch_timeout_ms?: number;
+  /** Called before each git HTTP request to the remote (the service counts them: `coord_git_host_requests_total`). */
+  on_request?: () => void;
 }
 
 /**
@@ -71,8 +73,13 @@ export function redactUrl(url: string): string {
   }
 }
 
-function withTimeout(client: HttpClient, ms: number): HttpClient {
-  return { request: (req) => client.request({ ...req, signal: AbortSignal.timeout(ms) }) };
+function withTimeout(client: HttpClient, ms: number, on_request: (() => void) | undefined): HttpClient {
+  return {
+    request: (req) => {
+      on_request?.();
+      return client.request({ ...req, signal: AbortSignal.timeout(ms) });
+    },
+  };
 }
 
 function withAuthorization(client: HttpClient, hooks: HttpSourceHooks): HttpClient {
@@ -113,8 +120,8 @@ export class HttpSource implements RepoSource {
     private readonly cfg: HttpSourceConfig,
   ) {
     this.client = withAuthorization(cfg.client ?? httpWeb, cfg);
-    this.lookupClient = withTimeout(this.client, cfg.lookup_timeout_ms ?? 10_000);
-    this.fetchClient = withTimeout(this.client, cfg.fetch_timeout_ms ?? 600_000);
+    this.lookupClient = withTimeout(this.client, cfg.lookup_timeout_ms ?? 10_000, cfg.on_request);
+    this.fetchClient = withTimeout(this.client, cfg.fetch_timeout_ms ?? 600_000, cfg.on_request);
   }
 
   /**

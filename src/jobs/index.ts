@@ -15,6 +15,12 @@ export interface JobDef {
   run: () => unknown;
 }
 
+/** Told of every run and every failure, by job name (the service counts them: `coord_job_runs_total`, `coord_job_failures_total`). */
+export interface JobObserver {
+  run(job: string): void;
+  failure(job: string): void;
+}
+
 /** Running jobs; `stop` cancels every schedule. */
 export interface JobHandle {
   stop(): void;
@@ -25,15 +31,23 @@ export interface JobHandle {
 /**
  * Schedules every job of `table` with croner. An exception (or rejected promise) in a job is
  * logged with the job's name and cause, and the schedule continues (croner's `catch`); overlapping
- * runs of one job are skipped (`protect`).
+ * runs of one job are skipped (`protect`). `observer` is told of each run and each failure.
  */
-export function startJobs(table: readonly JobDef[], log: JobLogger): JobHandle {
+export function startJobs(table: readonly JobDef[], log: JobLogger, observer?: JobObserver): JobHandle {
   const crons = new Map<string, Cron>();
   for (const job of table) {
     const cron = new Cron(
       job.schedule,
-      { name: job.name, protect: true, catch: (e: unknown) => log.error(`job ${job.name} failed`, e) },
+      {
+        name: job.name,
+        protect: true,
+        catch: (e: unknown) => {
+          observer?.failure(job.name);
+          log.error(`job ${job.name} failed`, e);
+        },
+      },
       async () => {
+        observer?.run(job.name);
         await job.run();
       },
     );

@@ -10,6 +10,8 @@ import { checkAccess, hasAdminToken, parseJsonObject, type RepoEntry, whiteliste
 import { errorResponse, invalidRequest, type SchemaIssue } from "./http-errors.ts";
 import { activityRoutes, type ActivityDeps } from "./activity-routes.ts";
 import { dashboardRoutes } from "./dashboard.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { type MetricsAccess, metricsRoutes } from "./metrics-routes.ts";
 import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, webhookRoutes, type WebhookDeps } from "./webhooks.ts";
 
 /** Where the service writes its log lines (consola in `serve`, a recorder in tests). */
@@ -36,6 +38,10 @@ export interface AppDeps {
   activity?: Omit<ActivityDeps, "repos" | "admin_tokens" | "clock" | "claims" | "claim_policy">;
   /** GitHub webhooks (`POST /webhooks/github`), when `[github] webhook_secret` is configured; absent: no such route. */
   webhooks?: WebhookDeps;
+  /** The Prometheus instruments (`serve` shares them with the git sources and jobs); absent: the app makes its own. */
+  metrics?: Metrics;
+  /** Who may read GET /metrics (`[server] metrics`); default `admin`. */
+  metrics_access?: MetricsAccess;
 }
 
 /**
@@ -54,6 +60,7 @@ export function createApp(deps: AppDeps) {
     (await checkAccess(repos, deps.admin_tokens, null, q, "body")).entry.name;
 
   return new Elysia()
+    .use(metricsRoutes(deps.metrics ?? createMetrics(), { admin_tokens: deps.admin_tokens, access: deps.metrics_access ?? "admin" }))
     .onRequest(({ request }) => {
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > LIMITS.body_bytes) {

@@ -32,6 +32,7 @@ const FileSchema = T.Object(
           database: T.Optional(T.String({ minLength: 1 })),
           data_dir: T.Optional(T.String({ minLength: 1 })),
           admin_tokens: T.Optional(T.Array(T.String({ minLength: 16, description: "a token of at least 16 characters" }))),
+          metrics: T.Optional(T.Union([T.Literal("admin"), T.Literal("public")], { description: '"admin" (GET /metrics needs the admin token) or "public"' })),
         },
         { additionalProperties: false },
       ),
@@ -88,6 +89,8 @@ export interface ServiceConfig {
   /** Absolute path of the folder for mirrors and token caches. */
   data_dir: string;
   admin_tokens: string[];
+  /** Who may read GET /metrics: `admin` (the admin token; default) or `public` (SPEC §15). */
+  metrics: "admin" | "public";
   /**
    * `[github]`: empty strings and `app_id = 0` mean unset; `token` and `app_id` exclude each other,
    * `app_id` comes with `private_key_path` (absolute); `api_url` without a trailing slash.
@@ -243,7 +246,7 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
   const base = file ? dirname(file) : cwd;
   const github = githubSection(raw.github as RawGitHub | undefined, where, base);
   const f = raw as {
-    server?: { host?: string; port?: number; database?: string; data_dir?: string; admin_tokens?: string[] };
+    server?: { host?: string; port?: number; database?: string; data_dir?: string; admin_tokens?: string[]; metrics?: "admin" | "public" };
     github?: ServiceConfig["github"];
     jobs?: {
       branch_check?: string;
@@ -296,6 +299,7 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
     database,
     data_dir: f.server?.data_dir ? resolve(base, f.server.data_dir) : `${database}.data`,
     admin_tokens: f.server?.admin_tokens ?? [],
+    metrics: f.server?.metrics ?? "admin",
     github,
     jobs: {
       branch_check: cron(where, "jobs.branch_check", f.jobs?.branch_check, "0 * * * *"),

@@ -21,6 +21,7 @@ import { DatabaseOpenError, openDatabase } from "../storage/db.ts";
 import { createDeliveryLog } from "../storage/webhook-deliveries.ts";
 import { VERSION } from "../version.ts";
 import { createApp, type Logger, type RepoEntry } from "./app.ts";
+import { createMetrics } from "./metrics.ts";
 import type { ServiceConfig } from "./config.ts";
 import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, type WebhookDeps, type WebhookRepo } from "./webhooks.ts";
 
@@ -39,7 +40,7 @@ export interface RunningService {
  * `config_error` naming the key when the key file cannot be read or used; never puts a secret in a
  * message or a log line.
  */
-export async function createGitHubContext(cfg: ServiceConfig, log: Logger, clock: Clock): Promise<GitHubContext> {
+export async function createGitHubContext(cfg: ServiceConfig, log: Logger, clock: Clock, on_request?: () => void): Promise<GitHubContext> {
   const g = cfg.github;
   const where = cfg.file ?? "command line";
   let private_key: string | undefined;
@@ -58,7 +59,7 @@ export async function createGitHubContext(cfg: ServiceConfig, log: Logger, clock
   if (problem !== undefined) {
     throw new CoordError("config_error", `${where}: key 'github.private_key_path': ${problem} (${g.private_key_path}).`, { file: where, key: "github.private_key_path" });
   }
-  const api = new GitHubApi({ api_url: g.api_url, credentials, now: clock, log });
+  const api = new GitHubApi({ api_url: g.api_url, credentials, now: clock, log, on_request });
   if (credentials.kind === "app") log.info(`GitHub: App ${g.app_id} (installation tokens) at ${g.api_url}`);
   else if (credentials.kind === "token") log.info(`GitHub: personal access token at ${g.api_url}`);
   else log.warn(`GitHub: no [github] token or app_id: only public repositories can be read, at GitHub's anonymous rate limit.`);
@@ -83,13 +84,14 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   const store = createClaimStore(db);
   mkdirSync(cfg.data_dir, { recursive: true });
   const webhook_secret = cfg.github.webhook_secret;
+  const metrics = createMetrics();
   let github: GitHubContext | undefined;
   const repos = new Map<string, RepoEntry>();
   const sources = new Map<string, BranchCheckRepo & WebhookRepo>();
   try {
-    if (cfg.repos.some((r) => r.source === "github")) github = await createGitHubContext(cfg, log, clock);
+    if (cfg.repos.some((r) => r.source === "github")) github = await createGitHubContext(cfg, log, clock, () => metrics.git_host_requests.inc({ kind: "api" }));
     for (const r of cfg.repos) {
-      const source: RepoSource = createRepoReader(r, { data_dir: cfg.data_dir, now: clock, github });
+      const source: RepoSource = createRepoReader(r, { data_dir: cfg.data_dir, now: clock, github, http: { on_request: () => metrics.git_host_requests.inc({ kind: "git" }) } });
       repos.set(r.name.toLowerCase(), { name: r.name, reader: source });
       sources.set(r.name.toLowerCase(), {
         name: r.name,
@@ -120,7 +122,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   if (webhooks) log.info(`GitHub webhooks: POST ${WEBHOOK_PATH} (events: push, delete, pull_request)`);
   else if (github) log.info(`GitHub webhooks off: set [github] webhook_secret to react to pushes and deleted branches at once.`);
 
-  const app = createApp({ store, repos, admin_tokens: cfg.admin_tokens, policy, clock, version: VERSION, log, webhooks, activity });
+  const app = createApp({ store, repos, admin_tokens: cfg.admin_tokens, policy, clock, version: VERSION, log, webhooks, activity, metrics, metrics_access: cfg.metrics });
   app.listen({ hostname: cfg.host, port: cfg.port, maxRequestBodySize: webhooks ? WEBHOOK_BODY_LIMIT_BYTES : LIMITS.body_bytes });
   const server = app.server;
   if (!server) throw new CoordError("config_error", `Could not listen on ${cfg.host}:${cfg.port}.`, { key: "server.port" });
@@ -149,7 +151,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
       },
     },
   ];
-  const jobs = startJobs(table, log);
+  const jobs = startJobs(table, log, { run: (job) => metrics.job_runs.inc({ job }), failure: (job) => metrics.job_failures.inc({ job }) });
   const url = `http://${cfg.host.includes(":") ? `[${cfg.host}]` : cfg.host}:${server.port}`;
   log.info(`claude-coord ${VERSION} listening on ${url} (database ${cfg.database}; repos: ${cfg.repos.map((r) => r.name).join(", ") || "none"})`);
   return {

@@ -31,6 +31,7 @@ describe("service configuration", () => {
       database: join(dir, "claude-coord.db"),
       data_dir: join(dir, "claude-coord.db.data"),
       admin_tokens: [],
+      metrics: "admin",
       github: { api_url: "https://api.github.com" },
       jobs: {
         branch_check: "0 * * * *",
@@ -54,10 +55,10 @@ describe("service configuration", () => {
     const file = join(dir, "service.toml");
     writeFileSync(
       file,
-      `[server]\nhost = "0.0.0.0"\nport = 9000\ndatabase = "data/c.db"\nadmin_tokens = ["0123456789abcdef"]\n[jobs]\nclaim_ttl = "2d"\ncompleted_ttl = "1h"\nsweep = "* * * * *"\nstale_after = "5m"\nsession_retention = "2d"\nmessage_retention = "3d"\nevent_retention = "10m"\n[[repos]]\nname = "o/r"\nsource = "repo"\nplan_path = "plans"\nhead_ttl = "30s"\n`,
+      `[server]\nhost = "0.0.0.0"\nport = 9000\ndatabase = "data/c.db"\nadmin_tokens = ["0123456789abcdef"]\nmetrics = "public"\n[jobs]\nclaim_ttl = "2d"\ncompleted_ttl = "1h"\nsweep = "* * * * *"\nstale_after = "5m"\nsession_retention = "2d"\nmessage_retention = "3d"\nevent_retention = "10m"\n[[repos]]\nname = "o/r"\nsource = "repo"\nplan_path = "plans"\nhead_ttl = "30s"\n`,
     );
     const cfg = loadServiceConfig({ config: file, port: "9100" }, "/elsewhere");
-    expect([cfg.host, cfg.port, cfg.database, cfg.admin_tokens]).toEqual(["0.0.0.0", 9100, join(dir, "data/c.db"), ["0123456789abcdef"]]);
+    expect([cfg.host, cfg.port, cfg.database, cfg.admin_tokens, cfg.metrics]).toEqual(["0.0.0.0", 9100, join(dir, "data/c.db"), ["0123456789abcdef"], "public"]);
     expect(cfg.jobs).toEqual({
       branch_check: "0 * * * *",
       sweep: "* * * * *",
@@ -79,6 +80,7 @@ describe("service configuration", () => {
     ["a bad duration", '[jobs]\nclaim_ttl = "ten days"\n', "key 'jobs.claim_ttl' must be a duration such as 10s, 90m, 24h or 10d, got \"ten days\"."],
     ["a bad cron pattern", '[jobs]\nsweep = "every minute"\n', "key 'jobs.sweep' must be a cron pattern in croner syntax"],
     ["a short admin token", '[server]\nadmin_tokens = ["short"]\n', "key 'server.admin_tokens[0]' must be a token of at least 16 characters"],
+    ["a metrics access that is neither admin nor public", '[server]\nmetrics = "open"\n', "key 'server.metrics' must be \"admin\" (GET /metrics needs the admin token) or \"public\""],
     ["a repo listed twice", '[[repos]]\nname = "o/r"\n[[repos]]\nname = "O/R"\n', "repository 'O/R' is listed twice in the whitelist."],
   ];
   broken.push(
