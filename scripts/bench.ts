@@ -1,5 +1,5 @@
 // Benchmarks (not tests): the HTTP write/read paths against a raw Bun.serve + bun:sqlite baseline, token time, and CLI wall time against curl.
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binary, cloneSession, makeOrigin, startService, tempDir } from "../tests/helpers/e2e.ts";
 
@@ -76,13 +76,16 @@ async function main() {
   const { origin } = makeOrigin(root);
   const work = cloneSession(origin, root, "bench");
   const ours = await startService(["--port", "0", "--db", join(root, "ours.db"), "--repo", `bench/repo=${origin}`]);
+  // The same service with rate limiting off ([server] rate_limit = false): what the default buckets cost.
+  writeFileSync(join(root, "nolimit.toml"), "[server]\nrate_limit = false\n");
+  const open = await startService(["--config", join(root, "nolimit.toml"), "--port", "0", "--db", join(root, "open.db"), "--repo", `bench/repo=${origin}`]);
   const base = await startBaseline(join(root, "base.db"));
   const tok = JSON.parse(Bun.spawnSync([bin, "token", "--json"], { cwd: work }).stdout.toString()) as { token: string; head_sha: string };
   const auth = { repo: "bench/repo", token: tok.token, commit_sha: tok.head_sha };
   const rows: string[][] = [];
   try {
     // Reads first, over 20 active claims, so that the listing has the same size in both.
-    for (const [name, url] of [["ours", ours.url], ["base", base.url]] as const) {
+    for (const [name, url] of [["ours", ours.url], ["open", open.url], ["base", base.url]] as const) {
       for (let i = 0; i < 20; i++) {
         await fetch(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...auth, session_id: `seed-${name}-${i}`, task_id: `seed-${i}`, branch: "b" }) });
       }
@@ -90,8 +93,9 @@ async function main() {
     const q = new URLSearchParams(auth);
     for (const c of [1, 16, 64]) {
       const o = await load(c, () => new Request(`${ours.url}/claims?${q}`), 200);
+      const n = await load(c, () => new Request(`${open.url}/claims?${q}`), 200);
       const b = await load(c, () => new Request(`${base.url}/claims?${q}`), 200);
-      rows.push([`GET /claims`, String(c), fmt(o.rps, 0), fmt(o.p99_ms, 2), fmt(b.rps, 0), fmt(b.p99_ms, 2), fmt(o.rps / b.rps, 2)]);
+      rows.push([`GET /claims`, String(c), fmt(o.rps, 0), fmt(o.p99_ms, 2), fmt(n.rps, 0), fmt(o.rps / n.rps, 2), fmt(b.rps, 0), fmt(b.p99_ms, 2), fmt(o.rps / b.rps, 2)]);
     }
     let run = 0;
     for (const c of [1, 16, 64]) {
@@ -99,11 +103,12 @@ async function main() {
       const body = (prefix: string, i: number) => JSON.stringify({ ...auth, session_id: `${prefix}-${run}-${i}`, task_id: `task-${run}-${i}`, branch: "claude/bench", plan_file: "context/plan.json" });
       const post = (url: string, prefix: string) => (i: number) => new Request(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: body(prefix, i) });
       const o = await load(c, post(ours.url, "o"), 200);
+      const n = await load(c, post(open.url, "n"), 200);
       const b = await load(c, post(base.url, "b"), 200);
-      rows.push([`POST /claim`, String(c), fmt(o.rps, 0), fmt(o.p99_ms, 2), fmt(b.rps, 0), fmt(b.p99_ms, 2), fmt(o.rps / b.rps, 2)]);
+      rows.push([`POST /claim`, String(c), fmt(o.rps, 0), fmt(o.p99_ms, 2), fmt(n.rps, 0), fmt(o.rps / n.rps, 2), fmt(b.rps, 0), fmt(b.p99_ms, 2), fmt(o.rps / b.rps, 2)]);
     }
-    console.log("\nHTTP (ours = compiled claude-coord serve; base = raw Bun.serve + bun:sqlite, WAL, synchronous=FULL)");
-    console.log(table(["route", "conc", "ours req/s", "ours p99 ms", "base req/s", "base p99 ms", "ours/base"], rows));
+    console.log("\nHTTP (ours = compiled claude-coord serve, default rate limits; open = the same with rate_limit = false; base = raw Bun.serve + bun:sqlite, WAL, synchronous=FULL)");
+    console.log(table(["route", "conc", "ours req/s", "ours p99 ms", "open req/s", "ours/open", "base req/s", "base p99 ms", "ours/base"], rows));
 
     const env = { CLAUDE_COORD_REPO: "bench/repo", CLAUDE_COORD_URL: ours.url };
     await wall([bin, "claims"], { cwd: work, env }, 2);
@@ -113,6 +118,7 @@ async function main() {
     console.log(table(["command", "ms", "ratio to curl"], [["claude-coord claims", fmt(cli), fmt(cli / curl, 2)], ["curl GET /claims", fmt(curl), "1.00"]]));
   } finally {
     await ours.stop();
+    await open.stop();
     base.stop();
     rmSync(root, { recursive: true, force: true });
   }

@@ -29,11 +29,25 @@ export interface ClientOptions {
   get_retries?: number;
   /** Backoff before the first GET retry in ms, doubled each time. Default 100. */
   retry_backoff_ms?: number;
+  /**
+   * A 429 `rate_limited` answer with `Retry-After` of at most this many seconds is waited out and
+   * the request sent once more (any method: a 429 is answered before the route runs). Default 5 (SPEC §15).
+   */
+  max_rate_limit_wait_s?: number;
+}
+
+/** `Retry-After` in seconds (RFC 9110 §10.2.3: delay-seconds, or an HTTP date), rounded up; undefined when absent or unreadable. */
+export function retryAfterSeconds(header: string | null, now_ms: number = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const t = header.trim();
+  if (/^\d+$/.test(t)) return Number(t);
+  const at = Date.parse(t);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now_ms) / 1000));
 }
 
 const KNOWN_CODES = new Set<ErrorCode>([
   "invalid_request", "repo_not_allowed", "unauthorized", "stale_token", "not_found", "forbidden", "conflict",
-  "session_has_claim", "ambiguous", "payload_too_large", "upstream_unavailable", "internal_error",
+  "session_has_claim", "ambiguous", "payload_too_large", "upstream_unavailable", "internal_error", "rate_limited",
 ]);
 
 /**
@@ -147,6 +161,7 @@ function fromResponse(status: number, body: unknown, service_url: string): Coord
   const code = typeof b.status === "string" && KNOWN_CODES.has(b.status as ErrorCode) ? (b.status as ErrorCode) : undefined;
   const message = typeof b.message === "string" ? b.message : `The service answered HTTP ${status}.`;
   const { status: _s, message: _m, ...details } = b;
+  if (code === "rate_limited") return new CoordError(code, message, { ...details, service_url });
   if (code && code !== "internal_error") return new CoordError(code, message, details);
   if (status >= 500) return new CoordError("service_unavailable", message, { service_url, reason: `HTTP ${status}` });
   return new CoordError("invalid_request", message, details);
@@ -180,6 +195,7 @@ export class CoordClient {
   private async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     const retries = method === "GET" ? (this.opts.get_retries ?? 2) : 0;
     let backoff = this.opts.retry_backoff_ms ?? 100;
+    let waited = false;
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
@@ -202,6 +218,15 @@ export class CoordClient {
         throw new CoordError("service_unavailable", "Coordination service is unavailable.", { service_url: this.opts.service_url, reason });
       }
       const text = await res.text();
+      if (res.status === 429) {
+        const wait_s = retryAfterSeconds(res.headers.get("retry-after"));
+        if (!waited && wait_s !== undefined && wait_s <= (this.opts.max_rate_limit_wait_s ?? 5)) {
+          waited = true;
+          await Bun.sleep(wait_s * 1000);
+          attempt--;
+          continue;
+        }
+      }
       let parsed: unknown;
       try {
         parsed = text === "" ? undefined : JSON.parse(text);

@@ -32,6 +32,7 @@ export const EXIT_FOR: Record<ErrorCode, number> = {
   usage_error: EXIT.usage,
   ambiguous: EXIT.usage,
   payload_too_large: EXIT.usage,
+  rate_limited: EXIT.unavailable,
   unauthorized: EXIT.permission,
   config_error: EXIT.config,
 };
@@ -119,6 +120,15 @@ export function errorText(e: CoordError, cmd: string): string {
         "ACTION REQUIRED: The coordination service is down. Please ask the user whether to:",
         "1. Wait and retry later",
         "2. Proceed without coordination (risk of duplicate work)",
+      ].join("\n");
+    case "rate_limited":
+      return [
+        "ERROR: The coordination service is rate limiting this client.",
+        "",
+        `Service URL: ${str(d.service_url)}`,
+        `Status: ${e.message}`,
+        "",
+        `ACTION REQUIRED: Wait ${typeof d.retry_after_s === "number" ? d.retry_after_s : "a few"} seconds, then run the same claude-coord command again.`,
       ].join("\n");
     case "stale_token":
       return [

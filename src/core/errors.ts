@@ -17,6 +17,7 @@ export type ErrorCode =
   | "no_task_available" // client side (claim --next): every available task is taken
   | "ambiguous" // 409: a session prefix matches several sessions
   | "payload_too_large" // 413: the body is over the service's limit
+  | "rate_limited" // 429: too many requests from this session, address, or for the git host; details.retry_after_s
   | "upstream_unavailable" // 503: the git host cannot be reached to verify the token
   | "service_unavailable" // client side: the service cannot be reached or answered 5xx
   | "tls_untrusted" // client side: the service's (or a proxy's) TLS certificate is signed by a CA this machine does not trust

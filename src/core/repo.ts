@@ -20,6 +20,12 @@ export interface RepoReader {
    * Throws `CoordError("upstream_unavailable")` when the source cannot be read.
    */
   current(presented_commit: string): Promise<CurrentMain>;
+  /**
+   * Remote sources: true when `presented_commit` is a commit id the source's copy lacks, so that
+   * `current` would look main up on the git host first. The service rate-limits those (SPEC §15)
+   * before calling `current`. Absent on sources that never call a host.
+   */
+  lacksCommit?(presented_commit: string): boolean;
 }
 
 /**

@@ -67,6 +67,11 @@ export class GitHubSource implements RepoSource {
     return this.mirror.current(presented_commit);
   }
 
+  /** True when the mirror lacks `presented_commit` (see `HttpSource.lacksCommit`). */
+  lacksCommit(presented_commit: string): boolean {
+    return this.mirror.lacksCommit(presented_commit);
+  }
+
   /** Every branch of the repository, sorted (one GraphQL request per 100 branches). Throws GitHubError. */
   listBranches(): Promise<string[]> {
     return this.github.api.listBranches(this.repo);

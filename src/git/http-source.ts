@@ -132,9 +132,7 @@ export class HttpSource implements RepoSource {
   async current(presented_commit: string): Promise<CurrentMain> {
     const fresh = this.lastLookup_ms !== undefined && this.cfg.now() - this.lastLookup_ms < this.entry.head_ttl_ms;
     let head = this.mirrorHead();
-    const unknown =
-      head !== undefined && HEX40.test(presented_commit) && presented_commit !== head && !this.has(presented_commit);
-    if (head === undefined || !fresh || unknown) {
+    if (head === undefined || !fresh || this.lacksCommit(presented_commit)) {
       await this.refresh();
       head = this.mirrorHead();
     }
@@ -150,6 +148,12 @@ export class HttpSource implements RepoSource {
     } catch (e) {
       throw this.unavailable(`the mirror cannot be read: ${(e as Error).message}`);
     }
+  }
+
+  /** True when `presented_commit` is a commit id (40 hex) the mirror lacks: `current` would look main up first. False before the first clone. */
+  lacksCommit(presented_commit: string): boolean {
+    const head = this.mirrorHead();
+    return head !== undefined && HEX40.test(presented_commit) && presented_commit !== head && !this.has(presented_commit);
   }
 
   /** Branch names on the remote (one request), sorted. */

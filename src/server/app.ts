@@ -12,6 +12,7 @@ import { activityRoutes, type ActivityDeps } from "./activity-routes.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { type MetricsAccess, metricsRoutes } from "./metrics-routes.ts";
+import { gateRepos, type RateLimitConfig, RateLimiter, rateLimitRoutes } from "./rate-limit.ts";
 import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, webhookRoutes, type WebhookDeps } from "./webhooks.ts";
 
 /** Where the service writes its log lines (consola in `serve`, a recorder in tests). */
@@ -42,6 +43,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Who may read GET /metrics (`[server] metrics`); default `admin`. */
   metrics_access?: MetricsAccess;
+  /** Rate limits (`[server]`, SPEC §15); absent: none (`serve` always passes its configuration). */
+  rate_limits?: RateLimitConfig;
 }
 
 /**
@@ -53,14 +56,18 @@ export interface AppDeps {
  * Unexpected errors answer 500 `internal_error` and are logged with their cause.
  */
 export function createApp(deps: AppDeps) {
-  const { store, repos, policy, clock, log } = deps;
+  const { store, policy, clock, log } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const limiter = deps.rate_limits?.enabled ? new RateLimiter(deps.rate_limits, clock, metrics) : undefined;
+  const repos = limiter ? gateRepos(deps.repos, limiter) : deps.repos;
 
   /** A session's route: the repo token only (an Authorization header is not looked at). */
   const checkRepo = async (q: { repo: string; token: string; commit_sha: string }) =>
     (await checkAccess(repos, deps.admin_tokens, null, q, "body")).entry.name;
 
   return new Elysia()
-    .use(metricsRoutes(deps.metrics ?? createMetrics(), { admin_tokens: deps.admin_tokens, access: deps.metrics_access ?? "admin" }))
+    .use(metricsRoutes(metrics, { admin_tokens: deps.admin_tokens, access: deps.metrics_access ?? "admin" }))
+    .use(limiter ? rateLimitRoutes(limiter) : new Elysia({ name: "rate-limit-off" }))
     .onRequest(({ request }) => {
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > LIMITS.body_bytes) {

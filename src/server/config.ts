@@ -7,9 +7,14 @@ import { Cron } from "croner";
 import { CoordError, isCoordError } from "../core/errors.ts";
 import { parseDurationMs } from "../core/time.ts";
 import { gitBaseUrl, parseRepoName } from "../git/github-api.ts";
+import { TrustedProxies } from "./client-ip.ts";
+import { RATE_LIMIT_DEFAULTS, type RateLimitConfig } from "./rate-limit.ts";
 
 const Duration = T.String({ description: "a duration such as 10s, 90m, 24h or 10d" });
 const CronText = T.String({ description: "a cron pattern in croner syntax, such as \"0 * * * *\"" });
+
+const PerSecond = T.Number({ exclusiveMinimum: 0, description: "a number of requests per second above 0" });
+const Burst = T.Integer({ minimum: 1, description: "a whole number of requests, at least 1" });
 
 const RepoSchema = T.Object(
   {
@@ -33,6 +38,14 @@ const FileSchema = T.Object(
           data_dir: T.Optional(T.String({ minLength: 1 })),
           admin_tokens: T.Optional(T.Array(T.String({ minLength: 16, description: "a token of at least 16 characters" }))),
           metrics: T.Optional(T.Union([T.Literal("admin"), T.Literal("public")], { description: '"admin" (GET /metrics needs the admin token) or "public"' })),
+          trusted_proxies: T.Optional(T.Array(T.String({ minLength: 1, description: "an IP address or CIDR range" }))),
+          rate_limit: T.Optional(T.Boolean({ description: "true or false" })),
+          session_per_second: T.Optional(PerSecond),
+          session_burst: T.Optional(Burst),
+          ip_per_second: T.Optional(PerSecond),
+          ip_burst: T.Optional(Burst),
+          git_host_per_second: T.Optional(PerSecond),
+          git_host_burst: T.Optional(Burst),
         },
         { additionalProperties: false },
       ),
@@ -91,6 +104,8 @@ export interface ServiceConfig {
   admin_tokens: string[];
   /** Who may read GET /metrics: `admin` (the admin token; default) or `public` (SPEC §15). */
   metrics: "admin" | "public";
+  /** Rate limits and the proxies whose X-Forwarded-For is believed (SPEC §15). */
+  rate_limits: RateLimitConfig;
   /**
    * `[github]`: empty strings and `app_id = 0` mean unset; `token` and `app_id` exclude each other,
    * `app_id` comes with `private_key_path` (absolute); `api_url` without a trailing slash.
@@ -164,6 +179,24 @@ function cron(file: string, key: string, pattern: string | undefined, fallback: 
     fail(file, key, `must be a cron pattern in croner syntax, got ${JSON.stringify(p)} (${e instanceof Error ? e.message : String(e)})`);
   }
   return p;
+}
+
+/** `[server]`'s rate limit keys over RATE_LIMIT_DEFAULTS; a trusted proxy that is no address or CIDR range is refused naming its key. */
+function rateLimits(s: Record<string, unknown>, where: string): RateLimitConfig {
+  const d = RATE_LIMIT_DEFAULTS;
+  const bucket = (name: "session" | "ip" | "git_host") => ({
+    per_second: (s[`${name}_per_second`] as number | undefined) ?? d[name].per_second,
+    burst: (s[`${name}_burst`] as number | undefined) ?? d[name].burst,
+  });
+  const trusted_proxies = (s.trusted_proxies as string[] | undefined) ?? d.trusted_proxies;
+  trusted_proxies.forEach((p, i) => {
+    try {
+      new TrustedProxies([p]);
+    } catch {
+      fail(where, `server.trusted_proxies[${i}]`, `must be an IP address or CIDR range such as 127.0.0.1 or 10.0.0.0/8, got ${JSON.stringify(p)}`);
+    }
+  });
+  return { enabled: (s.rate_limit as boolean | undefined) ?? d.enabled, session: bucket("session"), ip: bucket("ip"), git_host: bucket("git_host"), trusted_proxies };
 }
 
 /** Defaults of a whitelist entry (SPEC §5). */
@@ -246,7 +279,7 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
   const base = file ? dirname(file) : cwd;
   const github = githubSection(raw.github as RawGitHub | undefined, where, base);
   const f = raw as {
-    server?: { host?: string; port?: number; database?: string; data_dir?: string; admin_tokens?: string[]; metrics?: "admin" | "public" };
+    server?: { host?: string; port?: number; database?: string; data_dir?: string; admin_tokens?: string[]; metrics?: "admin" | "public"; trusted_proxies?: string[]; rate_limit?: boolean } & Partial<Record<string, unknown>>;
     github?: ServiceConfig["github"];
     jobs?: {
       branch_check?: string;
@@ -300,6 +333,7 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
     data_dir: f.server?.data_dir ? resolve(base, f.server.data_dir) : `${database}.data`,
     admin_tokens: f.server?.admin_tokens ?? [],
     metrics: f.server?.metrics ?? "admin",
+    rate_limits: rateLimits(f.server ?? {}, where),
     github,
     jobs: {
       branch_check: cron(where, "jobs.branch_check", f.jobs?.branch_check, "0 * * * *"),

@@ -14,6 +14,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   no_task_available: 409,
   ambiguous: 409,
   payload_too_large: 413,
+  rate_limited: 429,
   upstream_unavailable: 503,
   service_unavailable: 503,
   tls_untrusted: 502, // client side only: never answered by the service
@@ -22,9 +23,13 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   internal_error: 500,
 };
 
-/** The JSON response for a domain error: `{status: code, message, ...details}` with the mapped status. */
+/**
+ * The JSON response for a domain error: `{status: code, message, ...details}` with the mapped
+ * status; `rate_limited` also carries `Retry-After` in seconds (RFC 9110 §10.2.3) from `details.retry_after_s`.
+ */
 export function errorResponse(e: CoordError): Response {
-  return Response.json({ status: e.code, message: e.message, ...e.details }, { status: HTTP_STATUS[e.code] });
+  const headers: Record<string, string> = typeof e.details.retry_after_s === "number" ? { "retry-after": String(e.details.retry_after_s) } : {};
+  return Response.json({ status: e.code, message: e.message, ...e.details }, { status: HTTP_STATUS[e.code], headers });
 }
 
 /** One schema error as Elysia/TypeBox reports it: a JSON pointer path, a message, the failing schema. */

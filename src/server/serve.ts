@@ -122,7 +122,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   if (webhooks) log.info(`GitHub webhooks: POST ${WEBHOOK_PATH} (events: push, delete, pull_request)`);
   else if (github) log.info(`GitHub webhooks off: set [github] webhook_secret to react to pushes and deleted branches at once.`);
 
-  const app = createApp({ store, repos, admin_tokens: cfg.admin_tokens, policy, clock, version: VERSION, log, webhooks, activity, metrics, metrics_access: cfg.metrics });
+  const app = createApp({ store, repos, admin_tokens: cfg.admin_tokens, policy, clock, version: VERSION, log, webhooks, activity, metrics, metrics_access: cfg.metrics, rate_limits: cfg.rate_limits });
   app.listen({ hostname: cfg.host, port: cfg.port, maxRequestBodySize: webhooks ? WEBHOOK_BODY_LIMIT_BYTES : LIMITS.body_bytes });
   const server = app.server;
   if (!server) throw new CoordError("config_error", `Could not listen on ${cfg.host}:${cfg.port}.`, { key: "server.port" });

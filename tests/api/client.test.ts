@@ -1,6 +1,6 @@
 // Tests of src/api/client.ts against real HTTP servers on 127.0.0.1: error bodies, 5xx, timeouts, GET retries, no POST retry.
 import { afterEach, expect, test } from "bun:test";
-import { CoordClient } from "../../src/api/client.ts";
+import { CoordClient, retryAfterSeconds } from "../../src/api/client.ts";
 import { CoordError } from "../../src/core/errors.ts";
 
 const servers: ReturnType<typeof Bun.serve>[] = [];
@@ -299,4 +299,15 @@ test("events() gives up on a service that never answers after timeout_ms per att
   );
   expect([e.code, e.details.reason]).toEqual(["service_unavailable", "Timeout after 0.1 s"]);
   expect(performance.now() - started).toBeLessThan(1500);
+});
+
+test.each([
+  ["7", 7],
+  [" 0 ", 0],
+  ["Thu, 01 Jan 2026 00:00:09 GMT", 9],
+  ["Thu, 01 Jan 2025 00:00:00 GMT", 0],
+  ["soon", undefined],
+  [null, undefined],
+])("Retry-After %p is %p seconds", (header, seconds) => {
+  expect(retryAfterSeconds(header, Date.parse("2026-01-01T00:00:00Z"))).toBe(seconds);
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoordError } from "../../src/core/errors.ts";
+import { RATE_LIMIT_DEFAULTS } from "../../src/server/rate-limit.ts";
 import { loadServiceConfig } from "../../src/server/config.ts";
 
 let dir: string;
@@ -32,6 +33,7 @@ describe("service configuration", () => {
       data_dir: join(dir, "claude-coord.db.data"),
       admin_tokens: [],
       metrics: "admin",
+      rate_limits: RATE_LIMIT_DEFAULTS,
       github: { api_url: "https://api.github.com" },
       jobs: {
         branch_check: "0 * * * *",
@@ -72,6 +74,18 @@ describe("service configuration", () => {
     expect(cfg.repos).toEqual([{ name: "o/r", plan_path: "plans", main_branch: "main", source: join(dir, "repo"), head_ttl_ms: 30_000 }]);
   });
 
+  test("[server] rate limit keys replace the defaults bucket by bucket; trusted proxies take addresses and CIDR ranges", () => {
+    const file = join(dir, "service.toml");
+    writeFileSync(file, '[server]\nrate_limit = false\nsession_per_second = 2.5\ngit_host_burst = 3\ntrusted_proxies = ["127.0.0.1", "10.0.0.0/8", "::1"]\n');
+    expect(loadServiceConfig({ config: file }, dir).rate_limits).toEqual({
+      enabled: false,
+      session: { per_second: 2.5, burst: RATE_LIMIT_DEFAULTS.session.burst },
+      ip: RATE_LIMIT_DEFAULTS.ip,
+      git_host: { per_second: RATE_LIMIT_DEFAULTS.git_host.per_second, burst: 3 },
+      trusted_proxies: ["127.0.0.1", "10.0.0.0/8", "::1"],
+    });
+  });
+
   const broken: [string, string, string][] = [
     ["not TOML", "[server\n", "not valid TOML"],
     ["an unknown section key", "[server]\nprot = 1\n", "unknown key 'server.prot'."],
@@ -81,6 +95,10 @@ describe("service configuration", () => {
     ["a bad cron pattern", '[jobs]\nsweep = "every minute"\n', "key 'jobs.sweep' must be a cron pattern in croner syntax"],
     ["a short admin token", '[server]\nadmin_tokens = ["short"]\n', "key 'server.admin_tokens[0]' must be a token of at least 16 characters"],
     ["a metrics access that is neither admin nor public", '[server]\nmetrics = "open"\n', "key 'server.metrics' must be \"admin\" (GET /metrics needs the admin token) or \"public\""],
+    ["a trusted proxy that is no address", '[server]\ntrusted_proxies = ["10.0.0.1", "proxy.local"]\n', "key 'server.trusted_proxies[1]' must be an IP address or CIDR range such as 127.0.0.1 or 10.0.0.0/8, got \"proxy.local\"."],
+    ["a rate of zero", "[server]\nsession_per_second = 0\n", "key 'server.session_per_second' must be a number of requests per second above 0"],
+    ["a fractional burst", "[server]\nip_burst = 2.5\n", "key 'server.ip_burst' must be a whole number of requests, at least 1"],
+    ["rate_limit that is not a boolean", '[server]\nrate_limit = "off"\n', "key 'server.rate_limit' must be true or false"],
     ["a repo listed twice", '[[repos]]\nname = "o/r"\n[[repos]]\nname = "O/R"\n', "repository 'O/R' is listed twice in the whitelist."],
   ];
   broken.push(
