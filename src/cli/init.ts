@@ -10,6 +10,7 @@ import settingsJson from "../../templates/settings.json.example" with { type: "t
 import { CLIENT_CONFIG_FILE, CLIENT_DEFAULTS, readClientConfigFile } from "../config.ts";
 import { CoordError } from "../core/errors.ts";
 import { findCheckout } from "../git/checkout.ts";
+import { isObject, type Json, parseJsonFile, shapeError, stringifyLike } from "./json-file.ts";
 import { MCP_JSON, mergeMcpJson } from "./mcp-json.ts";
 import { processTerminal, reportResult } from "./output.ts";
 
@@ -133,8 +134,6 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The SessionStart entry init adds: the one in templates/settings.json.example. */
 export function sessionStartEntry(): Json {
@@ -156,26 +155,15 @@ function runsClaudeCoord(group: unknown): boolean {
  * `hooks.SessionStart` has the wrong shape.
  */
 export function mergeSettings(text: string, file: string): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new CoordError("config_error", `${file} is not valid JSON (${e instanceof Error ? e.message : String(e)}).`, {
-      file,
-      action: `Fix the JSON in ${file} (or move it away), then run 'claude-coord init' again.`,
-    });
-  }
-  const bad = (what: string) =>
-    new CoordError("config_error", `${file}: ${what}.`, { file, action: `Fix ${file} so that it matches Claude Code's settings format, then run 'claude-coord init' again.` });
-  if (!isObject(parsed)) throw bad("the top level must be a JSON object");
+  const format = "Claude Code's settings format";
+  const parsed = parseJsonFile(text, file, format);
+  const bad = (what: string) => shapeError(file, what, format);
   const hooks = parsed.hooks ?? {};
   if (!isObject(hooks)) throw bad("'hooks' must be an object");
   const start = hooks.SessionStart ?? [];
   if (!Array.isArray(start)) throw bad("'hooks.SessionStart' must be an array");
   if (start.some(runsClaudeCoord)) return undefined;
-  const merged: Json = { ...parsed, hooks: { ...hooks, SessionStart: [...start, sessionStartEntry()] } };
-  const indent = /^([ \t]+)"/m.exec(text)?.[1] ?? "  ";
-  return `${JSON.stringify(merged, null, indent)}${text.endsWith("\n") || text === "" ? "\n" : ""}`;
+  return stringifyLike(text, { ...parsed, hooks: { ...hooks, SessionStart: [...start, sessionStartEntry()] } });
 }
 
 /**

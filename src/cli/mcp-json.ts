@@ -1,5 +1,5 @@
 // The project's `.mcp.json` entry for `claude-coord mcp` (Claude Code's project-scoped MCP servers), merged into what is there.
-import { CoordError } from "../core/errors.ts";
+import { isObject, parseJsonFile, shapeError, stringifyLike } from "./json-file.ts";
 
 /** Where init adds the MCP server, relative to the repository root (Claude Code reads project-scoped servers there). */
 export const MCP_JSON = ".mcp.json";
@@ -10,8 +10,6 @@ export const MCP_SERVER_NAME = "claude-coord";
 /** The entry init adds: a stdio server running `claude-coord mcp` (found on PATH). */
 export const MCP_SERVER_ENTRY = { type: "stdio", command: "claude-coord", args: ["mcp"], env: {} } as const;
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** True when a server entry already runs `claude-coord mcp` (under any name, by any path to the binary). */
 function runsClaudeCoordMcp(entry: unknown): boolean {
@@ -29,22 +27,12 @@ function runsClaudeCoordMcp(entry: unknown): boolean {
  */
 export function mergeMcpJson(text: string | undefined, file: string): string | undefined {
   if (text === undefined) return `${JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: MCP_SERVER_ENTRY } }, null, 2)}\n`;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new CoordError("config_error", `${file} is not valid JSON (${e instanceof Error ? e.message : String(e)}).`, {
-      file,
-      action: `Fix the JSON in ${file} (or move it away), then run 'claude-coord init' again.`,
-    });
-  }
-  const bad = (what: string) => new CoordError("config_error", `${file}: ${what}.`, { file, action: `Fix ${file} so that it matches Claude Code's .mcp.json format, then run 'claude-coord init' again.` });
-  if (!isObject(parsed)) throw bad("the top level must be a JSON object");
+  const format = "Claude Code's .mcp.json format";
+  const parsed = parseJsonFile(text, file, format);
+  const bad = (what: string) => shapeError(file, what, format);
   const servers = parsed.mcpServers ?? {};
   if (!isObject(servers)) throw bad("'mcpServers' must be an object");
   if (Object.values(servers).some(runsClaudeCoordMcp)) return undefined;
   if (MCP_SERVER_NAME in servers) throw bad(`the server name '${MCP_SERVER_NAME}' is taken by a server that does not run 'claude-coord mcp'`);
-  const merged: Json = { ...parsed, mcpServers: { ...servers, [MCP_SERVER_NAME]: MCP_SERVER_ENTRY } };
-  const indent = /^([ \t]+)"/m.exec(text)?.[1] ?? "  ";
-  return `${JSON.stringify(merged, null, indent)}${text.endsWith("\n") || text === "" ? "\n" : ""}`;
+  return stringifyLike(text, { ...parsed, mcpServers: { ...servers, [MCP_SERVER_NAME]: MCP_SERVER_ENTRY } });
 }
