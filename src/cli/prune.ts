@@ -109,7 +109,8 @@ async function runPrune(ctx: ClientContext, opts: { dry_run: boolean; json: bool
     const unpushed = Math.max(unpushedCount(root, `refs/heads/${branch}`, main_ref), here ? unpushedCount(worktree, "HEAD", main_ref) : 0);
     let d = pruneDecision({
       task_id,
-      session_id: savedSession(f),
+      branch,
+      session_ids: [savedSession(f), f.record.session ?? ""],
       listing,
       merged: isMerged(root, branch, base_sha, main_ref),
       main_ref,

@@ -184,7 +184,7 @@ async function spawnOne(p: Plan, c: Candidate, warnings: string[]): Promise<Spaw
   if (!wt) throw new CoordError("config_error", `git worktree add made ${worktree}, but it is not a git checkout.`);
   const session_file = sessionFile(wt);
   writeAtomic(session_file, `${session_id}\n`);
-  writeSpawnRecord(wt.head_gitdir, { task_id, branch, worktree, base_sha: p.base_sha, spawned_at: toRfc3339(Date.now()) });
+  writeSpawnRecord(wt.head_gitdir, { task_id, branch, worktree, base_sha: p.base_sha, spawned_at: toRfc3339(Date.now()), session: sessionPrefix(session_id) });
   excludeWorkerDir(p.ctx.checkout.gitdir);
   const prompt_file = writePrompt(
     worktree,

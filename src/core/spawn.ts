@@ -91,8 +91,13 @@ export function promptText(p: PromptInput): string {
 /** What prune knows about one spawned worktree. */
 export interface PruneFacts {
   task_id: string;
-  /** The session id saved for the worktree now (a handover may have replaced the spawned one). */
-  session_id: string;
+  /** The worktree's branch. */
+  branch: string;
+  /**
+   * The sessions the worktree has been: the id saved for it now (a handover may have replaced the
+   * spawned one) and the one spawn made (its 8-character prefix, from the spawn record).
+   */
+  session_ids: string[];
   /** The service's claims; undefined when the service could not be asked. */
   listing: ClaimsListing | undefined;
   /** The branch holds commits beyond its base, all of them in main. */
@@ -114,20 +119,23 @@ export type PruneDecision =
   | { action: "refuse"; why: string; problems: string[] };
 
 /**
- * Decides one spawned worktree (SPEC §14). It is removable when its claim ended — the worktree's
- * session holds no active claim on the task any more (completed, released, expired: a
- * `recently_completed` entry names how, with its `outcome` when the service gives one) — or when
+ * Decides one spawned worktree (SPEC §14). It is removable when its claim ended — no active claim
+ * on the task is held by one of the worktree's sessions or on its branch any more (completed,
+ * released, expired: a `recently_completed` entry names how, with its `outcome` when the service
+ * gives one; a session that started in the worktree without taking the claim over does not end
+ * it) — or when
  * its branch is merged into main. A removable worktree with uncommitted changes, unpushed commits,
  * or that prune runs inside, is refused with each problem named. Everything else is kept. With
  * the service unknown (`listing` undefined) only a merged branch counts.
  */
 export function pruneDecision(f: PruneFacts): PruneDecision {
-  const mine = sessionPrefix(f.session_id);
+  const ours = new Set(f.session_ids.filter((s) => s !== "").map(sessionPrefix));
+  const mine = sessionPrefix(f.session_ids.find((s) => s !== "") ?? "?");
   let ended: string | undefined;
   if (f.listing) {
-    const active = f.listing.active.some((c) => c.task_id === f.task_id && c.session === mine);
+    const active = f.listing.active.some((c) => c.task_id === f.task_id && (ours.has(c.session) || c.branch === f.branch));
     if (!active) {
-      const done = f.listing.recently_completed.find((c) => c.task_id === f.task_id && c.session === mine) as
+      const done = f.listing.recently_completed.find((c) => c.task_id === f.task_id && (ours.has(c.session) || c.branch === f.branch)) as
         | (ClaimsListing["recently_completed"][number] & { outcome?: string })
         | undefined;
       ended = done
@@ -138,7 +146,7 @@ export function pruneDecision(f: PruneFacts): PruneDecision {
   const merged = f.merged ? `its branch is merged into ${f.main_ref}` : undefined;
   const why = [ended, merged].filter((x): x is string => x !== undefined).join(" and ");
   if (why === "") {
-    return { action: "keep", why: f.listing ? `its session ${mine} still holds the claim and the branch is not merged` : "the claims are unknown (service unavailable) and the branch is not merged" };
+    return { action: "keep", why: f.listing ? `its claim on ${f.task_id} is still active and the branch is not merged` : "the claims are unknown (service unavailable) and the branch is not merged" };
   }
   const problems: string[] = [];
   if (f.uncommitted.length > 0) problems.push(`${f.uncommitted.length} uncommitted ${f.uncommitted.length === 1 ? "change" : "changes"} (${f.uncommitted.slice(0, 5).join(", ")}${f.uncommitted.length > 5 ? ", ..." : ""})`);

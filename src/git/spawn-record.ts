@@ -21,6 +21,8 @@ export interface SpawnRecord {
   base_sha: string;
   /** When spawn made it, RFC 3339 UTC. */
   spawned_at: string;
+  /** The 8-character prefix of the session spawn made (absent in records of older versions). */
+  session?: string;
 }
 
 /**

@@ -76,17 +76,27 @@ describe("pruneDecision", () => {
       { session: "0f3c2a1b", task_id: "t1", branch: "claude/t1", plan_file: "", claimed_at: "2026-01-05T20:00:00Z", completed_at: "2026-01-05T21:00:00Z", completion_reason: "client_completed", fence: 1, ...(outcome ? { outcome } : {}) },
     ],
   });
-  const facts = (over: Partial<PruneFacts>): PruneFacts => ({ task_id: "t1", session_id: S, listing: active, merged: false, main_ref: "origin/main", uncommitted: [], unpushed: 0, is_current: false, ...over });
+  const facts = (over: Partial<PruneFacts>): PruneFacts => ({ task_id: "t1", branch: "claude/t1", session_ids: [S, "0f3c2a1b"], listing: active, merged: false, main_ref: "origin/main", uncommitted: [], unpushed: 0, is_current: false, ...over });
 
   const rows: [string, Partial<PruneFacts>, ReturnType<typeof pruneDecision>][] = [
-    ["a held claim on an unmerged branch is kept", {}, { action: "keep", why: "its session 0f3c2a1b still holds the claim and the branch is not merged" }],
+    ["a held claim on an unmerged branch is kept", {}, { action: "keep", why: "its claim on t1 is still active and the branch is not merged" }],
     ["a completed claim is removed, its outcome named", { listing: completed("done") }, { action: "remove", why: "its claim ended (done, client_completed at 2026-01-05T21:00:00Z)" }],
     ["without outcome (older service) a completed claim still counts as ended", { listing: completed() }, { action: "remove", why: "its claim ended (client_completed at 2026-01-05T21:00:00Z)" }],
     ["a claim the service forgot counts as ended", { listing: { active: [], recently_completed: [] } }, { action: "remove", why: "its session 0f3c2a1b holds no active claim on t1 any more" }],
     [
-      "a claim now held by another session counts as ended for this worktree",
-      { listing: { active: [{ ...active.active[0]!, session: "99999999" }], recently_completed: [] } },
+      "a claim now held by another session on another branch counts as ended for this worktree",
+      { listing: { active: [{ ...active.active[0]!, session: "99999999", branch: "claude/other" }], recently_completed: [] } },
       { action: "remove", why: "its session 0f3c2a1b holds no active claim on t1 any more" },
+    ],
+    [
+      "a new session saved in the worktree that has not taken the claim over does not end it: the spawned session still holds it",
+      { session_ids: ["77777777-aaaa-4bbb-8ccc-123456789abc", "0f3c2a1b"] },
+      { action: "keep", why: "its claim on t1 is still active and the branch is not merged" },
+    ],
+    [
+      "a claim on the worktree's branch is its claim, whoever holds it",
+      { session_ids: ["77777777-aaaa-4bbb-8ccc-123456789abc"], listing: { active: [{ ...active.active[0]!, session: "55555555" }], recently_completed: [] } },
+      { action: "keep", why: "its claim on t1 is still active and the branch is not merged" },
     ],
     ["a merged branch is removed even while the claim is held", { merged: true }, { action: "remove", why: "its branch is merged into origin/main" }],
     ["both reasons are named", { merged: true, listing: completed("done") }, { action: "remove", why: "its claim ended (done, client_completed at 2026-01-05T21:00:00Z) and its branch is merged into origin/main" }],
@@ -99,7 +109,7 @@ describe("pruneDecision", () => {
     ],
     ["unpushed commits refuse", { merged: true, unpushed: 1 }, { action: "refuse", why: "its branch is merged into origin/main", problems: ["1 unpushed commit (on no remote and not in origin/main)"] }],
     ["prune running inside the worktree refuses", { merged: true, is_current: true }, { action: "refuse", why: "its branch is merged into origin/main", problems: ["prune runs inside it"] }],
-    ["a kept worktree is kept whatever it holds", { uncommitted: ["x"], unpushed: 3 }, { action: "keep", why: "its session 0f3c2a1b still holds the claim and the branch is not merged" }],
+    ["a kept worktree is kept whatever it holds", { uncommitted: ["x"], unpushed: 3 }, { action: "keep", why: "its claim on t1 is still active and the branch is not merged" }],
   ];
   for (const [name, over, want] of rows) test(name, () => expect(pruneDecision(facts(over))).toEqual(want));
 

@@ -209,7 +209,8 @@ describe("prune", () => {
     // Main moved: the worktrees share the orchestrator's refs, one fetch serves them all.
     git(orch, "fetch", "-q", "origin", "main");
     expect(await completes("task-1")).toEqual([0, ""]);
-    // task-2: still working (claim held, nothing merged). task-3: claim completed, a file left uncommitted.
+    // task-2: still working (claim held, nothing merged), though a new session id was saved in its
+    // worktree without taking the claim over (as a SessionStart hook does when the handover fails). task-3: claim completed, a file left uncommitted.
     expect(await completes("task-3")).toEqual([0, ""]);
     writeFileSync(join(wt("task-3"), "wip.txt"), "half done\n");
     // task-4: claim completed, one commit never pushed.
@@ -217,6 +218,9 @@ describe("prune", () => {
     commitAll(wt("task-4"), "task-4: local work");
     expect(await completes("task-4")).toEqual([0, ""]);
 
+    const saved2 = join(git(wt("task-2"), "rev-parse", "--absolute-git-dir"), "claude-coord-session-id");
+    const spawned2 = readFileSync(saved2, "utf8");
+    writeFileSync(saved2, "77777777-aaaa-4bbb-8ccc-123456789abc\n");
     const before = [worktreePaths(orch), branches(orch)];
     const dry = await runClient(["prune", "--dry-run", "--json"], { cwd: orch, env });
     expect(dry.code).toBe(1);
@@ -234,7 +238,7 @@ describe("prune", () => {
     const r = await runClient(["prune"], { cwd: orch, env });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`Removed with its branch (1):\n  - task-1: ${wt("task-1")} (branch claude/task-1): its claim ended`);
-    expect(r.stdout).toContain(`Kept (1):\n  - task-2: ${wt("task-2")} (branch claude/task-2): its session `);
+    expect(r.stdout).toContain(`Kept (1):\n  - task-2: ${wt("task-2")} (branch claude/task-2): its claim on task-2 is still active and the branch is not merged\n`);
     const errors = r.stderr.split("\n").filter((l) => l !== "");
     expect(errors).toEqual([
       `ERROR: Worktree ${wt("task-3")} (task task-3, branch claude/task-3) was not removed: 1 uncommitted change (wip.txt).`,
@@ -245,6 +249,7 @@ describe("prune", () => {
     expect(worktreePaths(orch)).toEqual(["task-2", "task-3", "task-4"].map(wt));
     expect(branches(orch)).toEqual(["claude/task-2", "claude/task-3", "claude/task-4", "main"]);
     expect(existsSync(wt("task-1"))).toBe(false);
+    writeFileSync(saved2, spawned2);
 
     // Each ACTION, run as printed, resolves its refusal (the work is kept: in the stash, on origin).
     const path = `${dirname(await bin())}:${process.env.PATH}`;
