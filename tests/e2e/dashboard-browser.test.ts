@@ -127,6 +127,16 @@ test.skipIf(!HAVE_CHROMIUM)(
     expect(await page.locator('#sessions tbody tr[data-session="builder-"] progress').getAttribute("value")).toBe("40");
     // Stuck sessions come first in the sessions table too.
     expect(await attributes(page, "#sessions tbody tr", "data-state")).toEqual(["stuck", "working"]);
+    // A spawned session's worktree (reported by its heartbeat, SPEC §14) shows under its branch, live.
+    const hb = await fetch(`${service!.url}/heartbeat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ repo: REPO, ...auth, session_id: BUILDER, branch: "claude/builder", state: "working", worktree: "/srv/x-worktrees/task-a" }),
+    });
+    expect(hb.status).toBe(200);
+    const tree = page.locator('#sessions tbody tr[data-session="builder-"] .worktree');
+    await tree.waitFor(WAIT);
+    expect(await tree.textContent()).toBe("/srv/x-worktrees/task-a");
 
     // A task id made of markup is shown as text: no element is created, no handler runs.
     await cli(builderDir, XSS_SESSION, ["claim", "--task", XSS_TASK]);
