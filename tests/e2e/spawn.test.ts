@@ -1,9 +1,12 @@
 // spawn and prune end to end: the compiled binary in real repositories (git CLI, a bare origin), workers in worktrees acting as their own sessions.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { binary, commitAll, git, makeOrigin, runClient, type ServiceProcess, startService, tempDir, write } from "../helpers/e2e.ts";
+
+// Each test runs several git commands and binaries; on a loaded machine that takes longer than bun's 5 s default.
+setDefaultTimeout(60_000);
 
 const SIX = ["task-1", "task-2", "task-3", "task-4", "task-5", "task-6"];
 let root: string;

@@ -1,9 +1,12 @@
 // Tests of src/git/worktrees.ts against real repositories made with the git CLI: merged, unpushed and uncommitted checks, add/remove, and errors.
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { addWorktree, branchExists, deleteBranch, fetchMain, GitCommandError, hasRemote, isMerged, refSha, removeWorktree, uncommittedPaths, unpushedCount } from "../../src/git/worktrees.ts";
 import { commitAll, git, tempDir } from "../helpers/e2e.ts";
+
+// Every test runs several git commands: slower than bun's 5 s default on a loaded machine.
+setDefaultTimeout(30_000);
 
 let root: string;
 let repo: string;
