@@ -56,19 +56,50 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-async function wall(cmd: string[], opts: { cwd: string; env: Record<string, string> }, runs: number): Promise<number> {
+async function wall(cmd: string[], opts: { cwd: string; env: Record<string, string>; stdin?: string; expect_code?: number }, runs: number): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const p = Bun.spawn(cmd, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdout: "ignore", stderr: "ignore" });
+    const stdin = opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin);
+    const p = Bun.spawn(cmd, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdin, stdout: "ignore", stderr: "ignore" });
     const code = await p.exited;
-    if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}`);
+    if (code !== (opts.expect_code ?? 0)) throw new Error(`${cmd.join(" ")} exited ${code}`);
     times.push(performance.now() - t0);
   }
   return median(times);
 }
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
+
+/**
+ * `hook pre-tool-use` wall time, warm (it runs before every edit an agent makes; target < 25 ms),
+ * against `true` (process start) and `curl` of /health in the same run: an Edit of a path nobody
+ * reserves (exit 0) and of one another session reserves (exit 2).
+ */
+async function benchHook(bin: string, work: string, url: string, runs: number): Promise<string> {
+  const env = { CLAUDE_COORD_REPO: "bench/repo", CLAUDE_COORD_URL: url, CLAUDE_COORD_SESSION_ID: "bench-hook-holder-0001" };
+  const reserved = Bun.spawnSync([bin, "reserve", "src/ui/**"], { cwd: work, env: { ...process.env, ...env } });
+  if (reserved.exitCode !== 0) throw new Error(`reserve failed: ${reserved.stderr.toString()}`);
+  const input = (rel: string) =>
+    JSON.stringify({ session_id: "bench-hook-editor-0002", cwd: work, hook_event_name: "PreToolUse", tool_name: "Edit", tool_input: { file_path: join(work, rel), old_string: "a", new_string: "b" } });
+  const hookEnv = { CLAUDE_COORD_REPO: "bench/repo", CLAUDE_COORD_URL: url };
+  const free = { cwd: work, env: hookEnv, stdin: input("src/api/x.ts") };
+  const held = { cwd: work, env: hookEnv, stdin: input("src/ui/button.tsx"), expect_code: 2 };
+  await wall([bin, "hook", "pre-tool-use"], free, 3);
+  const t = await wall(["true"], { cwd: work, env: {} }, runs);
+  const curl = await wall(["curl", "-sf", `${url}/health`], { cwd: work, env: {} }, runs);
+  const allow = await wall([bin, "hook", "pre-tool-use"], free, runs);
+  const block = await wall([bin, "hook", "pre-tool-use"], held, runs);
+  return table(
+    ["command", "median ms", "ratio to curl", "ratio to true"],
+    [
+      ["hook pre-tool-use (Edit, free path: exit 0)", fmt(allow), fmt(allow / curl, 2), fmt(allow / t, 1)],
+      ["hook pre-tool-use (Edit, reserved: exit 2)", fmt(block), fmt(block / curl, 2), fmt(block / t, 1)],
+      ["curl GET /health", fmt(curl), "1.00", fmt(curl / t, 1)],
+      ["true", fmt(t), fmt(t / curl, 2), "1.0"],
+    ],
+  );
+}
 
 async function main() {
   const root = tempDir("bench");
@@ -83,39 +114,43 @@ async function main() {
   const tok = JSON.parse(Bun.spawnSync([bin, "token", "--json"], { cwd: work }).stdout.toString()) as { token: string; head_sha: string };
   const auth = { repo: "bench/repo", token: tok.token, commit_sha: tok.head_sha };
   const rows: string[][] = [];
+  const q = new URLSearchParams(auth);
   try {
-    // Reads first, over 20 active claims, so that the listing has the same size in both.
-    for (const [name, url] of [["ours", ours.url], ["open", open.url], ["base", base.url]] as const) {
-      for (let i = 0; i < 20; i++) {
-        await fetch(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...auth, session_id: `seed-${name}-${i}`, task_id: `seed-${i}`, branch: "b" }) });
+    // BENCH_ONLY=hook: just the reservation guard rows (seconds instead of minutes).
+    if (process.env.BENCH_ONLY !== "hook") {
+      // Reads first, over 20 active claims, so that the listing has the same size in both.
+      for (const [name, url] of [["ours", ours.url], ["open", open.url], ["base", base.url]] as const) {
+        for (let i = 0; i < 20; i++) {
+          await fetch(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...auth, session_id: `seed-${name}-${i}`, task_id: `seed-${i}`, branch: "b" }) });
+        }
       }
+      for (const c of [1, 16, 64]) {
+        const o = await load(c, () => new Request(`${ours.url}/claims?${q}`), 200);
+        const n = await load(c, () => new Request(`${open.url}/claims?${q}`), 200);
+        const b = await load(c, () => new Request(`${base.url}/claims?${q}`), 200);
+        rows.push([`GET /claims`, String(c), fmt(o.rps, 0), fmt(o.p99_ms, 2), fmt(n.rps, 0), fmt(o.rps / n.rps, 2), fmt(b.rps, 0), fmt(b.p99_ms, 2), fmt(o.rps / b.rps, 2)]);
+      }
+      let run = 0;
+      for (const c of [1, 16, 64]) {
+        run++;
+        const body = (prefix: string, i: number) => JSON.stringify({ ...auth, session_id: `${prefix}-${run}-${i}`, task_id: `task-${run}-${i}`, branch: "claude/bench", plan_file: "context/plan.json" });
+        const post = (url: string, prefix: string) => (i: number) => new Request(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: body(prefix, i) });
+        const o = await load(c, post(ours.url, "o"), 200);
+        const n = await load(c, post(open.url, "n"), 200);
+        const b = await load(c, post(base.url, "b"), 200);
+        rows.push([`POST /claim`, String(c), fmt(o.rps, 0), fmt(o.p99_ms, 2), fmt(n.rps, 0), fmt(o.rps / n.rps, 2), fmt(b.rps, 0), fmt(b.p99_ms, 2), fmt(o.rps / b.rps, 2)]);
+      }
+      console.log("\nHTTP (ours = compiled claude-coord serve, default rate limits; open = the same with rate_limit = false; base = raw Bun.serve + bun:sqlite, WAL, synchronous=FULL)");
+      console.log(table(["route", "conc", "ours req/s", "ours p99 ms", "open req/s", "ours/open", "base req/s", "base p99 ms", "ours/base"], rows));
     }
-    const q = new URLSearchParams(auth);
-    for (const c of [1, 16, 64]) {
-      const o = await load(c, () => new Request(`${ours.url}/claims?${q}`), 200);
-      const n = await load(c, () => new Request(`${open.url}/claims?${q}`), 200);
-      const b = await load(c, () => new Request(`${base.url}/claims?${q}`), 200);
-      rows.push([`GET /claims`, String(c), fmt(o.rps, 0), fmt(o.p99_ms, 2), fmt(n.rps, 0), fmt(o.rps / n.rps, 2), fmt(b.rps, 0), fmt(b.p99_ms, 2), fmt(o.rps / b.rps, 2)]);
-    }
-    let run = 0;
-    for (const c of [1, 16, 64]) {
-      run++;
-      const body = (prefix: string, i: number) => JSON.stringify({ ...auth, session_id: `${prefix}-${run}-${i}`, task_id: `task-${run}-${i}`, branch: "claude/bench", plan_file: "context/plan.json" });
-      const post = (url: string, prefix: string) => (i: number) => new Request(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: body(prefix, i) });
-      const o = await load(c, post(ours.url, "o"), 200);
-      const n = await load(c, post(open.url, "n"), 200);
-      const b = await load(c, post(base.url, "b"), 200);
-      rows.push([`POST /claim`, String(c), fmt(o.rps, 0), fmt(o.p99_ms, 2), fmt(n.rps, 0), fmt(o.rps / n.rps, 2), fmt(b.rps, 0), fmt(b.p99_ms, 2), fmt(o.rps / b.rps, 2)]);
-    }
-    console.log("\nHTTP (ours = compiled claude-coord serve, default rate limits; open = the same with rate_limit = false; base = raw Bun.serve + bun:sqlite, WAL, synchronous=FULL)");
-    console.log(table(["route", "conc", "ours req/s", "ours p99 ms", "open req/s", "ours/open", "base req/s", "base p99 ms", "ours/base"], rows));
-
     const env = { CLAUDE_COORD_REPO: "bench/repo", CLAUDE_COORD_URL: ours.url };
     await wall([bin, "claims"], { cwd: work, env }, 2);
     const cli = await wall([bin, "claims"], { cwd: work, env }, 15);
     const curl = await wall(["curl", "-sf", `${ours.url}/claims?${q}`], { cwd: work, env: {} }, 15);
     console.log("\nCLI wall time, warm (median of 15)");
     console.log(table(["command", "ms", "ratio to curl"], [["claude-coord claims", fmt(cli), fmt(cli / curl, 2)], ["curl GET /claims", fmt(curl), "1.00"]]));
+    console.log("\nReservation guard: hook pre-tool-use wall time, warm (median of 25; target < 25 ms)");
+    console.log(await benchHook(bin, work, ours.url, 25));
   } finally {
     await ours.stop();
     await open.stop();

@@ -13,6 +13,7 @@ export const CLIENT_DEFAULTS = {
   plan_path: "context",
   main_branch: "main",
   timeout_ms: 10_000,
+  guard: "open",
 } as const;
 
 /** What the client runs with, after precedence. */
@@ -32,6 +33,8 @@ export interface ClientConfig {
   spawn_branch_prefix?: string;
   /** `spawn_worktree_dir` (file only): where `spawn` puts worktrees, relative to the main checkout; undefined: `../<checkout dir>-worktrees`. */
   spawn_worktree_dir?: string;
+  /** What the reservation guard does when the service cannot answer (SPEC §11): "open" allows with a warning (default), "closed" blocks. */
+  guard: "open" | "closed";
 }
 
 /** Flags that override configuration. */
@@ -43,7 +46,7 @@ export interface ClientFlags {
   main_branch?: string;
 }
 
-const FILE_KEYS = ["repo", "service_url", "plan_path", "main_branch", "timeout", "spawn_branch_prefix", "spawn_worktree_dir"] as const;
+const FILE_KEYS = ["repo", "service_url", "plan_path", "main_branch", "timeout", "spawn_branch_prefix", "spawn_worktree_dir", "guard"] as const;
 type FileKey = (typeof FILE_KEYS)[number];
 
 /**
@@ -66,6 +69,10 @@ export function readClientConfigFile(path: string): Partial<Record<FileKey, stri
     if (key === "timeout") {
       if (typeof value !== "number" || !(value > 0)) {
         throw new CoordError("config_error", `${path}: key 'timeout' must be a positive number of seconds, got ${JSON.stringify(value)}.`, { file: path, key });
+      }
+    } else if (key === "guard") {
+      if (value !== "open" && value !== "closed") {
+        throw new CoordError("config_error", `${path}: key 'guard' must be "open" or "closed", got ${JSON.stringify(value)}.`, { file: path, key });
       }
     } else if (typeof value !== "string" || value.trim() === "") {
       throw new CoordError("config_error", `${path}: key '${key}' must be a non-empty string, got ${JSON.stringify(value)}.`, { file: path, key });
@@ -92,7 +99,7 @@ export function resolveClientConfig(input: { root: string | undefined; env: Coor
   const { root, env, flags } = input;
   const file = root ? join(root, CLIENT_CONFIG_FILE) : undefined;
   const fromFile = file && existsSync(file) ? readClientConfigFile(file) : {};
-  const str = (k: Exclude<FileKey, "timeout">) => fromFile[k] as string | undefined;
+  const str = (k: Exclude<FileKey, "timeout" | "guard">) => fromFile[k] as string | undefined;
   let timeout_ms: number = CLIENT_DEFAULTS.timeout_ms;
   if (typeof fromFile.timeout === "number") timeout_ms = Math.round(fromFile.timeout * 1000);
   if (env.timeout !== undefined) timeout_ms = parseTimeoutSeconds(env.timeout, "CLAUDE_COORD_TIMEOUT");
@@ -106,5 +113,6 @@ export function resolveClientConfig(input: { root: string | undefined; env: Coor
     file: file && existsSync(file) ? file : undefined,
     spawn_branch_prefix: str("spawn_branch_prefix"),
     spawn_worktree_dir: str("spawn_worktree_dir"),
+    guard: fromFile.guard === "closed" ? "closed" : CLIENT_DEFAULTS.guard,
   };
 }

@@ -33,7 +33,17 @@ describe("client configuration precedence: defaults < file < environment < flags
       timeout_ms: 10_000,
       session_id: undefined,
       file: undefined,
+      guard: "open",
     });
+  });
+
+  test("guard = \"closed\" in the file makes the reservation guard block when the service cannot answer; another value is a config error naming the key", () => {
+    writeFileSync(join(dir, ".claude-coord.toml"), 'guard = "closed"\n');
+    expect(resolveClientConfig({ root: dir, env: {}, flags: {} }).guard).toBe("closed");
+    writeFileSync(join(dir, ".claude-coord.toml"), 'guard = "shut"\n');
+    const e = errorOf(() => resolveClientConfig({ root: dir, env: {}, flags: {} }));
+    expect(e.code).toBe("config_error");
+    expect(e.message).toContain(`key 'guard' must be "open" or "closed", got "shut"`);
   });
 
   test("each layer overrides the one before", () => {
@@ -61,7 +71,7 @@ describe("client configuration precedence: defaults < file < environment < flags
 
   const broken: [string, string, string][] = [
     ["not TOML", "repo = ", "not valid TOML"],
-    ["an unknown key", 'repo = "a/b"\nsevice_url = "x"\n', "unknown key 'sevice_url'; the keys are repo, service_url, plan_path, main_branch, timeout, spawn_branch_prefix, spawn_worktree_dir."],
+    ["an unknown key", 'repo = "a/b"\nsevice_url = "x"\n', "unknown key 'sevice_url'; the keys are repo, service_url, plan_path, main_branch, timeout, spawn_branch_prefix, spawn_worktree_dir, guard."],
     ["a wrong type", "repo = 5\n", "key 'repo' must be a non-empty string, got 5."],
     ["a bad timeout", 'timeout = "fast"\n', "key 'timeout' must be a positive number of seconds"],
   ];

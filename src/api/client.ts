@@ -18,6 +18,7 @@ import type {
   SendResponse,
   SessionsResponse,
 } from "./schemas.ts";
+import type { CheckBody, CheckResponse, ReservationsResponse, ReserveBody, ReserveResponse, UnreserveBody, UnreserveResponse } from "./reservations.ts";
 
 /** Client settings. */
 export interface ClientOptions {
@@ -262,6 +263,27 @@ export class CoordClient {
   /** DELETE /claim, with `Authorization: Bearer <admin_token>` when one is given. */
   expire(body: ExpireBody, admin_token?: string): Promise<ExpireResponse> {
     return this.request("DELETE", "/claim", body, admin_token ? { authorization: `Bearer ${admin_token}` } : {});
+  }
+
+  /** POST /reservations (SPEC §11): all or nothing; 409 `conflict` carries `conflicts`. */
+  reserve(body: ReserveBody): Promise<ReserveResponse> {
+    return this.request("POST", "/reservations", body);
+  }
+
+  /** GET /reservations: every live reservation of the repo. */
+  reservations(auth: ReadAuth): Promise<ReservationsResponse> {
+    const r = readRequest(auth);
+    return this.request("GET", `/reservations?${r.query}`, undefined, r.headers);
+  }
+
+  /** POST /reservations/check: which of the paths other sessions hold. */
+  checkReservations(body: CheckBody): Promise<CheckResponse> {
+    return this.request("POST", "/reservations/check", body);
+  }
+
+  /** DELETE /reservations: releases the caller's own, by ids, paths or all. */
+  unreserve(body: UnreserveBody): Promise<UnreserveResponse> {
+    return this.request("DELETE", "/reservations", body);
   }
 
   /** POST /heartbeat: this session's state (SPEC §7); the answer counts its unread messages. */

@@ -1,5 +1,6 @@
 // `claude-coord board`: the whole coordination state as Markdown (the seed's STATUS_BOARD.md), rendered by a pure function of the state and a time.
 import { defineCommand } from "citty";
+import type { Reservation } from "../api/reservations.ts";
 import type { ClaimsResponse, InboxResponse, SessionsResponse } from "../api/schemas.ts";
 import { CoordError } from "../core/errors.ts";
 import { toRfc3339 } from "../core/time.ts";
@@ -21,6 +22,8 @@ export interface BoardState {
   claims: ClaimsResponse;
   sessions: SessionView[];
   messages: MessageView[];
+  /** Live reservations (SPEC §11); shown when there are any. */
+  reservations?: Reservation[];
 }
 
 /**
@@ -30,12 +33,13 @@ export interface BoardState {
 export async function loadBoardState(ctx: ClientContext, admin_token: string | undefined, session_id: string | undefined): Promise<BoardState> {
   const { auth, repo, head_sha } = await readAccess(ctx, admin_token);
   const messages_of: BoardState["messages_of"] = admin_token !== undefined ? "human" : session_id !== undefined ? { session: session_id.slice(0, 8) } : null;
-  const [claims, sessions, inbox] = await Promise.all([
+  const [claims, sessions, inbox, reservations] = await Promise.all([
     ctx.client.claims(auth),
     ctx.client.sessions(auth),
     messages_of === null ? Promise.resolve({ messages: [] }) : ctx.client.inbox(auth, admin_token !== undefined ? undefined : session_id),
+    ctx.client.reservations(auth),
   ]);
-  return { repo, head_sha, messages_of, claims, sessions: sessions.sessions, messages: inbox.messages };
+  return { repo, head_sha, messages_of, claims, sessions: sessions.sessions, messages: inbox.messages, reservations: reservations.reservations };
 }
 
 /** Sessions in display order: stuck first, then live before stale, then the latest heartbeat first. */
@@ -90,7 +94,7 @@ function messageItem(m: MessageView, now_ms: number): string {
  * The board as Markdown at `now_ms` (a pure function: the same state and time give the same text).
  * Sections: a summary, what needs the human (stuck sessions with reason, context, options and the
  * command to answer; plans and PRs ready for review; silent sessions), sessions, active claims, recently completed with
- * PR links, and messages (a session's unread and recent ones, or the human's recent view).
+ * PR links, reservations (when there are any), and messages (a session's unread and recent ones, or the human's recent view).
  */
 export function renderBoard(state: BoardState, now_ms: number): string {
   const sessions = orderSessions(state.sessions);
@@ -172,6 +176,13 @@ export function renderBoard(state: BoardState, now_ms: number): string {
       return [cell(c.task_id), code(c.session), cell(c.branch), cell(when(c.completed_at, now_ms)), REASON_TEXT[c.completion_reason], pr ? `[PR](${pr})` : "—"];
     });
     out.push(...table(["Task", "Session", "Branch", "Completed", "How", "PR"], rows), "");
+  }
+
+  const reserved = state.reservations ?? [];
+  if (reserved.length > 0) {
+    out.push("## Reservations", "");
+    const rows = reserved.map((r) => [code(r.path), code(r.session), r.exclusive ? "exclusive" : "shared", cell(r.expires_at), cell(r.reason)]);
+    out.push(...table(["Path", "Session", "Kind", "Until", "Reason"], rows), "");
   }
 
   if (state.messages_of === null) {

@@ -196,16 +196,26 @@ export async function sessionStartText(
 }
 
 /** The hook events `claude-coord hook` knows. */
-export const HOOK_EVENTS = ["session-start"] as const;
+export const HOOK_EVENTS = ["session-start", "pre-tool-use"] as const;
 
 export default defineCommand({
-  meta: { name: "hook", description: "Run as a Claude Code hook: 'hook session-start' reads the hook JSON on stdin, saves the session id and prints the state" },
+  meta: {
+    name: "hook",
+    description: "Run as a Claude Code hook: 'hook session-start' saves the session id and prints the state; 'hook pre-tool-use' refuses (exit 2) an edit of a path another session reserves",
+  },
   args: {
     event: { type: "positional", description: `the hook event: ${HOOK_EVENTS.join(", ")}`, required: true, valueHint: "event" },
     repo: { type: "string", description: "owner/name of the repository (default: .claude-coord.toml, CLAUDE_COORD_REPO)", valueHint: "owner/name" },
     "session-id": { type: "string", description: "the session id when the hook input has none (default: CLAUDE_COORD_SESSION_ID, CLAUDE_CODE_SESSION_ID)", valueHint: "id" },
   },
   async run({ args }) {
+    if (args.event === "pre-tool-use") {
+      // Runs before every edit an agent makes: its module is loaded only here.
+      const { preToolUse } = await import("./pre-tool-use.ts");
+      const r = await preToolUse(isatty(0) ? "" : await readBounded(Bun.stdin.stream()));
+      if (r.stderr) processTerminal.err(r.stderr);
+      return r.code;
+    }
     if (args.event !== "session-start") {
       throw new CoordError("usage_error", `Unknown hook event '${args.event}'; the events are: ${HOOK_EVENTS.join(", ")}.`, {
         action: "Use 'claude-coord hook session-start' as the command of a SessionStart hook.",

@@ -23,11 +23,15 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
   board: { description: "The whole state as Markdown (STATUS_BOARD.md)", load: () => import("./board.ts").then((m) => m.default as CommandDef) },
   spawn: { description: "Start workers: per task a branch, a worktree beside the checkout, a new session holding the claim, the prompt (--exec runs the agent)", load: () => import("./spawn.ts").then((m) => m.default as CommandDef) },
   prune: { description: "Remove spawned worktrees whose claim ended or whose branch is merged (never with unsaved work; --dry-run)", load: () => import("./prune.ts").then((m) => m.default as CommandDef) },
+  reserve: { description: "Reserve paths this session is changing: PATH... [--ttl 2h] [--shared] [--reason T] [--keep] (exit 1: held)", load: () => import("./reserve.ts").then((m) => m.default as CommandDef) },
+  reservations: { description: "List the live reservations: path, holder, exclusive or shared, until when", load: () => import("./reservations.ts").then((m) => m.default as CommandDef) },
+  unreserve: { description: "Release this session's reservations: PATH... or --all", load: () => import("./unreserve.ts").then((m) => m.default as CommandDef) },
+  guard: { description: "'guard pre-commit': refuse a commit (exit 1) of staged paths another session reserves", load: () => import("./guard.ts").then((m) => m.default as CommandDef) },
   token: { description: "Print the repo token and what it is computed from", load: () => import("./token.ts").then((m) => m.default as CommandDef) },
   serve: { description: "Run the coordination service", load: () => import("./serve.ts").then((m) => m.default as CommandDef) },
   init: { description: "Wire this repository: .claude-coord.toml, SessionStart hook, .claude/settings.json, .mcp.json", load: () => import("./init.ts").then((m) => m.default as CommandDef) },
   mcp: { description: "Run the MCP server over stdio (tools for agents: tasks, claim, complete, heartbeat, stuck, send, inbox, sessions)", load: () => import("./mcp.ts").then((m) => m.default as CommandDef) },
-  hook: { description: "Claude Code hooks: 'hook session-start' saves the session id and prints the state", load: () => import("./hook.ts").then((m) => m.default as CommandDef) },
+  hook: { description: "Claude Code hooks: 'hook session-start' saves the session id and prints the state; 'hook pre-tool-use' guards edits", load: () => import("./hook.ts").then((m) => m.default as CommandDef) },
 };
 
 /** The top-level help text. */

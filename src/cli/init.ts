@@ -1,6 +1,6 @@
 // `claude-coord init`: wires a repository for coordination (config file, SessionStart hook script, .claude/settings.json entry, .mcp.json server), offline and idempotent.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { defineCommand } from "citty";
 import serviceUnit from "../../templates/claude-coord.service" with { type: "text" };
 import clientToml from "../../templates/claude-coord.toml.example" with { type: "text" };
@@ -149,21 +149,70 @@ function runsClaudeCoord(group: unknown): boolean {
 }
 
 /**
+ * `text` with `entry` appended to `hooks.<event>`, every other key and hook kept in order and the
+ * file's indentation reused; undefined when a group of that event already satisfies `present`.
+ * Throws CoordError `config_error` naming the file when it is not JSON or `hooks` /
+ * `hooks.<event>` has the wrong shape.
+ */
+function addHookEntry(text: string, file: string, event: string, entry: Json, present: (group: unknown) => boolean): string | undefined {
+  const format = "Claude Code's settings format";
+  const parsed = parseJsonFile(text, file, format);
+  const bad = (what: string) => shapeError(file, what, format);
+  const hooks = parsed.hooks ?? {};
+  if (!isObject(hooks)) throw bad("'hooks' must be an object");
+  const groups = hooks[event] ?? [];
+  if (!Array.isArray(groups)) throw bad(`'hooks.${event}' must be an array`);
+  if (groups.some(present)) return undefined;
+  return stringifyLike(text, { ...parsed, hooks: { ...hooks, [event]: [...groups, entry] } });
+}
+
+/**
  * The settings file's text with claude-coord's SessionStart entry added, every other key and hook
  * kept in order and the file's indentation reused; undefined when it already runs claude-coord.
  * Throws CoordError `config_error` naming the file when it is not JSON or `hooks` /
  * `hooks.SessionStart` has the wrong shape.
  */
 export function mergeSettings(text: string, file: string): string | undefined {
-  const format = "Claude Code's settings format";
-  const parsed = parseJsonFile(text, file, format);
-  const bad = (what: string) => shapeError(file, what, format);
-  const hooks = parsed.hooks ?? {};
-  if (!isObject(hooks)) throw bad("'hooks' must be an object");
-  const start = hooks.SessionStart ?? [];
-  if (!Array.isArray(start)) throw bad("'hooks.SessionStart' must be an array");
-  if (start.some(runsClaudeCoord)) return undefined;
-  return stringifyLike(text, { ...parsed, hooks: { ...hooks, SessionStart: [...start, sessionStartEntry()] } });
+  return addHookEntry(text, file, "SessionStart", sessionStartEntry(), runsClaudeCoord);
+}
+
+/** The PreToolUse entry init adds (the reservation guard, SPEC §11): the one in templates/settings.json.example. */
+export function preToolUseEntry(): Json {
+  const entry = ((JSON.parse(settingsJson) as { hooks: { PreToolUse: Json[] } }).hooks.PreToolUse)[0];
+  if (!entry) throw new Error("templates/settings.json.example has no PreToolUse entry");
+  return entry;
+}
+
+/**
+ * The settings file's text with the reservation guard's PreToolUse entry added (Claude Code runs it
+ * before Edit, Write, MultiEdit and NotebookEdit), merged like `mergeSettings`; undefined when a
+ * PreToolUse group already runs `claude-coord hook pre-tool-use`.
+ */
+export function mergePreToolUse(text: string, file: string): string | undefined {
+  const runsGuard = (group: unknown) =>
+    isObject(group) && Array.isArray(group.hooks) && group.hooks.some((h) => isObject(h) && typeof h.command === "string" && h.command.includes("claude-coord hook pre-tool-use"));
+  return addHookEntry(text, file, "PreToolUse", preToolUseEntry(), runsGuard);
+}
+
+/** The lines `init --git-hook` puts into the git pre-commit hook: the reservation guard, skipped when the CLI is not installed. */
+export const PRE_COMMIT_BLOCK = [
+  "# claude-coord: refuse a commit of paths another session reserves (claude-coord init --git-hook; SPEC §11)",
+  'command -v claude-coord >/dev/null 2>&1 || PATH="$PATH:$HOME/.local/bin"',
+  "if command -v claude-coord >/dev/null 2>&1; then claude-coord guard pre-commit || exit 1; fi",
+].join("\n");
+
+/**
+ * `existing` pre-commit hook text (undefined: none) with the guard block: a new `#!/bin/sh` script,
+ * or the block inserted after the shebang so it runs before the rest; undefined when the hook
+ * already runs `claude-coord guard pre-commit`.
+ */
+export function withPreCommitGuard(existing: string | undefined): string | undefined {
+  if (existing === undefined || existing.trim() === "") return `#!/bin/sh\n${PRE_COMMIT_BLOCK}\n`;
+  if (existing.includes("claude-coord guard pre-commit")) return undefined;
+  const lines = existing.split("\n");
+  const at = lines[0]!.startsWith("#!") ? 1 : 0;
+  lines.splice(at, 0, PRE_COMMIT_BLOCK);
+  return lines.join("\n");
 }
 
 /**
@@ -174,7 +223,7 @@ export function mergeSettings(text: string, file: string): string | undefined {
  * Throws CoordError `config_error` (exit 78) outside a git checkout, with no repo to use, or for a
  * broken config or settings file; `usage_error` (exit 64) for a service URL that is not http(s).
  */
-export async function initRepo(cwd: string, flags: { repo?: string; service_url?: string }): Promise<InitResult> {
+export async function initRepo(cwd: string, flags: { repo?: string; service_url?: string; git_hook?: boolean }): Promise<InitResult> {
   const checkout = await findCheckout(cwd);
   if (!checkout) {
     throw new CoordError("config_error", `${cwd} is not inside a git checkout.`, { action: "Run 'claude-coord init' from inside a clone of the repository." });
@@ -232,11 +281,18 @@ export async function initRepo(cwd: string, flags: { repo?: string; service_url?
     writes.push({ path: settingsPath, text: settingsJson });
     files.push({ path: SETTINGS_FILE, action: "created" });
   } else {
-    const merged = mergeSettings(readFileSync(settingsPath, "utf8"), settingsPath);
-    if (merged === undefined) files.push({ path: SETTINGS_FILE, action: "unchanged" });
+    let text = readFileSync(settingsPath, "utf8");
+    const added: string[] = [];
+    for (const [event, merge] of [["SessionStart", mergeSettings], ["PreToolUse", mergePreToolUse]] as const) {
+      const next = merge(text, settingsPath);
+      if (next === undefined) continue;
+      text = next;
+      added.push(event);
+    }
+    if (added.length === 0) files.push({ path: SETTINGS_FILE, action: "unchanged" });
     else {
-      writes.push({ path: settingsPath, text: merged });
-      files.push({ path: SETTINGS_FILE, action: "updated", note: "SessionStart hook added; other settings and hooks kept" });
+      writes.push({ path: settingsPath, text });
+      files.push({ path: SETTINGS_FILE, action: "updated", note: `${added.join(" and ")} hook${added.length > 1 ? "s" : ""} added; other settings and hooks kept` });
     }
   }
 
@@ -247,6 +303,18 @@ export async function initRepo(cwd: string, flags: { repo?: string; service_url?
   else {
     writes.push({ path: mcpPath, text: mcp });
     files.push(mcpText === undefined ? { path: MCP_JSON, action: "created" } : { path: MCP_JSON, action: "updated", note: "claude-coord MCP server added; other servers kept" });
+  }
+
+  if (flags.git_hook === true) {
+    const hookFile = join(checkout.gitdir, "hooks", "pre-commit");
+    const shown = relative(root, hookFile) || hookFile;
+    const before = existsSync(hookFile) ? readFileSync(hookFile, "utf8") : undefined;
+    const next = withPreCommitGuard(before);
+    if (next === undefined && (statSync(hookFile).mode & 0o111) === 0o111) files.push({ path: shown, action: "unchanged" });
+    else {
+      writes.push({ path: hookFile, ...(next === undefined ? {} : { text: next }), mode: 0o755 });
+      files.push({ path: shown, action: before === undefined ? "created" : "updated", note: "runs claude-coord guard pre-commit before a commit" });
+    }
   }
 
   for (const w of writes) {
@@ -281,6 +349,7 @@ export default defineCommand({
   args: {
     repo: { type: "string", description: "owner/name the service whitelists (default: the config file's, else origin's URL)", valueHint: "owner/name" },
     "service-url": { type: "string", description: "the coordination service's URL (default: the config file's, else http://127.0.0.1:8787)", valueHint: "url" },
+    "git-hook": { type: "boolean", description: "also install the git pre-commit hook: claude-coord guard pre-commit (refuses commits of paths another session reserves)" },
     print: { type: "string", description: `print an embedded template and write nothing: ${Object.keys(TEMPLATES).join(", ")}`, valueHint: "template" },
     json: { type: "boolean", description: "print one JSON document on stdout instead of text" },
   },
@@ -293,7 +362,7 @@ export default defineCommand({
       processTerminal.out(text);
       return 0;
     }
-    const r = await initRepo(process.cwd(), { repo: args.repo, service_url: args["service-url"] });
+    const r = await initRepo(process.cwd(), { repo: args.repo, service_url: args["service-url"], git_hook: args["git-hook"] === true });
     return reportResult(processTerminal, args.json === true, { repo: r.repo, service_url: r.service_url ?? null, files: r.files }, () => initText(r));
   },
 });

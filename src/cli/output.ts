@@ -1,5 +1,6 @@
 // The one place the CLI writes to the terminal: text for models and humans, --json for programs, exit codes.
 import { CoordError, type ErrorCode, isCoordError } from "../core/errors.ts";
+import { reserveConflictText } from "./reservation-text.ts";
 
 /** Exit codes shell scripts branch on (SPEC §4). */
 export const EXIT = {
@@ -62,6 +63,7 @@ export function errorText(e: CoordError, cmd: string): string {
   const d = e.details;
   switch (e.code) {
     case "conflict": {
+      if (Array.isArray(d.conflicts)) return reserveConflictText(e);
       const by = obj(d.claimed_by);
       return [
         `ERROR: Task '${str(d.task_id)}' is already claimed.`,

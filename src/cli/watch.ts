@@ -45,6 +45,10 @@ export function describeEvent(ev: StreamEvent): string {
       return `#${ev.id} claim on ${s("task_id")} expired`;
     case "heartbeat":
       return `#${ev.id} ${s("session")} is ${s("state")}`;
+    case "reserved":
+      return `#${ev.id} ${s("session")} reserved ${Array.isArray(d.reservations) ? d.reservations.map((r) => String((r as { path?: unknown }).path)).join(", ") : "paths"}`;
+    case "unreserved":
+      return `#${ev.id} ${s("session")} released ${Array.isArray(d.paths) ? d.paths.map(String).join(", ") : "reservations"}`;
     case "message":
       // Read with a repo token the stream carries no subject (only recipients and the human read messages).
       return `#${ev.id} message from ${s("from")} to ${s("to")}${typeof d.subject === "string" ? `: ${d.subject}` : ""}`;
@@ -56,7 +60,7 @@ export function describeEvent(ev: StreamEvent): string {
 /**
  * One frame of the view at `now_ms` (pure): a header with the repo, the time and `status`, the
  * sessions (stuck first with reason and options, stale ones marked, PR links), the active claims,
- * the recent completions, the human's recent messages when read with the admin token, and the last
+ * the recent completions, the live reservations (when there are any), the human's recent messages when read with the admin token, and the last
  * event seen.
  */
 export function renderWatchFrame(state: BoardState, now_ms: number, status: string, last_event: StreamEvent | undefined): string {
@@ -104,6 +108,12 @@ export function renderWatchFrame(state: BoardState, now_ms: number, status: stri
   out.push(
     ...columns(done.map((c) => [c.task_id, c.session, REASON_TEXT[c.completion_reason], since(c.completed_at, now_ms), prFor(c, sessions) ?? ""])).map((l) => `  ${l}`),
   );
+
+  const reserved = state.reservations ?? [];
+  if (reserved.length > 0) {
+    out.push("", `RESERVATIONS: ${reserved.length}`);
+    out.push(...columns(reserved.map((r) => [r.path, r.session, r.exclusive ? "exclusive" : "shared", `until ${r.expires_at}`, flat(r.reason ?? "")])).map((l) => `  ${l}`));
+  }
 
   if (state.messages_of === "human") {
     const recent = state.messages.slice(-5);

@@ -1,5 +1,6 @@
 // The claim rules of SPEC §3: compare-and-swap, one claim per session, ownership, expiry and lifecycle.
 import { CoordError } from "./errors.ts";
+import { endReservationsWithClaim } from "./reservations.ts";
 import { MIN_SESSION_PREFIX, sessionPrefix } from "./session-id.ts";
 import { type SessionState, writeSessionState } from "./sessions.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason } from "./store.ts";
@@ -144,7 +145,8 @@ async function grant(tx: ClaimTx, req: ClaimRequest, policy: ClaimPolicy): Promi
 /**
  * Completes the session's active claim on `task_id` with `client_completed`, at the transaction's
  * time; in the same transaction the session's state becomes `complete` on the task (on the claim's
- * branch; its other reported fields kept), with its `heartbeat` event.
+ * branch; its other reported fields kept), with its `heartbeat` event;
+ * and its reservations not reserved with `keep` end (SPEC §11).
  * Rejects with CoordError `not_found` when the task has no live active claim, `forbidden` when another
  * session holds it. Returns the completed record.
  */
@@ -167,6 +169,7 @@ export function completeTask(
     const done: ClaimRecord = { ...holder, completed_at_ms: tx.now_ms, completion_reason: "client_completed" };
     await tx.appendEvent(req.repo, "completed", completedView(done), tx.now_ms);
     await writeSessionState(tx, { repo: req.repo, session_id: req.session_id, branch: holder.branch, state: "complete", task_id: holder.task_id });
+    await endReservationsWithClaim(tx, req.repo, holder.session_id);
     return done;
   });
 }
@@ -175,7 +178,8 @@ export function completeTask(
 export type ExpireTarget = { task_id: string } | { session: string };
 
 /**
- * Expires (moves to recently completed with `admin_expired`) the active claim named by `target`.
+ * Expires (moves to recently completed with `admin_expired`) the active claim named by `target`,
+ * ending its session's reservations not reserved with `keep` in the same transaction (SPEC §11).
  * Rejects with CoordError `invalid_request` for a session prefix shorter than 8 characters, `not_found`
  * when nothing live matches, `ambiguous` (details.sessions: the 8-char prefixes) when a prefix
  * matches several sessions.
@@ -209,6 +213,7 @@ export async function expireClaim(store: ClaimStore, repo: string, target: Expir
     await tx.markCompleted(c.id, "admin_expired", tx.now_ms);
     const done: ClaimRecord = { ...c, completed_at_ms: tx.now_ms, completion_reason: "admin_expired" };
     await tx.appendEvent(repo, "expired", completedView(done), tx.now_ms);
+    await endReservationsWithClaim(tx, repo, c.session_id);
     return done;
   });
 }
@@ -218,7 +223,8 @@ export async function expireClaim(store: ClaimStore, repo: string, target: Expir
  * `branch_removed` (the branch lifecycle job and webhooks), at the transaction's time. When
  * `only_claim_ids` is given, only claims with those ids are candidates (the job: a claim granted
  * after its branch listing is never touched). The candidates are listed first; each is completed
- * only when it is still the task's active claim inside the transaction. Returns the completed records.
+ * only when it is still the task's active claim inside the transaction, ending its session's
+ * reservations not reserved with `keep` (SPEC §11). Returns the completed records.
  */
 export async function completeRemovedBranches(
   store: ClaimStore,
@@ -239,6 +245,7 @@ export async function completeRemovedBranches(
       await tx.markCompleted(c.id, "branch_removed", tx.now_ms);
       const rec: ClaimRecord = { ...c, completed_at_ms: tx.now_ms, completion_reason: "branch_removed" };
       await tx.appendEvent(repo, "completed", completedView(rec), tx.now_ms);
+      await endReservationsWithClaim(tx, repo, c.session_id);
       done.push(rec);
     }
     return done;

@@ -2,6 +2,7 @@
 import type { EventTx } from "./events.ts";
 import type { MessageTx } from "./messages.ts";
 import type { SessionTx } from "./sessions.ts";
+import type { ReservationReads, ReservationTx } from "./reservations.ts";
 import type { Clock } from "./time.ts";
 
 /** Why a claim left the active set (SPEC §3). */
@@ -55,6 +56,8 @@ export interface ClaimTx extends SessionTx, MessageTx, EventTx {
   markCompleted(id: number, reason: CompletionReason, completed_at_ms: number): Promise<void>;
   /** Deletes a claim row (used for active claims past the claim TTL). */
   deleteClaim(id: number): Promise<void>;
+  /** Reservations (SPEC §11), in this same transaction: claims ending end them. */
+  readonly reservations: ReservationTx;
 }
 
 /**
@@ -80,4 +83,6 @@ export interface ClaimStore {
   deleteActiveClaimedBefore(claimed_before_ms: number): Promise<number>;
   /** Deletes completed claims completed before `completed_before_ms`; resolves to how many. */
   deleteCompletedBefore(completed_before_ms: number): Promise<number>;
+  /** Reservation reads outside a transaction (SPEC §11). */
+  readonly reservations: ReservationReads;
 }

@@ -13,6 +13,7 @@ import { dashboardRoutes } from "./dashboard.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { type MetricsAccess, metricsRoutes } from "./metrics-routes.ts";
 import { gateRepos, type RateLimitConfig, RateLimiter, rateLimitRoutes } from "./rate-limit.ts";
+import { reservationRoutes } from "./reservation-routes.ts";
 import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, webhookRoutes, type WebhookDeps } from "./webhooks.ts";
 
 /** Where the service writes its log lines (consola in `serve`, a recorder in tests). */
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps) {
         ? activityRoutes({ ...deps.activity, repos, admin_tokens: deps.admin_tokens, clock, claims: store, claim_policy: policy })
         : new Elysia({ name: "activity-off" }),
     )
+    .use(reservationRoutes({ repos, admin_tokens: deps.admin_tokens, store, clock }))
     .use(dashboardRoutes())
     .get("/health", () => ({ status: "ok" as const, version: deps.version }))
     .get(

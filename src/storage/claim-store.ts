@@ -9,6 +9,7 @@ import type { Clock } from "../core/time.ts";
 import { activityTxStatements } from "./activity-store.ts";
 import { inTransaction } from "./connection-queue.ts";
 import { sqliteCode, type CoordDatabase, type CoordOrm } from "./db.ts";
+import { reservationReads, reservationTx } from "./reservation-store.ts";
 import { claims, events, fenceCounter } from "./schema.ts";
 
 /** What both the drizzle database and a drizzle transaction offer: the query builders used here. */
@@ -89,6 +90,8 @@ export function createClaimStore(db: CoordDatabase): ClaimStore {
         ),
       );
     },
+
+    reservations: reservationReads(db),
   };
 }
 
@@ -260,5 +263,7 @@ function claimTx(q: Queryable, ps: Prepared, scope: { readonly open: boolean }, 
       live();
       ps.appendEvent.run({ repo, type, data: JSON.stringify(data), at_ms });
     },
+
+    reservations: reservationTx(live),
   };
 }

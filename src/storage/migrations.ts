@@ -4,6 +4,7 @@ import init0000 from "../../drizzle/0000_init.sql" with { type: "text" };
 import githubState0001 from "../../drizzle/0001_github_state.sql" with { type: "text" };
 import sessionsMessagesEvents0002 from "../../drizzle/0002_sessions_messages_events.sql" with { type: "text" };
 import sessionWorktree0003 from "../../drizzle/0003_session_worktree.sql" with { type: "text" };
+import reservations0004 from "../../drizzle/0004_reservations.sql" with { type: "text" };
 
 /** One migration: `name` is the drizzle-kit tag (the file name without `.sql`), `sql` its text. */
 export interface Migration {
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: "0001_github_state", sql: githubState0001 },
   { name: "0002_sessions_messages_events", sql: sessionsMessagesEvents0002 },
   { name: "0003_session_worktree", sql: sessionWorktree0003 },
+  { name: "0004_reservations", sql: reservations0004 },
 ];

@@ -1,4 +1,4 @@
-// The SQLite schema of the service (drizzle): claims, the fence counter, branch sightings, webhook deliveries, sessions, messages and events; drizzle-kit generates drizzle/ from it.
+// The SQLite schema of the service (drizzle): claims, the fence counter, branch sightings, webhook deliveries, sessions, messages, events and reservations; drizzle-kit generates drizzle/ from it.
 
 import { sql } from "drizzle-orm";
 import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -157,4 +157,26 @@ export const events = sqliteTable(
     at_ms: integer("at_ms").notNull(),
   },
   (t) => [index("events_repo_id_idx").on(t.repo, t.id)],
+);
+
+/**
+ * Reservations of SPEC §11: a session's glob `path` (normalised, src/core/glob-overlap.ts) in a
+ * repo, exclusive or shared, until `expires_at_ms` (treated as gone when read after that). One row
+ * per (repo, session_id, path): reserving the same pattern again renews that row. `keep` 1: the
+ * reservation outlives the session's claim.
+ */
+export const reservations = sqliteTable(
+  "reservations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    repo: text("repo").notNull(),
+    session_id: text("session_id").notNull(),
+    path: text("path").notNull(),
+    exclusive: integer("exclusive", { mode: "boolean" }).notNull(),
+    reason: text("reason"),
+    keep: integer("keep", { mode: "boolean" }).notNull(),
+    created_at_ms: integer("created_at_ms").notNull(),
+    expires_at_ms: integer("expires_at_ms").notNull(),
+  },
+  (t) => [uniqueIndex("reservations_repo_session_path_uq").on(t.repo, t.session_id, t.path), index("reservations_repo_expires_idx").on(t.repo, t.expires_at_ms)],
 );

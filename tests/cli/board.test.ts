@@ -133,3 +133,24 @@ test("--now takes an RFC 3339 time and refuses anything else with a usage error 
     expect([(err as CoordError).code, (err as CoordError).message]).toEqual(["usage_error", `--now must be an RFC 3339 time such as 2026-01-05T20:00:00Z, got '${bad}'.`]);
   }
 });
+
+describe("reservations on the board", () => {
+  test("a Reservations table lists each live reservation with holder, kind, expiry and reason; none, no section", () => {
+    const reservations = [
+      { id: 3, session: "aaaaaaaa", path: "src/ui/**", exclusive: true, reason: "frontend", keep: false, created_at: "2026-01-05T19:00:00Z", expires_at: "2026-01-05T23:00:00Z" },
+      { id: 4, session: "bbbbbbbb", path: "docs/*.md", exclusive: false, reason: null, keep: true, created_at: "2026-01-05T19:00:00Z", expires_at: "2026-01-05T21:00:00Z" },
+    ];
+    const text = renderBoard({ ...EMPTY, reservations }, FIXED_NOW);
+    expect(text).toContain(
+      [
+        "## Reservations",
+        "",
+        "| Path | Session | Kind | Until | Reason |",
+        "|---|---|---|---|---|",
+        "| `src/ui/**` | `aaaaaaaa` | exclusive | 2026-01-05T23:00:00Z | frontend |",
+        "| `docs/*.md` | `bbbbbbbb` | shared | 2026-01-05T21:00:00Z | — |",
+      ].join("\n"),
+    );
+    expect(renderBoard({ ...EMPTY, reservations: [] }, FIXED_NOW)).not.toContain("## Reservations");
+  });
+});

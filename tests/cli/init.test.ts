@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { HOOK_SCRIPT, initRepo, initText, mergeSettings, originUrl, renderClientToml, repoFromRemoteUrl, SETTINGS_FILE, sessionStartEntry, setTomlKey, TEMPLATES } from "../../src/cli/init.ts";
+import { HOOK_SCRIPT, initRepo, initText, mergePreToolUse, mergeSettings, PRE_COMMIT_BLOCK, preToolUseEntry, withPreCommitGuard, originUrl, renderClientToml, repoFromRemoteUrl, SETTINGS_FILE, sessionStartEntry, setTomlKey, TEMPLATES } from "../../src/cli/init.ts";
 import { MCP_JSON, MCP_SERVER_ENTRY, mergeMcpJson } from "../../src/cli/mcp-json.ts";
 import { readClientConfigFile } from "../../src/config.ts";
 import { CoordError } from "../../src/core/errors.ts";
@@ -290,7 +290,7 @@ describe("initRepo", () => {
     writeFileSync(join(other, ".claude-coord.toml"), 'repo = "a/b"\nrepos = 1\n');
     expect(await initError(initRepo(other, {}))).toEqual([
       "config_error",
-      `${join(other, ".claude-coord.toml")}: unknown key 'repos'; the keys are repo, service_url, plan_path, main_branch, timeout, spawn_branch_prefix, spawn_worktree_dir.`,
+      `${join(other, ".claude-coord.toml")}: unknown key 'repos'; the keys are repo, service_url, plan_path, main_branch, timeout, spawn_branch_prefix, spawn_worktree_dir, guard.`,
     ]);
     expect(existsSync(join(other, ".claude"))).toBe(false);
   });
@@ -349,5 +349,41 @@ describe("initText", () => {
         "Nothing changed: this repository is already wired for claude-coord.",
       ].join("\n"),
     );
+  });
+});
+
+describe("the reservation guard's hooks", () => {
+  test("mergePreToolUse appends the guard to PreToolUse, keeping other PreToolUse groups; a file already running it is unchanged", () => {
+    const other = { hooks: { PreToolUse: [{ matcher: "Bash", hooks: [{ type: "command", command: "./guard.sh" }] }] } };
+    const out = mergePreToolUse(JSON.stringify(other, null, 2), "s.json")!;
+    expect(JSON.parse(out)).toEqual({ hooks: { PreToolUse: [other.hooks.PreToolUse[0], preToolUseEntry()] } });
+    expect(preToolUseEntry()).toEqual({ matcher: "Edit|Write|MultiEdit|NotebookEdit", hooks: [{ type: "command", command: 'PATH="$PATH:$HOME/.local/bin" claude-coord hook pre-tool-use', timeout: 10 }] });
+    expect(mergePreToolUse(out, "s.json")).toBeUndefined();
+    expect(() => mergePreToolUse(JSON.stringify({ hooks: { PreToolUse: {} } }), "s.json")).toThrow("s.json: 'hooks.PreToolUse' must be an array.");
+  });
+
+  test("initRepo on settings without the guard adds both hooks, and says so", async () => {
+    const dir = repo("https://github.com/acme/widgets.git");
+    mkdirSync(join(dir, ".claude"));
+    writeFileSync(join(dir, SETTINGS_FILE), "{}\n");
+    const r = await initRepo(dir, {});
+    expect(r.files[2]).toEqual({ path: SETTINGS_FILE, action: "updated", note: "SessionStart and PreToolUse hooks added; other settings and hooks kept" });
+    expect(JSON.parse(readFileSync(join(dir, SETTINGS_FILE), "utf8"))).toEqual({ hooks: { SessionStart: [sessionStartEntry()], PreToolUse: [preToolUseEntry()] } });
+  });
+
+  test("withPreCommitGuard writes a new hook, runs first in an existing one, and leaves one that has it alone", () => {
+    expect(withPreCommitGuard(undefined)).toBe(`#!/bin/sh\n${PRE_COMMIT_BLOCK}\n`);
+    expect(withPreCommitGuard("#!/bin/bash\nnpm run lint\n")).toBe(`#!/bin/bash\n${PRE_COMMIT_BLOCK}\nnpm run lint\n`);
+    expect(withPreCommitGuard(`#!/bin/sh\n${PRE_COMMIT_BLOCK}\n`)).toBeUndefined();
+  });
+
+  test("init --git-hook installs an executable pre-commit hook once; a second run changes nothing", async () => {
+    const dir = repo("https://github.com/acme/widgets.git");
+    const first = await initRepo(dir, { git_hook: true });
+    expect(first.files[3]).toEqual({ path: ".git/hooks/pre-commit", action: "created", note: "runs claude-coord guard pre-commit before a commit" });
+    const hook = join(dir, ".git", "hooks", "pre-commit");
+    expect(readFileSync(hook, "utf8")).toBe(`#!/bin/sh\n${PRE_COMMIT_BLOCK}\n`);
+    expect(statSync(hook).mode & 0o777).toBe(0o755);
+    expect((await initRepo(dir, { git_hook: true })).files[3]).toEqual({ path: ".git/hooks/pre-commit", action: "unchanged" });
   });
 });

@@ -92,3 +92,12 @@ test("a spawned session's worktree path is shown under its row, before a stuck s
   const a = lines.findIndex((l) => l.includes("aaaaaaaa  claude/a"));
   expect(lines[a + 1]).toBe("        worktree: /srv/w/task-a");
 });
+
+test("live reservations get their own block, and reserve/unreserve events a line each", () => {
+  const reservations = [{ id: 3, session: "aaaaaaaa", path: "src/ui/**", exclusive: true, reason: "frontend\nwork", keep: false, created_at: "2026-01-05T19:00:00Z", expires_at: "2026-01-05T23:00:00Z" }];
+  const frame = renderWatchFrame({ ...FIXED_STATE, reservations }, FIXED_NOW, "live", undefined);
+  expect(frame).toContain("\nRESERVATIONS: 1\n  src/ui/**  aaaaaaaa  exclusive  until 2026-01-05T23:00:00Z  frontend work\n");
+  expect(renderWatchFrame({ ...FIXED_STATE, reservations: [] }, FIXED_NOW, "live", undefined)).not.toContain("RESERVATIONS");
+  expect(describeEvent({ id: 7, type: "reserved", data: { session: "aaaaaaaa", reservations } })).toBe("#7 aaaaaaaa reserved src/ui/**");
+  expect(describeEvent({ id: 8, type: "unreserved", data: { session: "aaaaaaaa", ids: [3], paths: ["src/ui/**"] } })).toBe("#8 aaaaaaaa released src/ui/**");
+});

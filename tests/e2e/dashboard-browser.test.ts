@@ -108,6 +108,7 @@ test.skipIf(!HAVE_CHROMIUM)(
 
     // A claim and a stuck session, from the CLI and the session's heartbeat, appear without a reload.
     await cli(builderDir, BUILDER, ["claim", "--task", "task-a"]);
+    await cli(builderDir, BUILDER, ["reserve", "src/ui/**", "--reason", "the UI"]);
     await cli(builderDir, BUILDER, ["heartbeat", "--state", "working", "--task", "task-a", "--progress", "40", "--note", "writing the tests"]);
     await cli(stuckDir, STUCK, ["claim", "--task", "task-b"]);
     await cli(stuckDir, STUCK, ["heartbeat", "--state", "working", "--task", "task-b", "--progress", "10"]);
@@ -116,6 +117,11 @@ test.skipIf(!HAVE_CHROMIUM)(
     await page.waitForSelector('#claims tbody tr[data-task="task-a"]', WAIT);
     await page.waitForSelector('#claims tbody tr[data-task="task-b"]', WAIT);
     expect((await cellTexts(page, '#claims tbody tr[data-task="task-a"]')).slice(0, 4)).toEqual(["task-a", "builder-", "claude/builder", "context/plan.json"]);
+    // The reservation appears live too, and leaves with the claim (below).
+    const reserved = page.locator('#reservations tbody tr[data-path="src/ui/**"]');
+    await reserved.waitFor(WAIT);
+    const cells = await cellTexts(page, '#reservations tbody tr[data-path="src/ui/**"]');
+    expect([...cells.slice(0, 3), cells[4]]).toEqual(["src/ui/**", "builder-", "exclusive", "the UI"]);
     const card = page.locator('.stuck-card[data-session="stuckone"]');
     await card.waitFor(WAIT);
     expect(await card.locator(".reason").textContent()).toBe(REASON);
@@ -178,6 +184,7 @@ test.skipIf(!HAVE_CHROMIUM)(
     await done.waitFor(WAIT);
     expect(await done.locator("td.pr a").getAttribute("href")).toBe(PR_URL);
     await page.locator('#claims tbody tr[data-task="task-a"]').waitFor({ state: "detached", ...WAIT });
+    await reserved.waitFor({ state: "detached", ...WAIT });
     expect((await attributes(page, "#claims tbody tr", "data-task")).sort()).toEqual([XSS_TASK, "task-b"].sort());
 
     expect(await page.evaluate("window.__sameDocument")).toBe(true);

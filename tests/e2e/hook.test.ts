@@ -152,8 +152,8 @@ describe("hook session-start", () => {
   });
 
   test("an unknown hook event is a usage error (exit 64)", async () => {
-    const r = await run([await binary(), "hook", "pre-tool-use"], { cwd: work });
-    expect([r.code, r.stdout, r.stderr]).toEqual([64, "", "ERROR: Unknown hook event 'pre-tool-use'; the events are: session-start.\n\nACTION REQUIRED: Use 'claude-coord hook session-start' as the command of a SessionStart hook.\n"]);
+    const r = await run([await binary(), "hook", "no-such-event"], { cwd: work });
+    expect([r.code, r.stdout, r.stderr]).toEqual([64, "", "ERROR: Unknown hook event 'no-such-event'; the events are: session-start, pre-tool-use.\n\nACTION REQUIRED: Use 'claude-coord hook session-start' as the command of a SessionStart hook.\n"]);
     const missing = await run([await binary(), "hook"], { cwd: work });
     expect(missing.code).toBe(64);
   });

@@ -22,7 +22,7 @@ const snapshot = (dir: string) =>
   });
 
 describe("claude-coord init", () => {
-  test("on a repo whose .claude/settings.json holds other hooks: keeps them, adds one SessionStart entry; a second run changes no byte", async () => {
+  test("on a repo whose .claude/settings.json holds other hooks: keeps them, adds one SessionStart and one PreToolUse entry; a second run changes no byte", async () => {
     const dir = repo("git@github.com:acme/widgets.git");
     const existing = {
       permissions: { allow: ["Bash(npm test)"] },
@@ -42,7 +42,7 @@ describe("claude-coord init", () => {
         "",
         "  created   .claude-coord.toml",
         "  created   .claude/hooks/session-start-coord.sh",
-        "  updated   .claude/settings.json (SessionStart hook added; other settings and hooks kept)",
+        "  updated   .claude/settings.json (SessionStart and PreToolUse hooks added; other settings and hooks kept)",
         "  created   .mcp.json",
         "",
         "Next steps:",
@@ -54,7 +54,10 @@ describe("claude-coord init", () => {
     );
     const settings = readFileSync(join(dir, ".claude", "settings.json"), "utf8");
     const entry = { matcher: "", hooks: [{ type: "command", command: '"$CLAUDE_PROJECT_DIR"/.claude/hooks/session-start-coord.sh', timeout: 120 }] };
-    expect(settings).toBe(`${JSON.stringify({ ...existing, hooks: { ...existing.hooks, SessionStart: [...existing.hooks.SessionStart, entry] } }, null, 4)}\n`);
+    const guard = { matcher: "Edit|Write|MultiEdit|NotebookEdit", hooks: [{ type: "command", command: 'PATH="$PATH:$HOME/.local/bin" claude-coord hook pre-tool-use', timeout: 10 }] };
+    expect(settings).toBe(
+      `${JSON.stringify({ ...existing, hooks: { PreToolUse: [...existing.hooks.PreToolUse, guard], SessionStart: [...existing.hooks.SessionStart, entry] } }, null, 4)}\n`,
+    );
     expect(readFileSync(join(dir, ".claude-coord.toml"), "utf8").split("\n").slice(2, 4)).toEqual([
       'repo = "acme/widgets"                      # the name the service whitelists: owner/name',
       'service_url = "https://coord.example.com"  # the coordination service (default: http://127.0.0.1:8787)',

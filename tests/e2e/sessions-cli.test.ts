@@ -546,7 +546,7 @@ describe("watch and board", () => {
       null,
       "human",
       1,
-      ["generated_at", "repo", "head_sha", "messages_of", "claims", "sessions", "messages"],
+      ["generated_at", "repo", "head_sha", "messages_of", "claims", "sessions", "messages", "reservations"],
     ]);
     const bad = await runClient(["board", "--now", "yesterday"], { cwd: wa, env: envOf(s, A) });
     expect([bad.code, bad.stderr.split("\n")[0]]).toEqual([64, "ERROR: --now must be an RFC 3339 time such as 2026-01-05T20:00:00Z, got 'yesterday'."]);

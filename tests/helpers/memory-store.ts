@@ -1,4 +1,5 @@
 // An in-memory ClaimStore for core tests: the real interface, with the unique rules checked like the database does.
+import type { ReservationReads, ReservationRecord, ReservationTx } from "../../src/core/reservations.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, NewClaim } from "../../src/core/store.ts";
 import type { MessageRecord } from "../../src/core/messages.ts";
 import type { SessionRecord } from "../../src/core/sessions.ts";
@@ -12,8 +13,39 @@ export class MemoryStore implements ClaimStore {
   /** Sessions by `repo\0session_id`, and messages with the session ids that read them. */
   sessions = new Map<string, SessionRecord>();
   messages: { m: MessageRecord; readBy: Set<string> }[] = [];
+  /** Reservations (SPEC §11), live and expired. */
+  reservationRows: ReservationRecord[] = [];
   fence = 0;
   private nextId = 1;
+
+  /** The reservation primitives over `reservationRows`, with the (repo, session_id, path) unique rule. */
+  private reservationTx(): ReservationTx {
+    return {
+      live: async (repo, now) => this.reservationRows.filter((r) => r.repo === repo && r.expires_at_ms > now).sort((a, b) => a.id - b.id),
+      deleteExpired: async (repo, now) => {
+        const n = this.reservationRows.length;
+        this.reservationRows = this.reservationRows.filter((r) => !(r.repo === repo && r.expires_at_ms <= now));
+        return n - this.reservationRows.length;
+      },
+      insert: async (r) => {
+        if (this.reservationRows.some((x) => x.repo === r.repo && x.session_id === r.session_id && x.path === r.path)) throw new Error("UNIQUE constraint failed");
+        const row = { ...r, id: this.nextId++ };
+        this.reservationRows.push(row);
+        return row;
+      },
+      renew: async (id, terms) => {
+        const i = this.reservationRows.findIndex((r) => r.id === id);
+        if (i >= 0) this.reservationRows[i] = { ...this.reservationRows[i]!, ...terms };
+      },
+      delete: async (ids) => {
+        this.reservationRows = this.reservationRows.filter((r) => !ids.includes(r.id));
+      },
+    };
+  }
+
+  readonly reservations: ReservationReads = {
+    listLive: (repo, now) => this.reservationTx().live(repo, now),
+  };
 
   /** Serialises transactions like the SQLite store's connection queue. */
   private tail: Promise<unknown> = Promise.resolve();
@@ -33,6 +65,7 @@ export class MemoryStore implements ClaimStore {
       fence: this.fence,
       nextId: this.nextId,
       events: this.events.length,
+      reservations: [...this.reservationRows],
       sessions: new Map(this.sessions),
       messages: this.messages.map((x) => ({ m: x.m, readBy: new Set(x.readBy) })),
     };
@@ -82,11 +115,13 @@ export class MemoryStore implements ClaimStore {
         return n;
       },
       unreadCount: async (repo, s) => inbox(repo, s).filter((x) => !x.readBy.has(s)).length,
+      reservations: this.reservationTx(),
     };
     try {
       return await fn(tx);
     } catch (e) {
       this.rows = saved.rows;
+      this.reservationRows = saved.reservations;
       this.fence = saved.fence;
       this.nextId = saved.nextId;
       this.events.length = saved.events;

@@ -24,9 +24,12 @@ test("claude-coord.toml.example is a valid client config", () => {
   expect(readClientConfigFile(join(T, "claude-coord.toml.example"))).toEqual({ repo: "owner/repo", service_url: "https://coord.example.com" });
 });
 
-test("settings.json.example has one SessionStart hook running the hook script from the project dir", () => {
+test("settings.json.example has one SessionStart hook running the hook script from the project dir, and the reservation guard before file edits", () => {
   expect(JSON.parse(TEMPLATES["settings.json.example"]!)).toEqual({
-    hooks: { SessionStart: [{ matcher: "", hooks: [{ type: "command", command: `"$CLAUDE_PROJECT_DIR"/${HOOK_SCRIPT}`, timeout: 120 }] }] },
+    hooks: {
+      SessionStart: [{ matcher: "", hooks: [{ type: "command", command: `"$CLAUDE_PROJECT_DIR"/${HOOK_SCRIPT}`, timeout: 120 }] }],
+      PreToolUse: [{ matcher: "Edit|Write|MultiEdit|NotebookEdit", hooks: [{ type: "command", command: 'PATH="$PATH:$HOME/.local/bin" claude-coord hook pre-tool-use', timeout: 10 }] }],
+    },
   });
 });
 

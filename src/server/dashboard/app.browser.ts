@@ -1,5 +1,6 @@
 // The dashboard page's script (TypeScript, bundled for the browser at build time by dashboard-bundle.ts): credentials, snapshot loads, the /events stream, rendering with textContent only, answers to stuck sessions.
 /// <reference lib="dom" />
+import type { Reservation, ReservationsResponse } from "../../api/reservations.ts";
 import type { ActiveClaim, ClaimsResponse, CompletedClaim, ErrorBody, InboxResponse, SendResponse, SessionsResponse } from "../../api/schemas.ts";
 
 type SessionView = SessionsResponse["sessions"][number];
@@ -103,6 +104,7 @@ const state = {
   completions: new Map<string, CompletedClaim>(), // task_id + fence → completed claim
   sessions: new Map<string, SessionView>(), // session prefix + first_seen → session
   messages: new Map<number, MessageView>(), // id → message
+  reservations: new Map<number, Reservation>(), // id → live reservation (SPEC §11)
 };
 /** Events applied while a snapshot loads; replayed on top of it, so nothing that happened meanwhile is lost. */
 let collecting: Array<[string, unknown]> | null = null;
@@ -132,17 +134,23 @@ function applyOne(type: string, data: unknown): void {
   } else if (type === "message") {
     const m = data as MessageView;
     state.messages.set(m.id, m);
+  } else if (type === "reserved") {
+    for (const r of (data as { reservations?: Reservation[] }).reservations ?? []) state.reservations.set(r.id, r);
+  } else if (type === "unreserved") {
+    for (const id of (data as { ids?: number[] }).ids ?? []) state.reservations.delete(id);
   }
 }
 
 async function loadSnapshot(c: Credentials, signal?: AbortSignal): Promise<void> {
   collecting = [];
   try {
-    const [claims, sessions, messages] = await Promise.all([
+    const [claims, sessions, messages, reservations] = await Promise.all([
       getJson<ClaimsResponse>(c, "/claims", signal),
       getJson<SessionsResponse>(c, "/sessions", signal),
       c.admin ? getJson<InboxResponse>(c, "/messages", signal) : Promise.resolve(null),
+      getJson<ReservationsResponse>(c, "/reservations", signal),
     ]);
+    state.reservations = new Map(reservations.reservations.map((r) => [r.id, r]));
     state.claims = new Map(claims.active.map((c) => [c.task_id, c]));
     state.completions = new Map(claims.recently_completed.map((c) => [completionKey(c), c]));
     state.sessions = new Map(sessions.sessions.map((s) => [sessionKey(s), s]));
@@ -415,6 +423,26 @@ function render(): void {
     "claims-count",
   );
 
+  fillTable(
+    "reservations",
+    [...state.reservations.values()]
+      .filter((r) => Date.parse(r.expires_at) > Date.now())
+      .sort((a, b) => a.path.localeCompare(b.path))
+      .map((r) =>
+        h(
+          "tr",
+          { data: { session: r.session, path: r.path } },
+          h("td", { cls: "mono", text: r.path }),
+          h("td", { cls: "mono", text: r.session }),
+          h("td", { text: r.exclusive ? "exclusive" : "shared" }),
+          h("td", { cls: "mono", text: r.expires_at }),
+          h("td", { text: r.reason || "" }),
+        ),
+      ),
+    "reservations-empty",
+    "reservations-count",
+  );
+
   const rank = (s: SessionView) => (s.state === "stuck" ? 0 : s.stale ? 2 : 1);
   fillTable(
     "sessions",
@@ -635,6 +663,7 @@ function showBoard(c: Credentials): void {
   state.completions.clear();
   state.sessions.clear();
   state.messages.clear();
+  state.reservations.clear();
   for (const card of cards.values()) card.root.remove();
   cards.clear();
   lastEventId = null;

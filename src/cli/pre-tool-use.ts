@@ -1,0 +1,101 @@
+// `claude-coord hook pre-tool-use`: Claude Code's PreToolUse hook — refuses an edit of a path another session reserves (exit 2, reason on stderr).
+import { existsSync, statSync } from "node:fs";
+import { type ClientContext, loadContext } from "./context.ts";
+import { type GuardVerdict, guardPaths, repoRelative, sessionIfKnown } from "./guard-check.ts";
+
+/**
+ * The tools that change files, and where their hook input names the file (Claude Code's hooks
+ * reference: `tool_input.file_path` for Edit, Write and MultiEdit, `tool_input.notebook_path` for
+ * NotebookEdit; absolute paths).
+ */
+export const FILE_EDIT_TOOLS: Readonly<Record<string, "file_path" | "notebook_path">> = {
+  Edit: "file_path",
+  Write: "file_path",
+  MultiEdit: "file_path",
+  NotebookEdit: "notebook_path",
+};
+
+/** The fields of Claude Code's PreToolUse JSON the guard reads; all optional. */
+export interface PreToolUseInput {
+  session_id?: string;
+  cwd?: string;
+  hook_event_name?: string;
+  tool_name?: string;
+  /** The file the tool changes (absolute), for the tools of FILE_EDIT_TOOLS. */
+  file?: string;
+}
+
+/** The PreToolUse JSON on stdin as PreToolUseInput; a field of the wrong type is left out. Throws nothing. */
+export function parsePreToolUse(text: string): PreToolUseInput {
+  let o: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+    o = parsed as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+  const s = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  const tool_name = s(o.tool_name);
+  const input = (typeof o.tool_input === "object" && o.tool_input !== null ? o.tool_input : {}) as Record<string, unknown>;
+  const field = tool_name === undefined ? undefined : FILE_EDIT_TOOLS[tool_name];
+  return { session_id: s(o.session_id), cwd: s(o.cwd), hook_event_name: s(o.hook_event_name), tool_name, file: field ? s(input[field]) : undefined };
+}
+
+/** What every PreToolUse check gets: the input, and the checkout context (loaded once, lazily). */
+export interface PreToolUseState {
+  input: PreToolUseInput;
+  context(): Promise<ClientContext | undefined>;
+}
+
+/** One check of the hook: a verdict, or undefined when it has nothing to say. Checks must not throw. */
+export type PreToolUseCheck = (s: PreToolUseState) => Promise<GuardVerdict | undefined>;
+
+/**
+ * The reservation guard (SPEC §11): for a file-editing tool whose file lies inside the checkout of
+ * `cwd`, asks whether another session reserves it exclusively. Other tools, files outside the
+ * checkout and checkouts without a configured repo are not its business.
+ */
+export const reservationCheck: PreToolUseCheck = async (s) => {
+  const { input } = s;
+  if (input.file === undefined) return undefined;
+  const ctx = await s.context();
+  if (ctx === undefined || ctx.config.repo === undefined) return undefined;
+  const rel = repoRelative(ctx.checkout.root, input.file, input.cwd ?? ctx.checkout.root);
+  if (rel === undefined) return undefined;
+  const session_id = input.session_id ?? sessionIfKnown(ctx);
+  return guardPaths(ctx, session_id, [rel], `${rel} is`);
+};
+
+/**
+ * The checks of `hook pre-tool-use`, in order; the first that blocks decides, warnings of the
+ * others are kept. A new rule (e.g. "deny every tool while the human paused this session", SPEC §13)
+ * is one more entry here.
+ */
+export const PRE_TOOL_USE_CHECKS: PreToolUseCheck[] = [reservationCheck];
+
+/**
+ * Runs the checks on hook JSON `stdin` and answers the exit code and stderr (Claude Code: exit 2
+ * blocks the tool call and shows stderr to the model; exit 0 allows; stdout is not used). A
+ * checkout is looked up only when a check asks for it. Never throws.
+ */
+export async function preToolUse(stdin: string, opts: { cwd?: string; checks?: readonly PreToolUseCheck[] } = {}): Promise<{ code: 0 | 2; stderr: string }> {
+  const input = parsePreToolUse(stdin);
+  let loaded: Promise<ClientContext | undefined> | undefined;
+  const state: PreToolUseState = {
+    input,
+    context: () => {
+      const dir = input.cwd && existsSync(input.cwd) && statSync(input.cwd).isDirectory() ? input.cwd : (opts.cwd ?? process.cwd());
+      loaded ??= loadContext({}, dir).catch(() => undefined);
+      return loaded;
+    },
+  };
+  const warnings: string[] = [];
+  for (const check of opts.checks ?? PRE_TOOL_USE_CHECKS) {
+    const v = await check(state);
+    if (v === undefined) continue;
+    if (!v.allowed) return { code: 2, stderr: v.reason };
+    if (v.warning) warnings.push(v.warning);
+  }
+  return { code: 0, stderr: warnings.join("\n") };
+}
