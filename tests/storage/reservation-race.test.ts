@@ -1,7 +1,7 @@
 // 20 processes reserving overlapping patterns on one database file at once: exactly one holds each contested path.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { patternCovers, parsePattern } from "../../src/core/glob-overlap.ts";
+import { parsePattern, patternCovers, patternsOverlap } from "../../src/core/glob-overlap.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { openDatabase } from "../../src/storage/db.ts";
 import { tempDirs } from "./temp-dir.ts";
@@ -9,9 +9,12 @@ import { tempDirs } from "./temp-dir.ts";
 const newDir = tempDirs("reservation-race");
 const CHILD = join(import.meta.dir, "reserve-child.ts");
 
-/** Two contested groups: every pattern of a group overlaps every other of it (src/ui/button.tsx, docs/guide.md). */
+/**
+ * Two contested groups: every pattern of a group overlaps every other of it (over src/ui/button.tsx,
+ * docs/guide.md) and none of the other group or of any process's own `own/<i>/**`.
+ */
 const SRC = ["src/**", "src/ui/**", "src/ui/button.tsx", "src/*/button.*", "src/ui/*.tsx"];
-const DOCS = ["docs/*.md", "**/*.md", "docs/guide.md", "docs/**"];
+const DOCS = ["docs/*.md", "docs/?uide.md", "docs/guide.md", "docs/**"];
 
 test("20 processes reserving overlapping patterns at once: exactly one session holds each contested path, all or nothing", async () => {
   const db = join(newDir(), "coord.db");
@@ -54,3 +57,13 @@ test("20 processes reserving overlapping patterns at once: exactly one session h
     expect(new Set(live.filter((r) => patternCovers(parsePattern(r.path), path)).map((r) => r.session_id)).size).toBe(1);
   }
 }, 120_000);
+
+test("the race's groups are what the test assumes: each group's patterns overlap each other and nothing outside the group", () => {
+  const own = Array.from({ length: 20 }, (_, i) => `own/${i}/**`);
+  const groups = [SRC, DOCS, ...own.map((o) => [o])];
+  for (const [g, group] of groups.entries()) {
+    for (const a of group) {
+      for (const [h, other] of groups.entries()) for (const b of other) expect(patternsOverlap(parsePattern(a), parsePattern(b))).toBe(g === h);
+    }
+  }
+});
