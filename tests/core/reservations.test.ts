@@ -147,7 +147,7 @@ describe("reservations end with the session's claim", () => {
       ["aaaaaaaa", "docs/**"],
       ["bbbbbbbb", "src/api/**"],
     ]);
-    expect(s.events.map((e) => e.type)).toEqual(["claimed", "reserved", "reserved", "reserved", "completed", "unreserved"]);
+    expect(s.events.map((e) => e.type)).toEqual(["claimed", "heartbeat", "reserved", "reserved", "reserved", "completed", "heartbeat", "unreserved"]);
   });
 
   test("an operator expiring the claim ends them too; a failed completion ends nothing", async () => {

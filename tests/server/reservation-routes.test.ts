@@ -146,6 +146,6 @@ describe("with the claim", () => {
     expect((await call("POST", "/complete", { ...auth, session_id: A, task_id: "t1" })).status).toBe(200);
     expect(rows()).toEqual([{ session_id: A, path: "docs/**", exclusive: 1, keep: 1 }]);
     const types = db.sqlite.query("SELECT type FROM events ORDER BY id").all().map((r) => (r as { type: string }).type);
-    expect(types).toEqual(["claimed", "reserved", "reserved", "completed", "unreserved"]);
+    expect(types).toEqual(["claimed", "heartbeat", "reserved", "reserved", "completed", "heartbeat", "unreserved"]);
   });
 });
