@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { HOOK_SCRIPT, initRepo, initText, mergePreToolUse, mergeSettings, PRE_COMMIT_BLOCK, preToolUseEntry, withPreCommitGuard, originUrl, renderClientToml, repoFromRemoteUrl, SETTINGS_FILE, sessionStartEntry, setTomlKey, TEMPLATES } from "../../src/cli/init.ts";
+import { HOOK_SCRIPT, type InitFile, initRepo, initText, mergePreToolUse, mergeSettings, PRE_COMMIT_BLOCK, preToolUseEntry, withPreCommitGuard, originUrl, renderClientToml, repoFromRemoteUrl, SETTINGS_FILE, sessionStartEntry, setTomlKey, TEMPLATES } from "../../src/cli/init.ts";
 import { MCP_JSON, MCP_SERVER_ENTRY, mergeMcpJson } from "../../src/cli/mcp-json.ts";
 import { readClientConfigFile } from "../../src/config.ts";
 import { CoordError } from "../../src/core/errors.ts";
@@ -380,10 +380,11 @@ describe("the reservation guard's hooks", () => {
   test("init --git-hook installs an executable pre-commit hook once; a second run changes nothing", async () => {
     const dir = repo("https://github.com/acme/widgets.git");
     const first = await initRepo(dir, { git_hook: true });
-    expect(first.files[3]).toEqual({ path: ".git/hooks/pre-commit", action: "created", note: "runs claude-coord guard pre-commit before a commit" });
+    const hookEntry = (r: { files: InitFile[] }) => r.files.find((f) => f.path === ".git/hooks/pre-commit");
+    expect(hookEntry(first)).toEqual({ path: ".git/hooks/pre-commit", action: "created", note: "runs claude-coord guard pre-commit before a commit" });
     const hook = join(dir, ".git", "hooks", "pre-commit");
     expect(readFileSync(hook, "utf8")).toBe(`#!/bin/sh\n${PRE_COMMIT_BLOCK}\n`);
     expect(statSync(hook).mode & 0o777).toBe(0o755);
-    expect((await initRepo(dir, { git_hook: true })).files[3]).toEqual({ path: ".git/hooks/pre-commit", action: "unchanged" });
+    expect(hookEntry(await initRepo(dir, { git_hook: true }))).toEqual({ path: ".git/hooks/pre-commit", action: "unchanged" });
   });
 });
