@@ -51,6 +51,8 @@ describe("promptText", () => {
       "claude-coord inbox --unread --ack",
       "claude-coord stuck --reason",
       "git push -u origin claude/task-1",
+      `claude-coord reserve '<path or glob>' --reason "task-1"`,
+      "claude-coord unreserve --all",
       "claude-coord heartbeat --state complete --task task-1 --pr <pull request URL>",
       "claude-coord complete --task task-1",
     ]) {

@@ -93,6 +93,12 @@ describe("spawn", () => {
       expect(r.stdout).toContain(`This session holds '${t}'.`);
       expect((await runClient(["tasks"], { cwd: wt(t), env })).stdout).toContain(`Next: this session holds '${t}'.`);
     }
+    // The prompt's reserve and unreserve lines work as the worktree's session too.
+    const reserve = await runClient(["reserve", "src/task-1/**", "--reason", "task-1", "--json"], { cwd: wt("task-1"), env });
+    expect([reserve.code, JSON.parse(reserve.stdout).status]).toEqual([0, "reserved"]);
+    const held = await runClient(["reserve", "src/task-1/a.ts", "--json"], { cwd: wt("task-2"), env });
+    expect(held.code).toBe(1);
+    expect((await runClient(["unreserve", "--all"], { cwd: wt("task-1"), env })).code).toBe(0);
     // The orchestrator's own checkout is none of them.
     expect((await runClient(["claims"], { cwd: orch, env })).stdout).not.toContain("(this session)");
   });
