@@ -1,6 +1,7 @@
 // Benchmarks (not tests): the HTTP write/read paths against a raw Bun.serve + bun:sqlite baseline, token time, and CLI wall time against curl.
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { TokenBuckets } from "../src/server/token-bucket.ts";
 import { binary, cloneSession, makeOrigin, startService, tempDir } from "../tests/helpers/e2e.ts";
 
 /** One load run: requests per second and latency percentiles in ms. */
@@ -14,15 +15,18 @@ interface LoadResult {
 const MAX_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const MAX_SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 
-/** Sends `make(i)` requests with `concurrency` workers until MAX_REQUESTS or MAX_SECONDS, whichever first. */
-async function load(concurrency: number, make: (i: number) => Request, expectStatus: number): Promise<LoadResult> {
+/** How many alternating rounds compare rate limits on and off (`BENCH_ROUNDS`, default 15). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+
+/** Sends `make(i)` requests with `concurrency` workers until `max_requests` or `max_seconds` (default MAX_REQUESTS, MAX_SECONDS), whichever first. */
+async function load(concurrency: number, make: (i: number) => Request, expectStatus: number, max_requests = MAX_REQUESTS, max_seconds = MAX_SECONDS): Promise<LoadResult> {
   const lat: number[] = [];
   let next = 0;
   let failures = 0;
   const started = performance.now();
-  const deadline = started + MAX_SECONDS * 1000;
+  const deadline = started + max_seconds * 1000;
   const worker = async () => {
-    while (next < MAX_REQUESTS && performance.now() < deadline) {
+    while (next < max_requests && performance.now() < deadline) {
       const i = next++;
       const t0 = performance.now();
       const res = await fetch(make(i));
@@ -124,6 +128,26 @@ async function main() {
           await fetch(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...auth, session_id: `seed-${name}-${i}`, task_id: `seed-${i}`, branch: "b" }) });
         }
       }
+      // Rate limits on (ours) against off (open): short rounds at c=16, alternating which goes first, so
+      // both see the same machine load; the median of the per-round ratios. GET /claims before the
+      // write loads (a short listing, as in the table below), POST /claim after them.
+      const limitRows: string[][] = [];
+      const compare = async (route: string, make: (url: string, round: number) => (i: number) => Request) => {
+        const on: number[] = [];
+        const off: number[] = [];
+        const ratios: number[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          const order = round % 2 === 0 ? [ours.url, open.url] : [open.url, ours.url];
+          const first = await load(16, make(order[0]!, round), 200, 500, 1);
+          const second = await load(16, make(order[1]!, round), 200, 500, 1);
+          const [o, n] = order[0] === ours.url ? [first, second] : [second, first];
+          on.push(o.rps);
+          off.push(n.rps);
+          ratios.push(o.rps / n.rps);
+        }
+        limitRows.push([route, "16", String(ROUNDS), fmt(median(on), 0), fmt(median(off), 0), fmt(median(ratios), 3)]);
+      };
+      await compare("GET /claims", (url) => () => new Request(`${url}/claims?${q}`));
       for (const c of [1, 16, 64]) {
         const o = await load(c, () => new Request(`${ours.url}/claims?${q}`), 200);
         const n = await load(c, () => new Request(`${open.url}/claims?${q}`), 200);
@@ -140,8 +164,14 @@ async function main() {
         const b = await load(c, post(base.url, "b"), 200);
         rows.push([`POST /claim`, String(c), fmt(o.rps, 0), fmt(o.p99_ms, 2), fmt(n.rps, 0), fmt(o.rps / n.rps, 2), fmt(b.rps, 0), fmt(b.p99_ms, 2), fmt(o.rps / b.rps, 2)]);
       }
+      await compare("POST /claim", (url, round) => (i) =>
+        new Request(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...auth, session_id: `rl-${round}-${i}-session`, task_id: `rl-${round}-${i}`, branch: "claude/bench" }) }),
+      );
       console.log("\nHTTP (ours = compiled claude-coord serve, default rate limits; open = the same with rate_limit = false; base = raw Bun.serve + bun:sqlite, WAL, synchronous=FULL)");
       console.log(table(["route", "conc", "ours req/s", "ours p99 ms", "open req/s", "ours/open", "base req/s", "base p99 ms", "ours/base"], rows));
+      console.log(`\nRate limits on (defaults) vs off ([server] rate_limit = false), c=16, ${ROUNDS} alternating rounds of <= 500 requests / 1 s, medians`);
+      console.log(table(["route", "conc", "rounds", "on req/s", "off req/s", "on/off"], limitRows));
+      console.log(`Limiter alone: ${fmt(bucketNs(), 0)} ns per bucket take (two per request).`);
     }
     const env = { CLAUDE_COORD_REPO: "bench/repo", CLAUDE_COORD_URL: ours.url };
     await wall([bin, "claims"], { cwd: work, env }, 2);
@@ -162,6 +192,16 @@ async function main() {
     const { benchToken } = await import("./bench-token.ts");
     await benchToken({ print: true });
   }
+}
+
+/** The limiter's own cost: ns per `take` over 10 000 keys (two takes per request: address, session). */
+function bucketNs(): number {
+  const b = new TokenBuckets({ per_second: 20, burst: 100 });
+  const keys = Array.from({ length: 10_000 }, (_, i) => `owner/repo\nsession-${i}`);
+  const n = 1_000_000;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) b.take(keys[i % keys.length]!, i);
+  return ((performance.now() - t0) * 1e6) / n;
 }
 
 function table(head: string[], rows: string[][]): string {
