@@ -30,7 +30,7 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
   token: { description: "Print the repo token and what it is computed from", load: () => import("./token.ts").then((m) => m.default as CommandDef) },
   serve: { description: "Run the coordination service", load: () => import("./serve.ts").then((m) => m.default as CommandDef) },
   init: { description: "Wire this repository: .claude-coord.toml, SessionStart hook, .claude/settings.json, .mcp.json", load: () => import("./init.ts").then((m) => m.default as CommandDef) },
-  mcp: { description: "Run the MCP server over stdio (tools for agents: tasks, claim, complete, heartbeat, stuck, send, inbox, sessions)", load: () => import("./mcp.ts").then((m) => m.default as CommandDef) },
+  mcp: { description: "Run the MCP server over stdio (tools for agents: tasks, claim, complete, heartbeat, stuck, send, inbox, reserve, unreserve, reservations, sessions)", load: () => import("./mcp.ts").then((m) => m.default as CommandDef) },
   hook: { description: "Claude Code hooks: 'hook session-start' saves the session id and prints the state; 'hook pre-tool-use' guards edits", load: () => import("./hook.ts").then((m) => m.default as CommandDef) },
 };
 

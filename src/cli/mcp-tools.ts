@@ -7,10 +7,13 @@ import type { CommonFlags } from "./context.ts";
 import { heartbeatOutcome } from "./heartbeat.ts";
 import { inboxOutcome } from "./inbox.ts";
 import { asCoordError, errorText, type Outcome, outcomeDocument } from "./output.ts";
+import { reservationsOutcome } from "./reservations.ts";
+import { reserveOutcome } from "./reserve.ts";
 import { sendOutcome } from "./send.ts";
 import { sessionsOutcome } from "./sessions.ts";
 import { stuckOutcome } from "./stuck.ts";
 import { tasksOutcome } from "./tasks.ts";
+import { unreserveOutcome } from "./unreserve.ts";
 
 /** The inputs every tool takes, as the CLI's --repo and --session-id (defaults: .claude-coord.toml, the environment, the saved session id). */
 const common = {
@@ -123,6 +126,38 @@ export const TOOLS: readonly CoordTool[] = [
     }),
     read_only: false,
     run: (a) => inboxOutcome({ ...flags(a), unread: a.unread, ack: a.ack }),
+  }),
+  tool({
+    name: "reserve",
+    description: "Reserve repo-relative paths or globs this session is changing (SPEC §11), so other sessions' edits there are blocked. Error conflict: another session holds one (nothing is reserved then).",
+    input: z.object({
+      paths: z.array(z.string()).min(1).describe("repo-relative paths or globs: src/ui/**, docs/*.md, a file"),
+      ttl: z.string().optional().describe("how long: 30m, 2h, 1d (default 4h, at most 7d)"),
+      shared: z.boolean().optional().describe("shared: other shared reservations may overlap (default exclusive)"),
+      reason: z.string().optional().describe("why, shown to other sessions"),
+      keep: z.boolean().optional().describe("keep it when this session's claim completes or is released"),
+      ...common,
+    }),
+    read_only: false,
+    run: (a) => reserveOutcome({ ...flags(a), paths: a.paths, ttl: a.ttl, shared: a.shared, reason: a.reason, keep: a.keep }),
+  }),
+  tool({
+    name: "unreserve",
+    description: "Release this session's reservations: the paths named (as reserved), or all of them with `all: true`.",
+    input: z.object({
+      paths: z.array(z.string()).optional().describe("the reserved paths or globs, as reserved"),
+      all: z.boolean().optional().describe("release every reservation of this session"),
+      ...common,
+    }),
+    read_only: false,
+    run: (a) => unreserveOutcome({ ...flags(a), paths: a.paths ?? [], all: a.all }),
+  }),
+  tool({
+    name: "reservations",
+    description: "List the repository's live reservations: path, holder session, exclusive or shared, until when.",
+    input: z.object({ ...common }),
+    read_only: true,
+    run: (a) => reservationsOutcome(flags(a)),
   }),
   tool({
     name: "sessions",

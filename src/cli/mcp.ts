@@ -16,7 +16,7 @@ export function createMcpServer(): McpServer {
 }
 
 export default defineCommand({
-  meta: { name: "mcp", description: "Run the MCP server over stdio (for .mcp.json): the tools tasks, claim, complete, heartbeat, stuck, send, inbox, sessions" },
+  meta: { name: "mcp", description: "Run the MCP server over stdio (for .mcp.json): the tools tasks, claim, complete, heartbeat, stuck, send, inbox, reserve, unreserve, reservations, sessions" },
   args: {},
   async run() {
     // stdout is the JSON-RPC channel: anything else logged goes to stderr.

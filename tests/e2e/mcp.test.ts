@@ -48,7 +48,7 @@ test("tools/list lists every tool with an object input schema naming its fields"
   const { client, errors } = await connect(agentDir, AGENT);
   try {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(["tasks", "claim", "complete", "heartbeat", "stuck", "send", "inbox", "sessions"]);
+    expect(tools.map((t) => t.name)).toEqual(["tasks", "claim", "complete", "heartbeat", "stuck", "send", "inbox", "reserve", "unreserve", "reservations", "sessions"]);
     const claim = tools.find((t) => t.name === "claim")!;
     expect(claim.inputSchema.type).toBe("object");
     expect(Object.keys(claim.inputSchema.properties ?? {}).sort()).toEqual(["branch", "next", "plan_file", "repo", "session_id", "task"]);
@@ -88,6 +88,31 @@ test("a claim through MCP wins; the same task claimed through the CLI by another
     expect(JSON.parse(texts(hb)[0]!)).toMatchObject({ session: AGENT.slice(0, 8), state: "working", unread: 0 });
     const sessions = await runClient(["sessions", "--json"], { cwd: cliDir, env: { ...env, CLAUDE_COORD_SESSION_ID: OTHER } });
     expect(JSON.parse(sessions.stdout).sessions.find((s: { session: string }) => s.session === AGENT.slice(0, 8))).toMatchObject({ state: "working", task_id: "task-a", progress: 40, note: "via MCP" });
+    expect(errors).toEqual([]);
+  } finally {
+    await client.close();
+  }
+});
+
+test("reserve, reservations and unreserve through MCP: another session's CLI reserve of an overlapping path exits 1 naming the MCP session", async () => {
+  const { client, errors } = await connect(agentDir, AGENT);
+  try {
+    const r = await client.callTool({ name: "reserve", arguments: { paths: ["src/ui/**"], reason: "new layout" } });
+    expect(r.isError).toBeFalsy();
+    const made = JSON.parse(texts(r)[0]!);
+    expect(made.reservations.map((v: { path: string; exclusive: boolean }) => [v.path, v.exclusive])).toEqual([["src/ui/**", true]]);
+    const cli = await runClient(["reserve", "src/ui/button.ts", "--json"], { cwd: cliDir, env: { ...env, CLAUDE_COORD_SESSION_ID: OTHER } });
+    expect(cli.code).toBe(1);
+    expect(JSON.stringify(JSON.parse(cli.stdout))).toContain(AGENT.slice(0, 8));
+    const list = await client.callTool({ name: "reservations", arguments: {} });
+    const viaCli = await runClient(["reservations", "--json"], { cwd: cliDir, env: { ...env, CLAUDE_COORD_SESSION_ID: OTHER } });
+    expect(JSON.parse(texts(list)[0]!)).toEqual(JSON.parse(viaCli.stdout));
+    const both = await client.callTool({ name: "unreserve", arguments: { paths: ["src/ui/**"], all: true } });
+    expect(both.isError).toBe(true);
+    expect(texts(both)[0]).toBe("ERROR: 'claude-coord unreserve' needs either paths or --all, not both.\n\nACTION REQUIRED: Run 'claude-coord unreserve src/ui/**' or 'claude-coord unreserve --all'.");
+    const gone = await client.callTool({ name: "unreserve", arguments: { all: true } });
+    expect(JSON.parse(texts(gone)[0]!).released.map((v: { path: string }) => v.path)).toEqual(["src/ui/**"]);
+    expect((await runClient(["reserve", "src/ui/button.ts", "--json"], { cwd: cliDir, env: { ...env, CLAUDE_COORD_SESSION_ID: OTHER } })).code).toBe(0);
     expect(errors).toEqual([]);
   } finally {
     await client.close();
