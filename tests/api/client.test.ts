@@ -150,6 +150,8 @@ test("send posts the message as a session, or as the human with the bearer heade
 });
 
 /** An SSE server: `streams[i]` is what the i-th connection gets (then it closes); records each connection's Last-Event-ID. */
+const HOLD = "\u0000hold";
+
 function sseServer(streams: string[][]) {
   const lastIds: (string | null)[] = [];
   const url = serve((req) => {
@@ -160,6 +162,8 @@ function sseServer(streams: string[][]) {
     const body = new ReadableStream<Uint8Array>({
       async start(ctl) {
         for (const c of chunks) {
+          // HOLD: keep the stream open until the client goes away (so its end cannot race the client's abort).
+          if (c === HOLD) return await new Promise<void>((resolve) => req.signal.addEventListener("abort", () => resolve()));
           ctl.enqueue(enc.encode(c));
           await Bun.sleep(5);
         }
@@ -174,7 +178,7 @@ function sseServer(streams: string[][]) {
 test("events() parses the stream (split chunks, CRLF, comments, multi-line data, non-JSON data) and resumes with Last-Event-ID after the stream ends", async () => {
   const { url, lastIds } = sseServer([
     ["retry: 2000\n: connected\n\n", 'id: 1\nevent: claimed\ndata: {"task_id"', ':"t1"}\n\n', "id: 2\r\nevent: message\r\ndata: line one\r\ndata: line two\r\n\r\n"],
-    ['id: 3\nevent: completed\ndata: {"task_id":"t1"}\n\n'],
+    ['id: 3\nevent: completed\ndata: {"task_id":"t1"}\n\n', HOLD],
   ]);
   const c = new CoordClient({ service_url: url, timeout_ms: 2000 });
   const ctl = new AbortController();
