@@ -1,4 +1,4 @@
-// Benchmarks (not tests): the HTTP write/read paths against a raw Bun.serve + bun:sqlite baseline, token time, and CLI wall time against curl.
+// Benchmarks (not tests): the HTTP write/read paths against a raw Bun.serve + bun:sqlite baseline, token time, CLI wall time against curl, and an idle `hook activity` against `true`.
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TokenBuckets } from "../src/server/token-bucket.ts";
@@ -187,6 +187,18 @@ async function main() {
     console.log(table(["command", "ms", "ratio to curl"], [["claude-coord claims", fmt(cli), fmt(cli / curl, 2)], ["curl GET /claims", fmt(curl), "1.00"]]));
     console.log("\nReservation guard: hook pre-tool-use wall time, warm (median of 25; target < 25 ms)");
     console.log(await benchHook(bin, work, ours.url, 25));
+
+    // SPEC §10: `hook activity` within activity_interval answers from a local file, with no request (target: median < 20 ms).
+    const session_id = "bench-0000-4000-8000-activity0001";
+    const hookInput = (event: string) => JSON.stringify({ session_id, cwd: work, hook_event_name: event, source: "startup", prompt: "go on" });
+    Bun.spawnSync([bin, "hook", "session-start"], { cwd: work, env: { ...process.env, ...env }, stdin: new TextEncoder().encode(hookInput("SessionStart")), stdout: "ignore" });
+    const idle = { cwd: work, env: { ...env, CLAUDE_COORD_ACTIVITY_INTERVAL: "3600" }, stdin: hookInput("UserPromptSubmit") };
+    await wall([bin, "hook", "activity"], idle, 3);
+    const hook = await wall([bin, "hook", "activity"], idle, 31);
+    const floor = await wall(["true"], { cwd: work, env: {}, stdin: hookInput("UserPromptSubmit") }, 31);
+    const version = await wall([bin, "--version"], { cwd: work, env: {} }, 31);
+    console.log("\nhook activity, idle (within activity_interval: no request), median of 31");
+    console.log(table(["command", "ms", "ratio to true"], [["claude-coord hook activity", fmt(hook), fmt(hook / floor, 2)], ["claude-coord --version (the runtime starting)", fmt(version), fmt(version / floor, 2)], ["true (starting a process)", fmt(floor), "1.00"]]));
   } finally {
     await ours.stop();
     await open.stop();

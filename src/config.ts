@@ -14,6 +14,8 @@ export const CLIENT_DEFAULTS = {
   main_branch: "main",
   timeout_ms: 10_000,
   guard: "open",
+  /** `hook activity` sends at most one heartbeat per this interval (SPEC §10: 60 s). */
+  activity_interval_ms: 60_000,
 } as const;
 
 /** What the client runs with, after precedence. */
@@ -25,6 +27,8 @@ export interface ClientConfig {
   main_branch: string;
   /** HTTP timeout in milliseconds. */
   timeout_ms: number;
+  /** `hook activity`: the least time between two heartbeats, in milliseconds (`activity_interval`, seconds). */
+  activity_interval_ms: number;
   /** The session id from flags or environment (the saved hook id is read by the caller). */
   session_id: string | undefined;
   /** The config file that was read, if any. */
@@ -46,7 +50,9 @@ export interface ClientFlags {
   main_branch?: string;
 }
 
-const FILE_KEYS = ["repo", "service_url", "plan_path", "main_branch", "timeout", "spawn_branch_prefix", "spawn_worktree_dir", "guard"] as const;
+const FILE_KEYS = ["repo", "service_url", "plan_path", "main_branch", "timeout", "spawn_branch_prefix", "spawn_worktree_dir", "guard", "activity_interval"] as const;
+/** The keys whose value is a number of seconds. */
+const SECONDS_KEYS: readonly string[] = ["timeout", "activity_interval"];
 type FileKey = (typeof FILE_KEYS)[number];
 
 /**
@@ -66,9 +72,9 @@ export function readClientConfigFile(path: string): Partial<Record<FileKey, stri
     if (!(FILE_KEYS as readonly string[]).includes(key)) {
       throw new CoordError("config_error", `${path}: unknown key '${key}'; the keys are ${FILE_KEYS.join(", ")}.`, { file: path, key });
     }
-    if (key === "timeout") {
+    if (SECONDS_KEYS.includes(key)) {
       if (typeof value !== "number" || !(value > 0)) {
-        throw new CoordError("config_error", `${path}: key 'timeout' must be a positive number of seconds, got ${JSON.stringify(value)}.`, { file: path, key });
+        throw new CoordError("config_error", `${path}: key '${key}' must be a positive number of seconds, got ${JSON.stringify(value)}.`, { file: path, key });
       }
     } else if (key === "guard") {
       if (value !== "open" && value !== "closed") {
@@ -82,10 +88,10 @@ export function readClientConfigFile(path: string): Partial<Record<FileKey, stri
   return out;
 }
 
-function parseTimeoutSeconds(text: string, source: string): number {
+function parseSeconds(text: string, source: string, key: string): number {
   const n = Number(text);
   if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !(n > 0)) {
-    throw new CoordError("config_error", `${source} must be a positive number of seconds (decimals allowed), got '${text}'.`, { key: "timeout" });
+    throw new CoordError("config_error", `${source} must be a positive number of seconds (decimals allowed), got '${text}'.`, { key });
   }
   return Math.round(n * 1000);
 }
@@ -99,16 +105,20 @@ export function resolveClientConfig(input: { root: string | undefined; env: Coor
   const { root, env, flags } = input;
   const file = root ? join(root, CLIENT_CONFIG_FILE) : undefined;
   const fromFile = file && existsSync(file) ? readClientConfigFile(file) : {};
-  const str = (k: Exclude<FileKey, "timeout" | "guard">) => fromFile[k] as string | undefined;
+  const str = (k: Exclude<FileKey, "timeout" | "guard" | "activity_interval">) => fromFile[k] as string | undefined;
   let timeout_ms: number = CLIENT_DEFAULTS.timeout_ms;
   if (typeof fromFile.timeout === "number") timeout_ms = Math.round(fromFile.timeout * 1000);
-  if (env.timeout !== undefined) timeout_ms = parseTimeoutSeconds(env.timeout, "CLAUDE_COORD_TIMEOUT");
+  if (env.timeout !== undefined) timeout_ms = parseSeconds(env.timeout, "CLAUDE_COORD_TIMEOUT", "timeout");
+  let activity_interval_ms: number = CLIENT_DEFAULTS.activity_interval_ms;
+  if (typeof fromFile.activity_interval === "number") activity_interval_ms = Math.round(fromFile.activity_interval * 1000);
+  if (env.activity_interval !== undefined) activity_interval_ms = parseSeconds(env.activity_interval, "CLAUDE_COORD_ACTIVITY_INTERVAL", "activity_interval");
   return {
     repo: flags.repo ?? env.repo ?? str("repo"),
     service_url: flags.service_url ?? env.service_url ?? str("service_url") ?? CLIENT_DEFAULTS.service_url,
     plan_path: (flags.plan_path ?? env.plan_path ?? str("plan_path") ?? CLIENT_DEFAULTS.plan_path).replace(/^\.\/|\/+$/g, ""),
     main_branch: flags.main_branch ?? env.main_branch ?? str("main_branch") ?? CLIENT_DEFAULTS.main_branch,
     timeout_ms,
+    activity_interval_ms,
     session_id: flags.session_id ?? env.session_id,
     file: file && existsSync(file) ? file : undefined,
     spawn_branch_prefix: str("spawn_branch_prefix"),

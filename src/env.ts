@@ -10,12 +10,16 @@ export interface CoordEnv {
   plan_path?: string;
   /** CLAUDE_COORD_MAIN_BRANCH: the main branch's name. */
   main_branch?: string;
-  /** CLAUDE_COORD_SESSION_ID, else CLAUDE_CODE_SESSION_ID (set by Claude Code in its Bash tool). */
+  /** CLAUDE_COORD_SESSION_ID, else CLAUDE_CODE_SESSION_ID (set by Claude Code in its Bash tool), else CODEX_SESSION_ID (Codex; see the README on what was verified). */
   session_id?: string;
   /** CLAUDE_COORD_TIMEOUT: HTTP timeout in seconds, decimals allowed (raw text; config.ts validates). */
   timeout?: string;
   /** CLAUDE_COORD_CONFIG: the service config file for `serve`. */
   config?: string;
+  /** CLAUDE_COORD_ACTIVITY_INTERVAL: seconds between two `hook activity` heartbeats (raw text; config.ts validates). */
+  activity_interval?: string;
+  /** CLAUDE_COORD_NO_FETCH: `1` turns off fetching origin's main on a stale token (SPEC §10; raw text). */
+  no_fetch?: string;
   /** CLAUDE_COORD_ADMIN_TOKEN: the admin token `expire` sends. */
   admin_token?: string;
   /**
@@ -37,10 +41,12 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     service_url: get("CLAUDE_COORD_URL"),
     plan_path: get("CLAUDE_COORD_PLAN_PATH"),
     main_branch: get("CLAUDE_COORD_MAIN_BRANCH"),
-    session_id: get("CLAUDE_COORD_SESSION_ID") ?? get("CLAUDE_CODE_SESSION_ID"),
+    session_id: get("CLAUDE_COORD_SESSION_ID") ?? get("CLAUDE_CODE_SESSION_ID") ?? get("CODEX_SESSION_ID"),
     timeout: get("CLAUDE_COORD_TIMEOUT"),
     config: get("CLAUDE_COORD_CONFIG"),
     admin_token: get("CLAUDE_COORD_ADMIN_TOKEN"),
+    no_fetch: get("CLAUDE_COORD_NO_FETCH"),
+    activity_interval: get("CLAUDE_COORD_ACTIVITY_INTERVAL"),
     claude_env_file: get("CLAUDE_ENV_FILE"),
   };
 }

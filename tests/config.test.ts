@@ -31,6 +31,7 @@ describe("client configuration precedence: defaults < file < environment < flags
       plan_path: "context",
       main_branch: "main",
       timeout_ms: 10_000,
+      activity_interval_ms: 60_000,
       session_id: undefined,
       file: undefined,
       guard: "open",
@@ -71,7 +72,7 @@ describe("client configuration precedence: defaults < file < environment < flags
 
   const broken: [string, string, string][] = [
     ["not TOML", "repo = ", "not valid TOML"],
-    ["an unknown key", 'repo = "a/b"\nsevice_url = "x"\n', "unknown key 'sevice_url'; the keys are repo, service_url, plan_path, main_branch, timeout, spawn_branch_prefix, spawn_worktree_dir, guard."],
+    ["an unknown key", 'repo = "a/b"\nsevice_url = "x"\n', "unknown key 'sevice_url'; the keys are repo, service_url, plan_path, main_branch, timeout, spawn_branch_prefix, spawn_worktree_dir, guard, activity_interval."],
     ["a wrong type", "repo = 5\n", "key 'repo' must be a non-empty string, got 5."],
     ["a bad timeout", 'timeout = "fast"\n', "key 'timeout' must be a positive number of seconds"],
   ];

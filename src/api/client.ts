@@ -10,10 +10,14 @@ import type {
   CompleteResponse,
   ExpireBody,
   ExpireResponse,
+  HandoverBody,
+  HandoverResponse,
   HealthResponse,
   HeartbeatBody,
   HeartbeatResponse,
   InboxResponse,
+  ReleaseBody,
+  ReleaseResponse,
   SendBody,
   SendResponse,
   SessionsResponse,
@@ -258,6 +262,16 @@ export class CoordClient {
   /** POST /complete. */
   complete(body: CompleteBody): Promise<CompleteResponse> {
     return this.request("POST", "/complete", body);
+  }
+
+  /** POST /release (SPEC §10): gives this session's claim back; the task is available again at once. */
+  release(body: ReleaseBody): Promise<ReleaseResponse> {
+    return this.request("POST", "/release", body);
+  }
+
+  /** POST /handover (SPEC §10): this session takes over `from_session_id`'s claim (new fence), state and unread messages. */
+  handover(body: HandoverBody): Promise<HandoverResponse> {
+    return this.request("POST", "/handover", body);
   }
 
   /** DELETE /claim, with `Authorization: Bearer <admin_token>` when one is given. */

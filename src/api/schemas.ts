@@ -35,14 +35,39 @@ export const ClaimBody = T.Object({
 });
 export type ClaimBody = Static<typeof ClaimBody>;
 
+const PrUrl = T.String({ maxLength: 500, pattern: "^https?://", description: "an http(s) URL" });
+
 export const CompleteBody = T.Object({
   repo: Repo,
   token: Token,
   commit_sha: CommitSha,
   session_id: SessionId,
   task_id: TaskId,
+  /** The pull request of the work (SPEC §10 `complete --pr`); listings show it while the completion is listed. */
+  pr_url: T.Optional(PrUrl),
 });
 export type CompleteBody = Static<typeof CompleteBody>;
+
+/** `POST /release` (SPEC §10): the owner gives its claim back. */
+export const ReleaseBody = T.Object({ repo: Repo, token: Token, commit_sha: CommitSha, session_id: SessionId, task_id: TaskId });
+export type ReleaseBody = Static<typeof ReleaseBody>;
+
+export const ReleaseResponse = T.Object({ status: T.Literal("released"), task_id: T.String() });
+export type ReleaseResponse = Static<typeof ReleaseResponse>;
+
+/** `POST /handover` (SPEC §10): `session_id` takes over `from_session_id`'s claim, state and unread messages; the full old id is the proof. */
+export const HandoverBody = T.Object({ repo: Repo, token: Token, commit_sha: CommitSha, from_session_id: SessionId, session_id: SessionId });
+export type HandoverBody = Static<typeof HandoverBody>;
+
+export const HandoverResponse = T.Object({
+  status: T.Literal("handed_over"),
+  task_id: T.Union([T.String(), T.Null()]),
+  fence: T.Union([T.Integer(), T.Null()]),
+  /** The state the new session took over, and how many unread messages moved with it. */
+  state: T.Union([T.String(), T.Null()]),
+  messages: T.Integer(),
+});
+export type HandoverResponse = Static<typeof HandoverResponse>;
 
 export const ClaimsQuery = T.Object({ repo: Repo, token: Token, commit_sha: CommitSha });
 export type ClaimsQuery = Static<typeof ClaimsQuery>;
@@ -62,7 +87,8 @@ const ClaimedBy = T.Object({ session: T.String(), branch: T.String(), claimed_at
 export const ClaimResponse = T.Object({ status: T.Literal("claimed"), task_id: T.String(), fence: T.Integer() });
 export type ClaimResponse = Static<typeof ClaimResponse>;
 
-export const CompleteResponse = T.Object({ status: T.Literal("completed"), task_id: T.String() });
+/** `branch` is the claim's branch (SPEC §10: the session's state follows the claim, not the checkout). */
+export const CompleteResponse = T.Object({ status: T.Literal("completed"), task_id: T.String(), branch: T.String() });
 export type CompleteResponse = Static<typeof CompleteResponse>;
 
 export const ActiveClaim = T.Object({
@@ -82,7 +108,9 @@ export const CompletedClaim = T.Object({
   plan_file: T.String(),
   claimed_at: Timestamp,
   completed_at: Timestamp,
-  completion_reason: T.Union([T.Literal("client_completed"), T.Literal("admin_expired"), T.Literal("branch_removed")]),
+  completion_reason: T.Union([T.Literal("client_completed"), T.Literal("admin_expired"), T.Literal("branch_removed"), T.Literal("released")]),
+  outcome: T.Union([T.Literal("done"), T.Literal("freed")]),
+  pr_url: T.Union([T.String(), T.Null()]),
   fence: T.Integer(),
 });
 export type CompletedClaim = Static<typeof CompletedClaim>;
@@ -136,7 +164,8 @@ export const HeartbeatBody = T.Object({
   commit_sha: CommitSha,
   session_id: SessionId,
   branch: Branch,
-  state: State,
+  /** Absent: the stored state is kept (a new session is `registered`): registration and `hook activity` (SPEC §10). */
+  state: T.Optional(State),
   task_id: T.Optional(T.Union([TaskId, T.Null()])),
   progress: T.Optional(T.Union([T.Integer({ minimum: 0, maximum: 100, description: "an integer from 0 to 100" }), T.Null()])),
   note: T.Optional(T.Union([T.String({ maxLength: ACTIVITY_LIMITS.note }), T.Null()])),
@@ -146,7 +175,21 @@ export const HeartbeatBody = T.Object({
 });
 export type HeartbeatBody = Static<typeof HeartbeatBody>;
 
-export const HeartbeatResponse = T.Object({ status: T.Literal("ok"), session: T.String(), state: T.String(), unread: T.Integer() });
+/**
+ * An instruction from the human for this session (SPEC §13: pause, resume, approve, reject), with
+ * their message. The heartbeat answer carries it when there is one; `hook activity` passes it to
+ * the model. (SPEC §13's session controls fill it; until then no answer has one.)
+ */
+export const Directive = T.Object({ action: T.String(), message: T.Union([T.String(), T.Null()]) });
+export type Directive = Static<typeof Directive>;
+
+export const HeartbeatResponse = T.Object({
+  status: T.Literal("ok"),
+  session: T.String(),
+  state: T.String(),
+  unread: T.Integer(),
+  directive: T.Optional(T.Union([Directive, T.Null()])),
+});
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
 
 export const SessionViewSchema = T.Object({
@@ -176,6 +219,8 @@ export const SendBody = T.Object({
   to_task: T.Optional(TaskId),
   to_branch: T.Optional(Branch),
   to_session: T.Optional(T.String({ minLength: 1, maxLength: LIMITS.session_id })),
+  /** To the human (SPEC §10 `send --to-human`): the dashboard, `watch`, `board` and the admin token's `inbox` show it. */
+  to_human: T.Optional(T.Boolean()),
   subject: T.String({ minLength: 1, maxLength: ACTIVITY_LIMITS.subject }),
   body: T.String({ minLength: 1, maxLength: ACTIVITY_LIMITS.body }),
 });

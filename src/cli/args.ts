@@ -7,6 +7,7 @@ export const commonArgs = {
   repo: { type: "string", description: "owner/name of the repository (default: .claude-coord.toml, CLAUDE_COORD_REPO)", valueHint: "owner/name" },
   "session-id": { type: "string", description: "this session's id (default: CLAUDE_COORD_SESSION_ID, CLAUDE_CODE_SESSION_ID)", valueHint: "id" },
   json: { type: "boolean", description: "print one JSON document on stdout instead of text" },
+  fetch: { type: "boolean", description: "on a stale token, fetch origin's main and retry once (default; --no-fetch or CLAUDE_COORD_NO_FETCH=1 turns it off)", default: true },
 } as const satisfies ArgsDef;
 
 /** --task: the task id from a plan file. */

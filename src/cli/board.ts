@@ -53,8 +53,9 @@ export function orderSessions(sessions: readonly SessionView[]): SessionView[] {
   );
 }
 
-/** The PR link of a completed claim: the pr_url of the same session's heartbeat for that task (or branch). */
-export function prFor(c: { session: string; task_id: string; branch: string }, sessions: readonly SessionView[]): string | null {
+/** The PR link of a completed claim: the one its completion named (`complete --pr`), else the pr_url of the same session's heartbeat for that task (or branch). */
+export function prFor(c: { session: string; task_id: string; branch: string; pr_url?: string | null }, sessions: readonly SessionView[]): string | null {
+  if (c.pr_url) return c.pr_url;
   const s = sessions.find((x) => x.session === c.session && x.pr_url !== null && (x.task_id === c.task_id || x.branch === c.branch));
   return s?.pr_url ?? null;
 }
@@ -64,6 +65,7 @@ export const REASON_TEXT: Record<ClaimsResponse["recently_completed"][number]["c
   client_completed: "completed",
   admin_expired: "expired by an operator",
   branch_removed: "branch removed",
+  released: "released by its session",
 };
 
 const cell = (v: string | number | null | undefined): string => (v === null || v === undefined || v === "" ? "—" : String(v).replace(/\|/g, "\\|").replace(/\r?\n/g, " "));

@@ -3,8 +3,8 @@ import { defineCommand } from "citty";
 import type { ClaimResponse } from "../api/schemas.ts";
 import { sessionPrefix } from "../core/claims.ts";
 import { CoordError, isCoordError } from "../core/errors.ts";
-import type { PlanTask } from "../core/plan.ts";
-import { discoverTasks } from "../core/tasks.ts";
+import type { Plans, PlanTask } from "../core/plan.ts";
+import { discoverTasks, FINISHED_STATUSES } from "../core/tasks.ts";
 import { commonArgs, taskArg } from "./args.ts";
 import { type ClientContext, type CommonFlags, loadContext, repoAuth, requireBranch, requireSession } from "./context.ts";
 import { type Outcome, printOutcome, processTerminal } from "./output.ts";
@@ -43,6 +43,20 @@ function claimedOutcome(r: ClaimResponse, session_id: string, branch: string, pl
 }
 
 /**
+ * Why claiming `task` deserves a warning (SPEC §10: it still claims): the plan marks it complete
+ * (or skipped), or it is blocked — asked of the service only when the plan alone says a blocker is
+ * unfinished (the service may list the blocker as done). Undefined when it is fine.
+ */
+async function planWarning(ctx: ClientContext, auth: Auth, plans: Plans, task: PlanTask, session_id: string): Promise<string | undefined> {
+  if (FINISHED_STATUSES.has(task.status)) return `WARNING: the plan marks task '${task.id}' ${task.status} (${task.file}); claimed it anyway. If it is really done, run: claude-coord release --task ${task.id}`;
+  const known = new Map(plans.tasks.map((t) => [t.id, t]));
+  if (!task.blocked_by.some((b) => known.has(b) && !FINISHED_STATUSES.has(known.get(b)!.status))) return undefined;
+  const listing = await ctx.client.claims({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha });
+  const blocked = discoverTasks(plans, listing, session_id).blocked.find((t) => t.id === task.id);
+  return blocked ? `WARNING: task '${task.id}' is blocked by ${blocked.blocked_by.join(", ")}, which ${blocked.blocked_by.length === 1 ? "is" : "are"} not finished; claimed it anyway.` : undefined;
+}
+
+/**
  * `claim --next` (SPEC §8): claims the first available task; when another session wins it, tries
  * the next. Throws CoordError `no_task_available` (exit 1) when none is left, and passes on every
  * other error (session_has_claim, stale_token, ...) at once.
@@ -51,6 +65,14 @@ async function claimNext(ctx: ClientContext, auth: Auth, session_id: string, bra
   const plans = await localPlans(ctx, auth.commit_sha);
   const listing = await ctx.client.claims({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha });
   const d = discoverTasks(plans, listing, session_id);
+  const mine = listing.active.find((c) => c.session === sessionPrefix(session_id));
+  if (mine && d.available.length === 0) {
+    // Exit 3 as `claim --task` gives it, not "no task left" (exit 1): this session must finish its claim first.
+    // (With tasks available, the service's own answer to the first attempt says so.)
+    throw new CoordError("session_has_claim", `This session already has an active claim on task '${mine.task_id}'.`, {
+      current_claim: { task_id: mine.task_id, branch: mine.branch, plan_file: mine.plan_file, claimed_at: mine.claimed_at, fence: mine.fence },
+    });
+  }
   let lost = 0;
   for (const t of d.available) {
     const task = plans.tasks.find((p) => p.id === t.id);
@@ -62,7 +84,7 @@ async function claimNext(ctx: ClientContext, auth: Auth, session_id: string, bra
       lost++;
     }
   }
-  throw new CoordError("no_task_available", "No available task is left to claim.", { claimed: d.claimed.length, blocked: d.blocked.length, lost });
+  throw new CoordError("no_task_available", "No available task is left to claim.", { claimed: d.claimed.filter((t) => !t.yours).length, blocked: d.blocked.length, lost });
 }
 
 /** The flags of `claim` (and the MCP tool `claim`). */
@@ -88,13 +110,16 @@ export async function claimOutcome(args: ClaimFlags): Promise<Outcome> {
   if (args.next === true) return claimNext(ctx, auth, session_id, branch);
   const task_id = args.task as string;
   let plan_file = args["plan-file"];
-  let task: PlanTask | undefined;
+  const plans = await localPlans(ctx, auth.commit_sha);
+  const task = findTask(plans, task_id);
   const warnings: string[] = [];
   if (plan_file === undefined) {
-    task = findTask(await localPlans(ctx, auth.commit_sha), task_id);
     plan_file = task?.file ?? "";
     if (!task) warnings.push(`WARNING: no plan file under ${ctx.config.plan_path}/ at main defines task '${task_id}'; claiming it as ad-hoc work.`);
   }
+  const warning = task ? await planWarning(ctx, auth, plans, task, session_id) : undefined;
+  if (warning) warnings.push(warning);
+  // Warnings are printed after the answer: a stale token is retried at the new main, where the plan may say otherwise.
   const r = await ctx.client.claim({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, session_id, task_id, branch, plan_file });
   return { ...claimedOutcome(r, session_id, branch, plan_file, task, false), warnings };
 }

@@ -1,11 +1,17 @@
 // `claude-coord claims`: the coordination state of the repository, for the model and for scripts.
 import { defineCommand } from "citty";
 import type { ClaimsResponse } from "../api/schemas.ts";
-import { sessionPrefix } from "../core/claims.ts";
+import { type CompletedClaimView, sessionPrefix } from "../core/claims.ts";
 import { commonArgs } from "./args.ts";
 import { type ClientContext, loadContext, repoAuth } from "./context.ts";
 import { processTerminal, reportResult } from "./output.ts";
 import { knownSession } from "./viewer.ts";
+
+/** One recent completion as a list line: task, reason and outcome (SPEC §10), when, branch, and the PR it named. */
+export function completionLine(c: CompletedClaimView): string {
+  const outcome = c.outcome === "freed" ? "freed: open to claim again" : "done";
+  return `  - ${c.task_id} (${c.completion_reason}, ${outcome}, ${c.completed_at}, branch ${c.branch}${c.pr_url ? `, PR ${c.pr_url}` : ""})`;
+}
 
 /** The listing as text: active claims (this session's marked), recent completions, then the next command. */
 export function claimsText(repo: string, head_sha: string, r: ClaimsResponse, own_session: string | undefined): string {
@@ -18,7 +24,7 @@ export function claimsText(repo: string, head_sha: string, r: ClaimsResponse, ow
   }
   lines.push("", "Recently completed:");
   if (r.recently_completed.length === 0) lines.push("  (none)");
-  for (const c of r.recently_completed) lines.push(`  - ${c.task_id} (${c.completion_reason}, ${c.completed_at}, branch ${c.branch})`);
+  for (const c of r.recently_completed) lines.push(completionLine(c));
   const own = r.active.find((c) => c.session === mine);
   lines.push("");
   if (own) lines.push(`This session holds '${own.task_id}'. When it is merged: claude-coord complete --task ${own.task_id}`);

@@ -6,7 +6,8 @@ import { type ClientConfig, resolveClientConfig } from "../config.ts";
 import { CoordError } from "../core/errors.ts";
 import type { PlanState } from "../core/token.ts";
 import { readEnv } from "../env.ts";
-import { type Checkout, currentBranch, findCheckout, isShallow, planToken } from "../git/checkout.ts";
+import { type Checkout, currentBranch, findCheckout, isShallow } from "../git/checkout.ts";
+import { deepPlanToken, ShallowCloneError } from "../git/deepen.ts";
 import { GitReadError } from "../git/read-error.ts";
 
 /** The flags every client command shares (SPEC §4, §7). */
@@ -52,6 +53,18 @@ export async function loadContext(flags: CommonFlags, cwd: string = process.cwd(
   return { checkout, config, client: new CoordClient({ service_url: config.service_url, timeout_ms: config.timeout_ms }) };
 }
 
+/**
+ * Where the repo name comes from, in the precedence of SPEC §4, for messages: the `--repo` flag
+ * among `rawArgs`, the CLAUDE_COORD_REPO environment variable, or the config file (its path).
+ * Never throws.
+ */
+export async function repoSource(rawArgs: readonly string[], cwd: string = process.cwd()): Promise<string> {
+  if (rawArgs.some((a) => a === "--repo" || a.startsWith("--repo="))) return "the --repo flag";
+  if (readEnv().repo !== undefined) return "the environment variable CLAUDE_COORD_REPO";
+  const checkout = await findCheckout(cwd);
+  return checkout ? join(checkout.root, ".claude-coord.toml") : "the configuration";
+}
+
 /** The configured repo name; throws CoordError `config_error` (exit 78) when none is set. */
 export function requireRepo(ctx: ClientContext): string {
   if (ctx.config.repo) return ctx.config.repo;
@@ -60,17 +73,25 @@ export function requireRepo(ctx: ClientContext): string {
   });
 }
 
+/** The session id `hook session-start` saved for this worktree, if any. Never throws. */
+export function savedSessionId(ctx: Pick<ClientContext, "checkout">): string | undefined {
+  try {
+    const file = sessionFile(ctx.checkout);
+    const id = existsSync(file) ? readFileSync(file, "utf8").trim() : "";
+    return id === "" ? undefined : id;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The session id: --session-id, then CLAUDE_COORD_SESSION_ID, then CLAUDE_CODE_SESSION_ID, then the id
  * `hook session-start` saved for this worktree. Throws CoordError `config_error` when there is none.
  */
 export function requireSession(ctx: ClientContext): string {
   if (ctx.config.session_id) return ctx.config.session_id;
-  const saved = sessionFile(ctx.checkout);
-  if (existsSync(saved)) {
-    const id = readFileSync(saved, "utf8").trim();
-    if (id) return id;
-  }
+  const saved = savedSessionId(ctx);
+  if (saved !== undefined) return saved;
   throw new CoordError("config_error", "No session id: this command needs to know which session is asking.", {
     action: "export CLAUDE_COORD_SESSION_ID=<a unique id for this session> (Claude Code sets CLAUDE_CODE_SESSION_ID itself), or pass --session-id <id>.",
   });
@@ -87,19 +108,24 @@ export async function requireBranch(ctx: ClientContext, flag: string | undefined
 }
 
 /**
- * Main's plan state and token at the local main (SPEC §2), cached under the state dir. Throws
- * CoordError `config_error` when main cannot be read (no `origin/<main>` nor `<main>`, a shallow
- * clone missing history, a damaged object store).
+ * Main's plan state and token at the local main (SPEC §2), cached under the state dir. In a shallow
+ * clone whose plan files' history reaches the boundary, deepens the clone with git first (SPEC §10,
+ * `deepPlanToken`). Throws CoordError `config_error` (exit 78) when main cannot be read (no
+ * `origin/<main>` nor `<main>`, a damaged object store) or a shallow clone cannot be deepened (no
+ * git on PATH, a failed fetch), naming the command to run.
  */
 export async function localToken(ctx: ClientContext): Promise<{ state: PlanState; token: string }> {
   try {
-    return await planToken({
+    return await deepPlanToken(ctx.checkout.root, {
       gitdir: ctx.checkout.gitdir,
       main_branch: ctx.config.main_branch,
       plan_path: ctx.config.plan_path,
       cache_dir: join(stateDir(ctx.checkout), "token-cache"),
     });
   } catch (e) {
+    if (e instanceof ShallowCloneError) {
+      throw new CoordError("config_error", e.message, { action: `Run '${e.command}' in ${ctx.checkout.root}, then try again.`, command: e.command });
+    }
     if (!(e instanceof GitReadError)) throw e;
     const main = ctx.config.main_branch;
     const shallow = isShallow(ctx.checkout.gitdir);

@@ -26,7 +26,7 @@ export default defineCommand({
     const admin = args["admin-token"] ?? readEnv().admin_token;
     const r = await ctx.client.expire({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha, ...target }, admin);
     return reportResult(processTerminal, args.json === true, r, () =>
-      [`Expired the claim on task '${r.task_id}' (session ${r.session}, branch ${r.branch}).`, "", "The task is free to claim again: claude-coord claims"].join("\n"),
+      [`Expired the claim on task '${r.task_id}' (session ${r.session}, branch ${r.branch}).`, "", "The task is open again (its dependents stay blocked): claude-coord tasks"].join("\n"),
     );
   },
 });

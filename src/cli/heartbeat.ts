@@ -1,6 +1,7 @@
 // `claude-coord heartbeat`: report this session's state, task, progress, note and PR (SPEC §7); `stuck`, `claim` and `complete` reuse it.
 import { defineCommand } from "citty";
 import type { HeartbeatBody, HeartbeatResponse } from "../api/schemas.ts";
+import { sessionPrefix } from "../core/claims.ts";
 import { CoordError } from "../core/errors.ts";
 import { SESSION_STATES, type SessionState } from "../core/sessions.ts";
 import { commonArgs } from "./args.ts";
@@ -109,7 +110,23 @@ export async function heartbeatOutcome(args: HeartbeatFlags): Promise<Outcome> {
   if (args.note !== undefined) fields.note = args.note;
   if (pr_url !== undefined) fields.pr_url = pr_url;
   const { r, body } = await sendHeartbeat(args, fields);
-  return { data: r, text: () => heartbeatText(r, body) };
+  const warnings = state === "cancelled" ? await heldClaimHint(args, body) : [];
+  return { data: r, text: () => heartbeatText(r, body), warnings };
+}
+
+/**
+ * A session reporting `cancelled` that still holds a claim keeps the task from everyone else (SPEC
+ * §10): the hint to release it, or none. Best effort: a failed look-up gives no hint.
+ */
+async function heldClaimHint(flags: CommonFlags, body: HeartbeatBody): Promise<string[]> {
+  try {
+    const ctx = await loadContext(flags);
+    const listing = await ctx.client.claims({ repo: body.repo, token: body.token, commit_sha: body.commit_sha });
+    const held = listing.active.find((c) => c.session === sessionPrefix(body.session_id));
+    return held ? [`WARNING: this session still holds the claim on task '${held.task_id}', so no other session can take it. To give it back: claude-coord release --task ${held.task_id}`] : [];
+  } catch {
+    return [];
+  }
 }
 
 export default defineCommand({

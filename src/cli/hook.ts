@@ -1,66 +1,18 @@
-// `claude-coord hook session-start`: for Claude Code's SessionStart hook — saves the session id, prints the tasks, claims and unread messages as model context, never fails.
+// `claude-coord hook session-start` and `hook activity`: Claude Code's hooks — save the session id, hand over and register, print the tasks, claims and unread messages as model context; never fail.
 import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { parseHookInput, readBounded } from "./hook-input.ts";
 import { isatty } from "node:tty";
 import { defineCommand } from "citty";
 import { CoordError } from "../core/errors.ts";
 import { readEnv } from "../env.ts";
-import { type ClientContext, loadContext, sessionFile } from "./context.ts";
+import { readActivity, writeActivity } from "./activity-state.ts";
+import { type ClientContext, loadContext, savedSessionId, sessionFile } from "./context.ts";
+import { startSession } from "./session-life.ts";
 import { unreadSummary } from "./inbox.ts";
 import { asCoordError, errorText, processTerminal } from "./output.ts";
 import { discoverLocal, tasksText } from "./tasks.ts";
 
-/** The fields of Claude Code's hook JSON (stdin) that claude-coord reads; all optional, since any may be missing. */
-export interface HookInput {
-  session_id?: string;
-  cwd?: string;
-  /** SessionStart: `startup`, `resume`, `clear` or `compact`. */
-  source?: string;
-  hook_event_name?: string;
-}
-
-/** The hook JSON, or why it could not be read (`problem`); never throws. Empty input is no input, not a problem. */
-export function parseHookInput(text: string): { input: HookInput; problem?: string } {
-  if (text.trim() === "") return { input: {} };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    return { input: {}, problem: `the hook input on stdin is not JSON (${e instanceof Error ? e.message : String(e)})` };
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { input: {}, problem: "the hook input on stdin is not a JSON object" };
-  const o = parsed as Record<string, unknown>;
-  const s = (k: string) => (typeof o[k] === "string" && o[k] !== "" ? (o[k] as string) : undefined);
-  return { input: { session_id: s("session_id"), cwd: s("cwd"), source: s("source"), hook_event_name: s("hook_event_name") } };
-}
-
-/**
- * Reads `stream` to its end, at most `limit_bytes` (default 1 MiB) and for at most `timeout_ms`
- * (default 3000): Claude Code writes the JSON and closes stdin at once, and a hook must not hang
- * when run by hand with stdin left open. Returns what was read (UTF-8); never throws.
- */
-export async function readBounded(stream: ReadableStream<Uint8Array>, timeout_ms = 3000, limit_bytes = 1 << 20): Promise<string> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeout_ms);
-  });
-  try {
-    while (size < limit_bytes) {
-      const next = await Promise.race([reader.read(), timeout]);
-      if (next === "timeout" || next.done) break;
-      chunks.push(next.value);
-      size += next.value.length;
-    }
-  } catch {
-    // an unreadable stdin is no input
-  } finally {
-    clearTimeout(timer);
-    reader.cancel().catch(() => {});
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks)).slice(0, limit_bytes);
-}
+export { type HookInput, parseHookInput, readBounded } from "./hook-input.ts";
 
 /** True for a session id the service and a shell can take: 1–200 characters, no whitespace or control characters. */
 export function isSessionId(id: string): boolean {
@@ -103,6 +55,8 @@ export interface SessionStartState {
   session_id: string | undefined;
   /** Why the session started: startup, resume, clear, compact (or `unknown`). */
   source: string;
+  /** Message ids a section put in the context (so `hook activity` does not show them again). */
+  shown: number[];
 }
 
 /**
@@ -131,7 +85,7 @@ function sectionFailure(e: unknown): string {
  */
 export const stateSection: SessionStartSection = async (s) => {
   try {
-    const { repo, head_sha, discovery, failure } = await discoverLocal(s.ctx, s.session_id);
+    const { repo, head_sha, discovery, failure } = await discoverLocal(s.ctx, s.session_id, { claims_optional: true });
     const text = tasksText(repo, head_sha, discovery);
     return failure ? `${text}\n\n${errorText(failure, "tasks")}` : text;
   } catch (e) {
@@ -139,14 +93,29 @@ export const stateSection: SessionStartSection = async (s) => {
   }
 };
 
-/** This session's unread messages (SPEC §7), never marked read here. */
-export const messagesSection: SessionStartSection = (s) => unreadSummary(s.ctx, s.session_id);
+/** This session's unread messages (SPEC §7), never marked read here; their ids are remembered as shown. */
+export const messagesSection: SessionStartSection = (s) => unreadSummary(s.ctx, s.session_id, (ids) => s.shown.push(...ids));
+
+/**
+ * The workflow in a few lines, so a model that never read the README knows it (SPEC §10). One
+ * entry per step; other features add theirs here (reservations, SPEC §11).
+ */
+export const WORKFLOW_STEPS: string[] = [
+  "1. See the work: claude-coord tasks (available, claimed, blocked).",
+  "2. Before starting, claim one: claude-coord claim --next (or claim --task <id>; exit 1 = taken: pick another).",
+  "3. While working: claude-coord heartbeat --state working --progress <0-100>; when you need the human's decision: claude-coord stuck --reason <text>.",
+  "4. When it is merged: claude-coord complete --task <id> [--pr <url>]; to give it back unfinished: claude-coord release --task <id>.",
+  "Messages for you appear in this context as you work; answer with claude-coord send --to-human (or --to-session <prefix>) --subject <text> --body <text>.",
+];
+
+/** The workflow section: `WORKFLOW_STEPS` under a title. */
+export const workflowSection: SessionStartSection = async () => ["=== claude-coord workflow ===", ...WORKFLOW_STEPS].join("\n");
 
 /**
  * The sections printed after the session header, in order, separated by a blank line: the tasks
- * and claims, then unread messages.
+ * and claims, unread messages, then the workflow.
  */
-export const SESSION_START_SECTIONS: readonly SessionStartSection[] = [stateSection, messagesSection];
+export const SESSION_START_SECTIONS: readonly SessionStartSection[] = [stateSection, messagesSection, workflowSection];
 
 /**
  * The whole SessionStart output for hook JSON `stdin`: a header naming the session and where its id
@@ -170,6 +139,7 @@ export async function sessionStartText(
     return [...head, "", errorText(asCoordError(e), "hook session-start")].join("\n");
   }
   const session_id = input.session_id ?? flags["session-id"] ?? ctx.config.session_id;
+  const previous = savedSessionId(ctx);
   if (session_id === undefined) {
     head.push("Session: unknown (no session_id in the hook input). claim and complete need CLAUDE_COORD_SESSION_ID or --session-id.");
   } else if (!isSessionId(session_id)) {
@@ -190,18 +160,35 @@ export async function sessionStartText(
       }
     }
   }
-  const state: SessionStartState = { ctx, session_id: session_id !== undefined && isSessionId(session_id) ? session_id : undefined, source };
+  const valid = session_id !== undefined && isSessionId(session_id) ? session_id : undefined;
+  let registered = false;
+  if (valid !== undefined) {
+    const life = await startSession(ctx, previous !== undefined && isSessionId(previous) ? previous : undefined, valid);
+    head.push(...life.lines);
+    registered = life.registered;
+  }
+  const state: SessionStartState = { ctx, session_id: valid, source, shown: [] };
   const blocks = await Promise.all((opts.sections ?? SESSION_START_SECTIONS).map((section) => section(state).catch(sectionFailure)));
+  if (valid !== undefined) {
+    // `hook activity` starts from here: the heartbeat just sent, and the messages just shown.
+    try {
+      const before = readActivity(ctx.checkout.head_gitdir, valid);
+      writeActivity(ctx.checkout.head_gitdir, { session_id: valid, last_heartbeat_ms: registered ? Date.now() : before.last_heartbeat_ms, shown: [...before.shown, ...state.shown] });
+    } catch {
+      // Only a later repeat of the same messages is at stake.
+    }
+  }
   return [head.join("\n"), ...blocks].join("\n\n");
 }
 
 /** The hook events `claude-coord hook` knows. */
-export const HOOK_EVENTS = ["session-start", "pre-tool-use"] as const;
+export const HOOK_EVENTS = ["session-start", "activity", "pre-tool-use"] as const;
 
 export default defineCommand({
   meta: {
     name: "hook",
-    description: "Run as a Claude Code hook: 'hook session-start' saves the session id and prints the state; 'hook pre-tool-use' refuses (exit 2) an edit of a path another session reserves",
+    description:
+      "Run as a Claude Code hook: 'hook session-start' (saves the session id, hands over, registers, prints the state), 'hook activity' (throttled heartbeat, new messages as context), 'hook pre-tool-use' (refuses, exit 2, an edit of a path another session reserves)",
   },
   args: {
     event: { type: "positional", description: `the hook event: ${HOOK_EVENTS.join(", ")}`, required: true, valueHint: "event" },
@@ -209,6 +196,10 @@ export default defineCommand({
     "session-id": { type: "string", description: "the session id when the hook input has none (default: CLAUDE_COORD_SESSION_ID, CLAUDE_CODE_SESSION_ID)", valueHint: "id" },
   },
   async run({ args }) {
+    if (args.event === "activity") {
+      const { runActivityHook } = await import("./hook-activity.ts");
+      return runActivityHook();
+    }
     if (args.event === "pre-tool-use") {
       // Runs before every edit an agent makes: its module is loaded only here.
       const { preToolUse } = await import("./pre-tool-use.ts");

@@ -53,14 +53,16 @@ export function humanInboxText(repo: string, r: InboxResponse, now_ms: number): 
 /**
  * The unread messages of `session_id` as a block of text for `hook session-start`: the messages and
  * how to mark them read, `Messages: no unread messages.`, or why they could not be read. Never
- * throws (the hook must print and exit 0 whatever happens); marks nothing read.
+ * throws (the hook must print and exit 0 whatever happens); marks nothing read. `onShown` gets the
+ * ids of the messages in the text.
  */
-export async function unreadSummary(ctx: ClientContext, session_id: string | undefined): Promise<string> {
+export async function unreadSummary(ctx: ClientContext, session_id: string | undefined, onShown?: (ids: number[]) => void): Promise<string> {
   if (session_id === undefined) return "Messages: unknown (no session id, so no inbox to read).";
   try {
     const auth = await repoAuth(ctx);
     const r = await ctx.client.inbox(auth, session_id, { unread: true });
     if (r.messages.length === 0) return "Messages: no unread messages.";
+    onShown?.(r.messages.map((m) => m.id));
     const now_ms = Date.now();
     const lines = [`=== Unread messages for session ${sessionPrefix(session_id)}: ${r.messages.length} ===`];
     for (const m of r.messages) lines.push("", ...messageLines(m, now_ms));

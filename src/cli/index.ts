@@ -1,6 +1,6 @@
 // The command map (lazily loaded, one file per command), help and version, and the error boundary → exit codes.
 import { type CommandDef, renderUsage, runCommand } from "citty";
-import { CoordError } from "../core/errors.ts";
+import { CoordError, isCoordError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";
 import { checkFlags } from "./args.ts";
 import { EXIT, processTerminal, reportError, type Terminal } from "./output.ts";
@@ -12,7 +12,9 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
   claims: { description: "List active and recently completed claims", load: () => import("./claims.ts").then((m) => m.default as CommandDef) },
   tasks: { description: "List the plan's tasks: available, claimed, blocked, done", load: () => import("./tasks.ts").then((m) => m.default as CommandDef) },
   claim: { description: "Claim a task (--task ID or --next) for this session (exit 1: taken, 3: you hold another)", load: () => import("./claim.ts").then((m) => m.default as CommandDef) },
-  complete: { description: "Complete this session's claim on a task", load: () => import("./complete.ts").then((m) => m.default as CommandDef) },
+  complete: { description: "Complete this session's claim on a task (--pr URL: the pull request)", load: () => import("./complete.ts").then((m) => m.default as CommandDef) },
+  release: { description: "Give this session's claim back unfinished: the task is open again at once", load: () => import("./release.ts").then((m) => m.default as CommandDef) },
+  handover: { description: "Take over an earlier session's claim, state and messages: --from OLD_ID", load: () => import("./handover.ts").then((m) => m.default as CommandDef) },
   expire: { description: "Expire a claim by task or session prefix (operators)", load: () => import("./expire.ts").then((m) => m.default as CommandDef) },
   heartbeat: { description: "Report this session's state: --state S [--task T] [--progress N] [--note TEXT] [--pr URL]", load: () => import("./heartbeat.ts").then((m) => m.default as CommandDef) },
   stuck: { description: "Report that this session needs a decision: --reason TEXT [--context TEXT] [--option A ...]", load: () => import("./stuck.ts").then((m) => m.default as CommandDef) },
@@ -31,7 +33,7 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
   serve: { description: "Run the coordination service", load: () => import("./serve.ts").then((m) => m.default as CommandDef) },
   init: { description: "Wire this repository: .claude-coord.toml, SessionStart hook, .claude/settings.json, .mcp.json", load: () => import("./init.ts").then((m) => m.default as CommandDef) },
   mcp: { description: "Run the MCP server over stdio (tools for agents: tasks, claim, complete, heartbeat, stuck, send, inbox, reserve, unreserve, reservations, sessions)", load: () => import("./mcp.ts").then((m) => m.default as CommandDef) },
-  hook: { description: "Claude Code hooks: 'hook session-start' saves the session id and prints the state; 'hook pre-tool-use' guards edits", load: () => import("./hook.ts").then((m) => m.default as CommandDef) },
+  hook: { description: "Claude Code hooks: 'hook session-start' (hands over, registers, prints the state), 'hook activity' (heartbeat, new messages), 'hook pre-tool-use' (guards edits)", load: () => import("./hook.ts").then((m) => m.default as CommandDef) },
 };
 
 /** The top-level help text. */
@@ -76,11 +78,26 @@ export async function runCli(argv: readonly string[], term: Terminal = processTe
     term.out(await renderUsage(cmd));
     return EXIT.ok;
   }
-  try {
+  const once = async () => {
     checkFlags(rest, (cmd.args ?? {}) as Parameters<typeof checkFlags>[1], name);
     const { result } = await runCommand(cmd, { rawArgs: [...rest] });
     return typeof result === "number" ? result : EXIT.ok;
+  };
+  try {
+    try {
+      return await once();
+    } catch (e) {
+      if (!isCoordError(e, "stale_token")) throw e;
+      // SPEC §10: main moved. Fetch origin's main (never the worktree) and run the command once more.
+      const { retryAfterFetch } = await import("./main-moved.ts");
+      return await retryAfterFetch(e, rest, term, once);
+    }
   } catch (e) {
+    if (isCoordError(e, "repo_not_allowed") && e.details.repo_from === undefined) {
+      // SPEC §10: exit 5 says where the repo name came from, so the user knows what to fix.
+      const { repoSource } = await import("./context.ts");
+      e.details.repo_from = await repoSource(rest);
+    }
     if (e instanceof Error && e.name === "CLIError") {
       return reportError(term, new CoordError("usage_error", e.message.replace(/\x1b\[[0-9;]*m/g, "")), { json, cmd: name });
     }

@@ -7,6 +7,9 @@ import clientToml from "../../templates/claude-coord.toml.example" with { type: 
 import serviceToml from "../../templates/service.toml.example" with { type: "text" };
 import hookScript from "../../templates/session-start-hook.sh" with { type: "text" };
 import settingsJson from "../../templates/settings.json.example" with { type: "text" };
+import { AGENTS_FILE, CODEX_CONFIG_FILE, CODEX_HOOKS_FILE, planCodex } from "./init-codex.ts";
+
+const CODEX_FILES: readonly string[] = [AGENTS_FILE, CODEX_HOOKS_FILE, CODEX_CONFIG_FILE];
 import { CLIENT_CONFIG_FILE, CLIENT_DEFAULTS, readClientConfigFile } from "../config.ts";
 import { CoordError } from "../core/errors.ts";
 import { findCheckout } from "../git/checkout.ts";
@@ -25,6 +28,9 @@ export const TEMPLATES: Readonly<Record<string, string>> = {
 
 /** Where init puts the hook script, relative to the repository root. */
 export const HOOK_SCRIPT = ".claude/hooks/session-start-coord.sh";
+
+/** The agents `--agent` wires besides Claude Code (always wired). */
+export const AGENTS: readonly string[] = ["codex"];
 
 /** Where init adds the SessionStart entry, relative to the repository root. */
 export const SETTINGS_FILE = ".claude/settings.json";
@@ -135,17 +141,22 @@ function writeAtomic(path: string, text: string): void {
 }
 
 
-/** The SessionStart entry init adds: the one in templates/settings.json.example. */
-export function sessionStartEntry(): Json {
-  const entry = ((JSON.parse(settingsJson) as { hooks: { SessionStart: Json[] } }).hooks.SessionStart)[0];
-  if (!entry) throw new Error("templates/settings.json.example has no SessionStart entry");
-  return entry;
+/**
+ * The hook entries init adds, by event (SessionStart, and `hook activity` for UserPromptSubmit and
+ * PostToolUse): the ones in templates/settings.json.example, or those of `wanted` (`{hooks: {...}}`,
+ * e.g. Codex's).
+ */
+export function hookEntries(wanted: unknown = JSON.parse(settingsJson)): [string, Json][] {
+  const hooks = (wanted as { hooks: Record<string, Json[]> }).hooks;
+  return Object.entries(hooks).map(([event, groups]) => {
+    if (!groups[0]) throw new Error(`templates/settings.json.example has no ${event} entry`);
+    return [event, groups[0]];
+  });
 }
 
-/** True when a SessionStart group already runs claude-coord (the hook script, or `claude-coord hook session-start` itself). */
-function runsClaudeCoord(group: unknown): boolean {
-  if (!isObject(group) || !Array.isArray(group.hooks)) return false;
-  return group.hooks.some((h) => isObject(h) && typeof h.command === "string" && (h.command.includes("session-start-coord.sh") || h.command.includes("claude-coord hook session-start")));
+/** The SessionStart entry init adds. */
+export function sessionStartEntry(): Json {
+  return hookEntries().find(([e]) => e === "SessionStart")![1];
 }
 
 /**
@@ -173,7 +184,8 @@ function addHookEntry(text: string, file: string, event: string, entry: Json, pr
  * `hooks.SessionStart` has the wrong shape.
  */
 export function mergeSettings(text: string, file: string): string | undefined {
-  return addHookEntry(text, file, "SessionStart", sessionStartEntry(), runsClaudeCoord);
+  const entry = sessionStartEntry();
+  return addHookEntry(text, file, "SessionStart", entry, (g) => runsEntry(g, entry));
 }
 
 /** The PreToolUse entry init adds (the reservation guard, SPEC §11): the one in templates/settings.json.example. */
@@ -216,6 +228,54 @@ export function withPreCommitGuard(existing: string | undefined): string | undef
 }
 
 /**
+ * What marks a hook command as claude-coord's: `claude-coord hook <event>` for a command running it,
+ * and also the hook script's file name for the SessionStart entry (which runs the script).
+ */
+function markers(entry: Json): string[] {
+  const out: string[] = [];
+  for (const h of Array.isArray(entry.hooks) ? entry.hooks : []) {
+    const command = isObject(h) && typeof h.command === "string" ? h.command : "";
+    const hook = /claude-coord hook [a-z-]+/.exec(command);
+    if (hook) out.push(hook[0]);
+    if (command.includes("session-start-coord.sh")) out.push("session-start-coord.sh", "claude-coord hook session-start");
+  }
+  return out;
+}
+
+/** True when `group` already runs what `entry` runs (a command with one of its markers). */
+function runsEntry(group: unknown, entry: Json): boolean {
+  if (!isObject(group) || !Array.isArray(group.hooks)) return false;
+  const m = markers(entry);
+  return group.hooks.some((h) => isObject(h) && typeof h.command === "string" && m.some((x) => (h.command as string).includes(x)));
+}
+
+/**
+ * `text` with each of `wanted`'s hook entries (`{hooks: {<event>: [entry]}}`) added where that event
+ * has no group running the same claude-coord command yet, merged like `mergeSettings`; undefined
+ * when nothing is missing. Used for Codex's `.codex/hooks.json` (same format).
+ */
+export function mergeHooks(text: string, file: string, wanted: unknown): string | undefined {
+  let out = text;
+  let changed = false;
+  for (const [event, entry] of hookEntries(wanted)) {
+    const next = addHookEntry(out, file, event, entry, (g) => runsEntry(g, entry));
+    if (next === undefined) continue;
+    out = next;
+    changed = true;
+  }
+  return changed ? out : undefined;
+}
+
+/** The events of `hook activity` (SPEC §10) init installs: Claude Code's UserPromptSubmit and PostToolUse. */
+export const ACTIVITY_EVENTS = ["UserPromptSubmit", "PostToolUse"] as const;
+
+/** The settings file's text with `hook activity` added for UserPromptSubmit and PostToolUse where missing (template entries); undefined when both are there. */
+export function mergeActivity(text: string, file: string): string | undefined {
+  const hooks = (JSON.parse(settingsJson) as { hooks: Record<string, Json[]> }).hooks;
+  return mergeHooks(text, file, { hooks: Object.fromEntries(ACTIVITY_EVENTS.map((e) => [e, hooks[e]])) });
+}
+
+/**
  * Wires the repository around `cwd`: `.claude-coord.toml` (repo: `flags.repo`, else the file's,
  * else derived from origin's URL; service_url: `flags.service_url`, else the file's), the hook
  * script (mode 0755) and its SessionStart entry in `.claude/settings.json`, and the MCP server
@@ -223,7 +283,7 @@ export function withPreCommitGuard(existing: string | undefined): string | undef
  * Throws CoordError `config_error` (exit 78) outside a git checkout, with no repo to use, or for a
  * broken config or settings file; `usage_error` (exit 64) for a service URL that is not http(s).
  */
-export async function initRepo(cwd: string, flags: { repo?: string; service_url?: string; git_hook?: boolean }): Promise<InitResult> {
+export async function initRepo(cwd: string, flags: { repo?: string; service_url?: string; git_hook?: boolean; agent?: string }): Promise<InitResult> {
   const checkout = await findCheckout(cwd);
   if (!checkout) {
     throw new CoordError("config_error", `${cwd} is not inside a git checkout.`, { action: "Run 'claude-coord init' from inside a clone of the repository." });
@@ -233,6 +293,9 @@ export async function initRepo(cwd: string, flags: { repo?: string; service_url?
     throw new CoordError("usage_error", `--service-url must be an http:// or https:// URL, got '${flags.service_url}'.`, {
       action: "Run 'claude-coord init --service-url https://coord.example.com'.",
     });
+  }
+  if (flags.agent !== undefined && !AGENTS.includes(flags.agent)) {
+    throw new CoordError("usage_error", `--agent must be one of ${AGENTS.join(", ")}, got '${flags.agent}'.`, { action: "Run 'claude-coord init --agent codex' (Claude Code's wiring is always written)." });
   }
   if (flags.repo !== undefined && (flags.repo.trim() === "" || /[\s"'\\]/.test(flags.repo))) {
     throw new CoordError("usage_error", `--repo must be a name such as owner/name, got '${flags.repo}'.`, { action: "Run 'claude-coord init --repo owner/name'." });
@@ -283,16 +346,17 @@ export async function initRepo(cwd: string, flags: { repo?: string; service_url?
   } else {
     let text = readFileSync(settingsPath, "utf8");
     const added: string[] = [];
-    for (const [event, merge] of [["SessionStart", mergeSettings], ["PreToolUse", mergePreToolUse]] as const) {
+    for (const [events, merge] of [[["SessionStart"], mergeSettings], [["PreToolUse"], mergePreToolUse], [ACTIVITY_EVENTS, mergeActivity]] as const) {
       const next = merge(text, settingsPath);
       if (next === undefined) continue;
       text = next;
-      added.push(event);
+      added.push(...events);
     }
     if (added.length === 0) files.push({ path: SETTINGS_FILE, action: "unchanged" });
     else {
       writes.push({ path: settingsPath, text });
-      files.push({ path: SETTINGS_FILE, action: "updated", note: `${added.join(" and ")} hook${added.length > 1 ? "s" : ""} added; other settings and hooks kept` });
+      const last = added.pop()!;
+      files.push({ path: SETTINGS_FILE, action: "updated", note: `${added.length > 0 ? `${added.join(", ")} and ${last} hooks` : `${last} hook`} added; other settings and hooks kept` });
     }
   }
 
@@ -317,6 +381,12 @@ export async function initRepo(cwd: string, flags: { repo?: string; service_url?
     }
   }
 
+  if (flags.agent === "codex") {
+    const codex = planCodex(root, mergeHooks);
+    files.push(...codex.files);
+    writes.push(...codex.writes);
+  }
+
   for (const w of writes) {
     if (w.text !== undefined) writeAtomic(w.path, w.text);
     if (w.mode !== undefined) chmodSync(w.path, w.mode);
@@ -335,12 +405,13 @@ export function initText(r: InitResult): string {
     return lines.join("\n");
   }
   const host = r.service_url ? new URL(r.service_url).host : undefined;
-  lines.push(
-    "Next steps:",
-    `  1. Commit the files: git add ${CLIENT_CONFIG_FILE} ${HOOK_SCRIPT} ${SETTINGS_FILE} ${MCP_JSON} && git commit -m "Coordinate sessions with claude-coord"`,
-    `  2. Claude Code on the web: add ${host ?? "the service's host"} to the environment's network allowlist.`,
-    `  3. Check the hook (prints the coordination state): ${HOOK_SCRIPT} </dev/null`,
-  );
+  // Claude Code on the web cannot reach this machine's loopback, so allowlisting 127.0.0.1 would not help.
+  const steps = [
+    `Commit the files: git add ${[CLIENT_CONFIG_FILE, HOOK_SCRIPT, SETTINGS_FILE, MCP_JSON, ...r.files.filter((f) => CODEX_FILES.includes(f.path) && f.action !== "kept").map((f) => f.path)].join(" ")} && git commit -m "Coordinate sessions with claude-coord"`,
+    ...(host === undefined || /^(127\.|localhost|\[::1\])/.test(host) ? [] : [`Claude Code on the web: add ${host} to the environment's network allowlist.`]),
+    `Check the hook (prints the coordination state): ${HOOK_SCRIPT} </dev/null`,
+  ];
+  lines.push("Next steps:", ...steps.map((s, i) => `  ${i + 1}. ${s}`));
   return lines.join("\n");
 }
 
@@ -350,6 +421,7 @@ export default defineCommand({
     repo: { type: "string", description: "owner/name the service whitelists (default: the config file's, else origin's URL)", valueHint: "owner/name" },
     "service-url": { type: "string", description: "the coordination service's URL (default: the config file's, else http://127.0.0.1:8787)", valueHint: "url" },
     "git-hook": { type: "boolean", description: "also install the git pre-commit hook: claude-coord guard pre-commit (refuses commits of paths another session reserves)" },
+    agent: { type: "string", description: "also wire this agent next to Claude Code: codex (AGENTS.md, .codex/hooks.json, .codex/config.toml)", valueHint: "codex" },
     print: { type: "string", description: `print an embedded template and write nothing: ${Object.keys(TEMPLATES).join(", ")}`, valueHint: "template" },
     json: { type: "boolean", description: "print one JSON document on stdout instead of text" },
   },
@@ -362,7 +434,7 @@ export default defineCommand({
       processTerminal.out(text);
       return 0;
     }
-    const r = await initRepo(process.cwd(), { repo: args.repo, service_url: args["service-url"], git_hook: args["git-hook"] === true });
+    const r = await initRepo(process.cwd(), { repo: args.repo, service_url: args["service-url"], git_hook: args["git-hook"] === true, agent: args.agent });
     return reportResult(processTerminal, args.json === true, { repo: r.repo, service_url: r.service_url ?? null, files: r.files }, () => initText(r));
   },
 });

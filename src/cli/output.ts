@@ -73,7 +73,7 @@ export function errorText(e: CoordError, cmd: string): string {
         `  Branch: ${str(by.branch)}`,
         `  Claimed at: ${str(by.claimed_at)}`,
         "",
-        "ACTION REQUIRED: Run 'claude-coord claims' to refresh the list of available tasks, then claim a different task that is not already claimed.",
+        "ACTION REQUIRED: Run 'claude-coord tasks' to see the available tasks, then claim one of them (or run 'claude-coord claim --next' to take the first available).",
       ].join("\n");
     }
     case "no_task_available":
@@ -132,19 +132,22 @@ export function errorText(e: CoordError, cmd: string): string {
         "",
         `ACTION REQUIRED: Wait ${typeof d.retry_after_s === "number" ? d.retry_after_s : "a few"} seconds, then run the same claude-coord command again.`,
       ].join("\n");
-    case "stale_token":
+    case "stale_token": {
+      const main = str(d.main_branch, "main");
       return [
         "ERROR: Repository state has changed since session start.",
         "",
         `Your local state is at commit: ${str(d.your_commit)}`,
         `Current main branch is at:     ${str(d.current_commit)}`,
+        ...(typeof d.not_fetched === "string" ? [`Not fetched automatically: ${d.not_fetched}`] : []),
         "",
-        `ACTION REQUIRED: Run 'git pull --rebase origin ${str(d.main_branch, "main")}' to sync with the`,
-        "latest changes, then run 'claude-coord claims' to refresh and try again.",
+        `ACTION REQUIRED: Run 'git fetch origin ${main}' (it updates origin/${main} only; your worktree and uncommitted changes are not touched), then run the same claude-coord command again.`,
       ].join("\n");
+    }
     case "repo_not_allowed":
       return [
         `ERROR: Repository '${str(d.repo)}' is not configured for coordination.`,
+        ...(typeof d.repo_from === "string" ? [`The name '${str(d.repo)}' came from ${d.repo_from}.`] : []),
         "",
         "This coordination service only handles whitelisted repositories.",
         "Contact the service administrator to add this repository.",

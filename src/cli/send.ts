@@ -7,23 +7,24 @@ import { type CommonFlags, loadContext, repoAuth, requireRepo } from "./context.
 import { type Outcome, printOutcome, processTerminal } from "./output.ts";
 import { adminToken, adminTokenArg, knownSession } from "./viewer.ts";
 
-type Address = Pick<SendBody, "broadcast" | "to_task" | "to_branch" | "to_session">;
+type Address = Pick<SendBody, "broadcast" | "to_task" | "to_branch" | "to_session" | "to_human">;
 
 /** The one address the flags give; throws CoordError `usage_error` for none or several. */
-export function addressOf(args: { broadcast?: boolean; "to-task"?: string; "to-branch"?: string; "to-session"?: string }): Address {
+export function addressOf(args: { broadcast?: boolean; "to-task"?: string; "to-branch"?: string; "to-session"?: string; "to-human"?: boolean }): Address {
   const given: Address[] = [];
+  if (args["to-human"] === true) given.push({ to_human: true });
   if (args.broadcast === true) given.push({ broadcast: true });
   if (args["to-task"] !== undefined) given.push({ to_task: args["to-task"] });
   if (args["to-branch"] !== undefined) given.push({ to_branch: args["to-branch"] });
   if (args["to-session"] !== undefined) given.push({ to_session: args["to-session"] });
   if (given.length === 1) return given[0]!;
-  throw new CoordError("usage_error", `'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch or --to-session (got ${given.length}).`, {
+  throw new CoordError("usage_error", `'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch, --to-session or --to-human (got ${given.length}).`, {
     action: "Run 'claude-coord send --to-session <8+ characters> --subject <text> --body <text>' (see 'claude-coord sessions' for who is there).",
   });
 }
 
 /** The flags of `send` (and the MCP tool `send`). */
-export type SendFlags = CommonFlags & { broadcast?: boolean; "to-task"?: string; "to-branch"?: string; "to-session"?: string; subject?: string; body?: string; "admin-token"?: string };
+export type SendFlags = CommonFlags & { broadcast?: boolean; "to-task"?: string; "to-branch"?: string; "to-session"?: string; "to-human"?: boolean; subject?: string; body?: string; "admin-token"?: string };
 
 /**
  * Sends a message (SPEC §7) as this session, or as the human with the admin token. Returns the
@@ -54,6 +55,14 @@ export async function sendOutcome(args: SendFlags): Promise<Outcome> {
   }
   const r = await ctx.client.send(body, admin).catch((e: unknown) => {
     if (isCoordError(e, "not_found")) throw new CoordError("not_found", e.message, { ...e.details, action: "Run 'claude-coord sessions' to see which sessions there are, then send to one of them (or --broadcast)." });
+    // The service names its body field; the user typed a flag.
+    if ((isCoordError(e, "invalid_request") || isCoordError(e, "ambiguous")) && args["to-session"] !== undefined && (e.details.field === "to_session" || e.code === "ambiguous")) {
+      throw new CoordError(e.code === "ambiguous" ? "ambiguous" : "usage_error", `--to-session ${JSON.stringify(args["to-session"])}: ${e.message.replace(/^Invalid request body: field 'to_session' /, "")}`, {
+        ...e.details,
+        field: "to-session",
+        action: "Run 'claude-coord sessions' and pass --to-session with a session's 8-character prefix as listed there (or its full id).",
+      });
+    }
     throw e;
   });
   const from = admin !== undefined ? "as the human" : "";
@@ -63,9 +72,9 @@ export async function sendOutcome(args: SendFlags): Promise<Outcome> {
       const to = r.to.join(", ");
       const ids = r.ids.length === 1 ? `message ${r.ids[0]}` : `messages ${r.ids.join(", ")}`;
       return [
-        `Sent '${subject}'${from ? ` ${from}` : ""} to ${to === "broadcast" ? "every session (broadcast)" : `session${r.to.length === 1 ? "" : "s"} ${to}`} (${ids}).`,
+        `Sent '${subject}'${from ? ` ${from}` : ""} to ${to === "broadcast" ? "every session (broadcast)" : to === "human" ? "the human" : `session${r.to.length === 1 ? "" : "s"} ${to}`} (${ids}).`,
         "",
-        "Recipients see it in 'claude-coord inbox' and at their next session start.",
+        to === "human" ? "The human sees it on the dashboard, in 'claude-coord watch' and 'board'; their answer reaches this session's inbox." : "Recipients see it in 'claude-coord inbox' and at their next session start.",
       ].join("\n");
     },
   };
@@ -78,6 +87,7 @@ export default defineCommand({
     "to-task": { type: "string", description: "to the session holding this task's claim", valueHint: "id" },
     "to-branch": { type: "string", description: "to every session working on this branch", valueHint: "branch" },
     "to-session": { type: "string", description: "to the session whose id starts with this (at least 8 characters, as listings show)", valueHint: "prefix" },
+    "to-human": { type: "boolean", description: "to the human (dashboard, watch, board, and `inbox` with the admin token)" },
     subject: { type: "string", description: "one line", valueHint: "text" },
     body: { type: "string", description: "the message", valueHint: "text" },
     ...commonArgs,

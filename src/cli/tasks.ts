@@ -7,6 +7,7 @@ import { discoverTasks } from "../core/tasks.ts";
 import { commonArgs } from "./args.ts";
 import { type ClientContext, type CommonFlags, loadContext, repoAuth } from "./context.ts";
 import { type Outcome, printOutcome, processTerminal } from "./output.ts";
+import { completionLine } from "./claims.ts";
 import { localPlans } from "./plan-lookup.ts";
 import { knownSession } from "./viewer.ts";
 
@@ -32,8 +33,8 @@ export function tasksText(repo: string, head_sha: string, d: TaskDiscovery): str
     for (const t of tasks) lines.push(`  - ${t.id}: ${t.name} [${t.file}]`);
   }
   if (d.recently_completed.length > 0) {
-    lines.push("Recently completed (service, last 24 h; do not redo these):");
-    for (const c of d.recently_completed) lines.push(`  - ${c.task_id} (${c.completion_reason}, ${c.completed_at}, branch ${c.branch})`);
+    lines.push("Recently completed (service, last 24 h; do not redo those marked done):");
+    for (const c of d.recently_completed) lines.push(completionLine(c));
   }
   if (d.warnings.length > 0) {
     lines.push("Warnings:");
@@ -58,10 +59,11 @@ export interface LocalDiscovery {
 
 /**
  * Reads the plan files at the local main and joins them with the service's claims. A service that
- * cannot be reached gives the plan with claims unknown and `failure` set; every other error (no
- * repo, stale token, not whitelisted) is thrown.
+ * cannot be reached gives the plan with claims unknown and `failure` set; with `claims_optional`
+ * (hook session-start) so does every answer of the service (a stale token, a repo not
+ * whitelisted), so the plan is always shown. Otherwise those errors, and a missing repo, are thrown.
  */
-export async function discoverLocal(ctx: ClientContext, own_session: string | undefined): Promise<LocalDiscovery> {
+export async function discoverLocal(ctx: ClientContext, own_session: string | undefined, opts: { claims_optional?: boolean } = {}): Promise<LocalDiscovery> {
   const auth = await repoAuth(ctx);
   const plans = await localPlans(ctx, auth.commit_sha);
   let listing: ClaimsListing | undefined;
@@ -69,7 +71,8 @@ export async function discoverLocal(ctx: ClientContext, own_session: string | un
   try {
     listing = await ctx.client.claims({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha });
   } catch (e) {
-    if (!isCoordError(e, "service_unavailable") && !isCoordError(e, "upstream_unavailable")) throw e;
+    if (!opts.claims_optional && !isCoordError(e, "service_unavailable") && !isCoordError(e, "upstream_unavailable")) throw e;
+    if (!isCoordError(e)) throw e;
     failure = e;
   }
   return { repo: auth.repo, head_sha: auth.commit_sha, discovery: discoverTasks(plans, listing, own_session), failure };

@@ -43,6 +43,8 @@ export function describeEvent(ev: StreamEvent): string {
       return `#${ev.id} ${s("session")} completed ${s("task_id")}`;
     case "expired":
       return `#${ev.id} claim on ${s("task_id")} expired`;
+    case "released":
+      return `#${ev.id} ${s("session")} released ${s("task_id")}`;
     case "heartbeat":
       return `#${ev.id} ${s("session")} is ${s("state")}`;
     case "reserved":

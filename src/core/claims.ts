@@ -3,7 +3,7 @@ import { CoordError } from "./errors.ts";
 import { endReservationsWithClaim } from "./reservations.ts";
 import { MIN_SESSION_PREFIX, sessionPrefix } from "./session-id.ts";
 import { type SessionState, writeSessionState } from "./sessions.ts";
-import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason } from "./store.ts";
+import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason, Outcome } from "./store.ts";
 import { type Clock, toRfc3339 } from "./time.ts";
 
 /** Lifecycle settings, in milliseconds. */
@@ -47,6 +47,10 @@ export interface CompletedClaimView {
   claimed_at: string;
   completed_at: string;
   completion_reason: CompletionReason;
+  /** `done`: the work landed; `freed`: the task is open again (SPEC §10). This service always sets it; a listing from an older one may lack it (read as done). */
+  outcome?: Outcome;
+  /** The pull request the completion named, or null (absent from an older service's listing). */
+  pr_url?: string | null;
   fence: number;
 }
 
@@ -67,17 +71,78 @@ export function activeView(c: ClaimRecord): ActiveClaimView {
   };
 }
 
-/** Renders a completed claim for a listing. */
+/**
+ * The outcome a completion reason has by default (SPEC §10): `client_completed` and
+ * `branch_removed` → done (a merged or deleted branch usually means the work landed), `released`
+ * and `admin_expired` → freed. `branch_removed` is freed only when the service knows the branch's
+ * pull request was closed without merging: the caller says so with `closed_unmerged`.
+ */
+export function outcomeOf(reason: CompletionReason, closed_unmerged = false): Outcome {
+  if (reason === "released" || reason === "admin_expired") return "freed";
+  if (reason === "branch_removed" && closed_unmerged) return "freed";
+  return "done";
+}
+
+/** Renders a completed claim for a listing; a row stored before outcomes existed gets its reason's default outcome. */
 export function completedView(c: ClaimRecord): CompletedClaimView {
+  const reason = c.completion_reason ?? "client_completed";
   return {
     ...activeView(c),
     completed_at: toRfc3339(c.completed_at_ms ?? c.claimed_at_ms),
-    completion_reason: c.completion_reason ?? "client_completed",
+    completion_reason: reason,
+    outcome: c.outcome ?? outcomeOf(reason),
+    pr_url: c.pr_url ?? null,
   };
 }
 
+/** How `finishClaim` ends a claim: why, what it means for the task, and the PR it names. */
+export interface Completion {
+  reason: CompletionReason;
+  outcome: Outcome;
+  pr_url?: string | null;
+}
+
+/**
+ * Inside `tx`: ends `holder` at the transaction's time with `completion`, logs `event` (the
+ * completion as listings show it), and resolves to the completed record.
+ */
+export async function finishClaim(tx: ClaimTx, holder: ClaimRecord, completion: Completion, event: "completed" | "expired" | "released"): Promise<ClaimRecord> {
+  await tx.markCompleted(holder.id, completion.reason, tx.now_ms, { outcome: completion.outcome, pr_url: completion.pr_url ?? null });
+  const done: ClaimRecord = { ...holder, completed_at_ms: tx.now_ms, completion_reason: completion.reason, outcome: completion.outcome, pr_url: completion.pr_url ?? null };
+  await tx.appendEvent(holder.repo, event, completedView(done), tx.now_ms);
+  return done;
+}
+
+/**
+ * Inside `tx`: the caller's live claim on `req.task_id`. Rejects with CoordError `not_found` when
+ * the task has no live active claim, `forbidden` when another session holds it.
+ */
+export async function ownClaim(tx: ClaimTx, req: { repo: string; session_id: string; task_id: string }, policy: ClaimPolicy): Promise<ClaimRecord> {
+  const holder = await live(tx, await tx.activeByTask(req.repo, req.task_id), policy);
+  if (!holder) throw new CoordError("not_found", `No active claim for task '${req.task_id}'.`, { task_id: req.task_id });
+  if (holder.session_id !== req.session_id) {
+    throw new CoordError("forbidden", `Task '${req.task_id}' is claimed by a different session.`, {
+      task_id: req.task_id,
+      claimed_by: { session: sessionPrefix(holder.session_id), branch: holder.branch, claimed_at: toRfc3339(holder.claimed_at_ms) },
+    });
+  }
+  return holder;
+}
+
+/**
+ * Inside `tx`: the holder's session record drops `c`'s task after the claim ended without the
+ * session finishing it (released or expired): no task, no progress, `note` saying what happened,
+ * and `working` back to `registered`; logged as a heartbeat event. A session on another task (or
+ * none) is left alone. The last heartbeat time is kept (this is not a heartbeat).
+ */
+export async function dropTaskFromSession(tx: ClaimTx, c: ClaimRecord, note: string): Promise<void> {
+  const s = await tx.getSession(c.repo, c.session_id);
+  if (!s || s.task_id !== c.task_id) return;
+  await tx.putSession({ ...s, task_id: null, progress: null, note, state: s.state === "working" ? "registered" : s.state });
+}
+
 /** `claim` when it is live at `tx.now_ms`; a claim past the TTL is deleted on the way and counts as absent. */
-async function live(tx: ClaimTx, claim: ClaimRecord | undefined, policy: ClaimPolicy): Promise<ClaimRecord | undefined> {
+export async function live(tx: ClaimTx, claim: ClaimRecord | undefined, policy: ClaimPolicy): Promise<ClaimRecord | undefined> {
   if (claim && isExpired(claim, tx.now_ms, policy)) {
     await tx.deleteClaim(claim.id);
     return undefined;
@@ -145,30 +210,29 @@ async function grant(tx: ClaimTx, req: ClaimRequest, policy: ClaimPolicy): Promi
 /**
  * Completes the session's active claim on `task_id` with `client_completed`, at the transaction's
  * time; in the same transaction the session's state becomes `complete` on the task (on the claim's
- * branch; its other reported fields kept), with its `heartbeat` event;
- * and its reservations not reserved with `keep` end (SPEC §11).
+ * branch; its other reported fields kept, its PR when `pr_url` is given: SPEC §10 `complete --pr`,
+ * which the completion keeps too, outcome `done`), with its `heartbeat` event; and its
+ * reservations not reserved with `keep` end (SPEC §11).
  * Rejects with CoordError `not_found` when the task has no live active claim, `forbidden` when another
  * session holds it. Returns the completed record.
  */
 export function completeTask(
   store: ClaimStore,
-  req: { repo: string; session_id: string; task_id: string },
+  req: { repo: string; session_id: string; task_id: string; pr_url?: string | null },
   clock: Clock,
   policy: ClaimPolicy,
 ): Promise<ClaimRecord> {
   return store.transact(clock, async (tx) => {
-    const holder = await live(tx, await tx.activeByTask(req.repo, req.task_id), policy);
-    if (!holder) throw new CoordError("not_found", `No active claim for task '${req.task_id}'.`, { task_id: req.task_id });
-    if (holder.session_id !== req.session_id) {
-      throw new CoordError("forbidden", `Task '${req.task_id}' is claimed by a different session.`, {
-        task_id: req.task_id,
-        claimed_by: { session: sessionPrefix(holder.session_id), branch: holder.branch, claimed_at: toRfc3339(holder.claimed_at_ms) },
-      });
-    }
-    await tx.markCompleted(holder.id, "client_completed", tx.now_ms);
-    const done: ClaimRecord = { ...holder, completed_at_ms: tx.now_ms, completion_reason: "client_completed" };
-    await tx.appendEvent(req.repo, "completed", completedView(done), tx.now_ms);
-    await writeSessionState(tx, { repo: req.repo, session_id: req.session_id, branch: holder.branch, state: "complete", task_id: holder.task_id });
+    const holder = await ownClaim(tx, req, policy);
+    const done = await finishClaim(tx, holder, { reason: "client_completed", outcome: "done", pr_url: req.pr_url ?? null }, "completed");
+    await writeSessionState(tx, {
+      repo: req.repo,
+      session_id: req.session_id,
+      branch: holder.branch,
+      state: "complete",
+      task_id: holder.task_id,
+      ...(req.pr_url ? { pr_url: req.pr_url } : {}),
+    });
     await endReservationsWithClaim(tx, req.repo, holder.session_id);
     return done;
   });
@@ -178,8 +242,9 @@ export function completeTask(
 export type ExpireTarget = { task_id: string } | { session: string };
 
 /**
- * Expires (moves to recently completed with `admin_expired`) the active claim named by `target`,
- * ending its session's reservations not reserved with `keep` in the same transaction (SPEC §11).
+ * Expires (moves to recently completed with `admin_expired`, outcome `freed`: SPEC §10) the active
+ * claim named by `target`; in the same transaction the holder's session record drops the task and
+ * its session's reservations not reserved with `keep` end (SPEC §11).
  * Rejects with CoordError `invalid_request` for a session prefix shorter than 8 characters, `not_found`
  * when nothing live matches, `ambiguous` (details.sessions: the 8-char prefixes) when a prefix
  * matches several sessions.
@@ -209,18 +274,19 @@ export async function expireClaim(store: ClaimStore, repo: string, target: Expir
         sessions: matches.map((c) => sessionPrefix(c.session_id)),
       });
     }
-    const c = matches[0]!;
-    await tx.markCompleted(c.id, "admin_expired", tx.now_ms);
-    const done: ClaimRecord = { ...c, completed_at_ms: tx.now_ms, completion_reason: "admin_expired" };
-    await tx.appendEvent(repo, "expired", completedView(done), tx.now_ms);
-    await endReservationsWithClaim(tx, repo, c.session_id);
+    const done = await finishClaim(tx, matches[0]!, { reason: "admin_expired", outcome: "freed" }, "expired");
+    // SPEC §10: the task is open again, and `sessions` no longer shows its holder working on it.
+    await dropTaskFromSession(tx, done, `claim on task '${done.task_id}' expired by an operator`);
+    await endReservationsWithClaim(tx, repo, done.session_id);
     return done;
   });
 }
 
 /**
- * Completes every live active claim of `repo` whose branch is in `removed_branches`, with
- * `branch_removed` (the branch lifecycle job and webhooks), at the transaction's time. When
+ * Completes every live active claim of `repo` whose branch is a key of `removed_branches`, with
+ * `branch_removed` (the branch lifecycle job and webhooks), at the transaction's time; outcome
+ * `freed` when the value says the branch's pull request was closed without merging, else `done`
+ * (SPEC §10). When
  * `only_claim_ids` is given, only claims with those ids are candidates (the job: a claim granted
  * after its branch listing is never touched). The candidates are listed first; each is completed
  * only when it is still the task's active claim inside the transaction, ending its session's
@@ -229,7 +295,7 @@ export async function expireClaim(store: ClaimStore, repo: string, target: Expir
 export async function completeRemovedBranches(
   store: ClaimStore,
   repo: string,
-  removed_branches: ReadonlySet<string>,
+  removed_branches: ReadonlyMap<string, { closed_unmerged: boolean }>,
   clock: Clock,
   only_claim_ids?: ReadonlySet<number>,
 ): Promise<ClaimRecord[]> {
@@ -242,11 +308,9 @@ export async function completeRemovedBranches(
     for (const c of candidates) {
       const live = await tx.activeByTask(repo, c.task_id);
       if (!live || live.id !== c.id) continue;
-      await tx.markCompleted(c.id, "branch_removed", tx.now_ms);
-      const rec: ClaimRecord = { ...c, completed_at_ms: tx.now_ms, completion_reason: "branch_removed" };
-      await tx.appendEvent(repo, "completed", completedView(rec), tx.now_ms);
+      const outcome = outcomeOf("branch_removed", removed_branches.get(c.branch)?.closed_unmerged === true);
+      done.push(await finishClaim(tx, c, { reason: "branch_removed", outcome }, "completed"));
       await endReservationsWithClaim(tx, repo, c.session_id);
-      done.push(rec);
     }
     return done;
   });

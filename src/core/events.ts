@@ -1,7 +1,7 @@
-// The change log behind live views (SPEC §7 `GET /events`): claimed, completed, expired, heartbeat and message events.
+// The change log behind live views (SPEC §7 `GET /events`): claimed, completed, expired, released, heartbeat and message events.
 
 /** The kinds of change a live view is told about. */
-export type EventType = "claimed" | "completed" | "expired" | "heartbeat" | "message" | "reserved" | "unreserved";
+export type EventType = "claimed" | "completed" | "expired" | "released" | "heartbeat" | "message" | "reserved" | "unreserved";
 
 /** One logged change: `id` increases across the whole log, so a client resumes after the last id it saw. */
 export interface EventRecord {

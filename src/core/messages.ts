@@ -6,8 +6,15 @@ import type { SessionPolicy, SessionRecord } from "./sessions.ts";
 import type { ClaimRecord, ClaimStore } from "./store.ts";
 import { type Clock, toRfc3339 } from "./time.ts";
 
-/** Where a message goes: everyone, the session holding a task, the sessions on a branch, or a session by prefix. */
-export type MessageTarget = { broadcast: true } | { to_task: string } | { to_branch: string } | { to_session: string };
+/** Where a message goes: everyone, the session holding a task, the sessions on a branch, a session by prefix, or the human (SPEC §10). */
+export type MessageTarget = { broadcast: true } | { to_task: string } | { to_branch: string } | { to_session: string } | { to_human: true };
+
+/**
+ * The recipient id stored for a message to the human (SPEC §10 `send --to-human`). Session ids
+ * have at least 16 characters (SPEC §16), so it never names a session, and no session's inbox
+ * shows it; the human's view (admin token) lists it, shown as to `human`.
+ */
+export const HUMAN = "human";
 
 /** One stored message. `to_session` null is a broadcast; `from_session` null is the human (admin token). */
 export interface MessageRecord {
@@ -55,6 +62,7 @@ export function messageView(m: MessageRecord, read: boolean): MessageView {
  */
 export function resolveRecipients(target: MessageTarget, sessions: readonly SessionRecord[], active: readonly ClaimRecord[]): "broadcast" | string[] {
   if ("broadcast" in target) return "broadcast";
+  if ("to_human" in target) return [HUMAN];
   if ("to_task" in target) {
     const holder = active.find((c) => c.task_id === target.to_task);
     if (!holder) throw new CoordError("not_found", `No session holds task '${target.to_task}'.`, { task_id: target.to_task });
@@ -95,6 +103,12 @@ export interface MessageTx {
   markRead(repo: string, session_id: string, ids: readonly number[], at_ms: number): Promise<number>;
   /** How many inbox messages `session_id` has not acknowledged. */
   unreadCount(repo: string, session_id: string): Promise<number>;
+  /**
+   * Handover (SPEC §10): re-addresses `from_session`'s unread direct messages to `to_session`, and
+   * marks read for `to_session` every message `from_session` had read (so old broadcasts do not
+   * come back as unread). Resolves to how many direct messages moved.
+   */
+  transferUnread(repo: string, from_session: string, to_session: string, at_ms: number): Promise<number>;
 }
 
 /** The message reads of inboxes and the pruning job, outside transactions. Times in epoch ms. */

@@ -35,12 +35,12 @@ export interface SessionRecord {
   last_heartbeat_ms: number;
 }
 
-/** What a heartbeat names; a field left undefined keeps its stored value (SPEC §7). */
+/** What a heartbeat names; a field left undefined keeps its stored value (SPEC §7; `state` too, SPEC §10: registration and `hook activity` keep it). */
 export interface HeartbeatInput {
   repo: string;
   session_id: string;
   branch: string;
-  state: SessionState;
+  state?: SessionState;
   task_id?: string | null;
   progress?: number | null;
   note?: string | null;
@@ -63,7 +63,8 @@ export const DEFAULT_SESSION_POLICY: SessionPolicy = { stale_ms: 30 * 60_000, li
 /**
  * Applies a heartbeat to the stored session (undefined: the first heartbeat registers it) at
  * `now_ms`, and returns the new record. Fields the heartbeat names replace the stored ones; the
- * others are kept. Leaving `stuck` clears the stuck info. Throws CoordError `invalid_request`
+ * others are kept. A heartbeat without `state` keeps the stored state and stuck info (a new session
+ * starts `registered`); one naming a state other than `stuck` clears the stuck info. Throws CoordError `invalid_request`
  * (with `field`) when `state` is `stuck` without `stuck.reason`, when `stuck` is given with another
  * state, or when `progress` is not an integer from 0 to 100.
  */
@@ -72,7 +73,7 @@ export function applyHeartbeat(prev: SessionRecord | undefined, hb: HeartbeatInp
     throw new CoordError("invalid_request", "Invalid request body: field 'stuck.reason' is required when state is 'stuck'.", { field: "stuck.reason" });
   }
   if (hb.state !== "stuck" && hb.stuck) {
-    throw new CoordError("invalid_request", `Invalid request body: field 'stuck' goes with state 'stuck', not '${hb.state}'.`, { field: "stuck" });
+    throw new CoordError("invalid_request", `Invalid request body: field 'stuck' goes with state 'stuck', not '${hb.state ?? "(none)"}'.`, { field: "stuck" });
   }
   if (hb.progress !== undefined && hb.progress !== null && !(Number.isInteger(hb.progress) && hb.progress >= 0 && hb.progress <= 100)) {
     throw new CoordError("invalid_request", "Invalid request body: field 'progress' must be an integer from 0 to 100.", { field: "progress" });
@@ -82,11 +83,16 @@ export function applyHeartbeat(prev: SessionRecord | undefined, hb: HeartbeatInp
     repo: hb.repo,
     session_id: hb.session_id,
     branch: hb.branch,
-    state: hb.state,
+    state: hb.state ?? prev?.state ?? "registered",
     task_id: keep(hb.task_id, prev?.task_id ?? null),
     progress: keep(hb.progress, prev?.progress ?? null),
     note: keep(hb.note, prev?.note ?? null),
-    stuck: hb.state === "stuck" ? { reason: hb.stuck!.reason.trim(), context: hb.stuck!.context ?? null, options: hb.stuck!.options ?? [] } : null,
+    stuck:
+      hb.state === "stuck"
+        ? { reason: hb.stuck!.reason.trim(), context: hb.stuck!.context ?? null, options: hb.stuck!.options ?? [] }
+        : hb.state === undefined
+          ? (prev?.stuck ?? null)
+          : null,
     pr_url: keep(hb.pr_url, prev?.pr_url ?? null),
     worktree: keep(hb.worktree, prev?.worktree ?? null),
     first_seen_ms: prev?.first_seen_ms ?? now_ms,

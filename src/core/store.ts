@@ -5,8 +5,11 @@ import type { SessionTx } from "./sessions.ts";
 import type { ReservationReads, ReservationTx } from "./reservations.ts";
 import type { Clock } from "./time.ts";
 
-/** Why a claim left the active set (SPEC §3). */
-export type CompletionReason = "client_completed" | "admin_expired" | "branch_removed";
+/** Why a claim left the active set (SPEC §3; `released` from §10: the owner gave the task back). */
+export type CompletionReason = "client_completed" | "admin_expired" | "branch_removed" | "released";
+
+/** What a completion means for the task (SPEC §10): `done` (the work landed) or `freed` (the task is open again). */
+export type Outcome = "done" | "freed";
 
 /** One claim row, active (`completed_at_ms === null`) or recently completed. Times in epoch ms. */
 export interface ClaimRecord {
@@ -22,10 +25,20 @@ export interface ClaimRecord {
   claimed_at_ms: number;
   completed_at_ms: number | null;
   completion_reason: CompletionReason | null;
+  /** Set with the completion; null while active (and on rows completed before outcomes existed: read as the reason's default). */
+  outcome: Outcome | null;
+  /** The pull request the completion named (`complete --pr`), if any. */
+  pr_url: string | null;
 }
 
 /** The fields of a claim being granted; the store assigns `id`. */
-export type NewClaim = Omit<ClaimRecord, "id" | "completed_at_ms" | "completion_reason">;
+export type NewClaim = Omit<ClaimRecord, "id" | "completed_at_ms" | "completion_reason" | "outcome" | "pr_url">;
+
+/** What a completion records besides its reason and time: the outcome (absent: null, read as the reason's default) and the PR it names. */
+export interface CompletionExtra {
+  outcome?: Outcome;
+  pr_url?: string | null;
+}
 
 /**
  * What a use case may do inside one transaction: the claim primitives below, the session and
@@ -53,7 +66,9 @@ export interface ClaimTx extends SessionTx, MessageTx, EventTx {
   /** Inserts an active claim. Rejects when a unique index is violated (the caller's transaction then rolls back). */
   insertActive(claim: NewClaim): Promise<ClaimRecord>;
   /** Moves an active claim to recently completed; rejects when `id` is not an active claim. */
-  markCompleted(id: number, reason: CompletionReason, completed_at_ms: number): Promise<void>;
+  markCompleted(id: number, reason: CompletionReason, completed_at_ms: number, extra?: CompletionExtra): Promise<void>;
+  /** Gives an active claim to another session with a new fence (handover, SPEC §10); rejects when `id` is not an active claim. */
+  reassign(id: number, session_id: string, fence: number): Promise<void>;
   /** Deletes a claim row (used for active claims past the claim TTL). */
   deleteClaim(id: number): Promise<void>;
   /** Reservations (SPEC §11), in this same transaction: claims ending end them. */

@@ -59,11 +59,13 @@ export function byPriority(a: PlanTask, b: PlanTask): number {
 /**
  * Joins the plan's tasks with the service's listing (SPEC §8). A task is:
  * - `claimed` when it has an active claim (whatever the plan says);
- * - done when the plan says `complete` or the service lists it as recently completed (so nobody
- *   redoes just-merged work while the plan still says pending);
+ * - done when the plan says `complete` or the service lists it as recently completed with outcome
+ *   `done` (so nobody redoes just-merged work while the plan still says pending); a completion with
+ *   outcome `freed` (released, expired by an operator, PR closed unmerged) leaves the task open:
+ *   available at once, and it unblocks nothing (SPEC §10);
  * - `blocked` when pending and a `blocked_by` task is not finished (`complete`, `skipped`, or
- *   recently completed); a `blocked_by` naming no known task does not block and is warned about;
- * - `available` when pending, not blocked, not claimed and not recently completed — sorted by
+ *   recently completed as done); a `blocked_by` naming no known task does not block and is warned about;
+ * - `available` when pending, not blocked, not claimed and not recently completed as done — sorted by
  *   priority, then file order;
  * - else listed under its plan status in `by_status`.
  * Active claims of tasks no plan file defines (ad-hoc work) are listed as claimed too.
@@ -73,7 +75,10 @@ export function byPriority(a: PlanTask, b: PlanTask): number {
 export function discoverTasks(plans: Plans, claims: ClaimsListing | undefined, own_session: string | undefined): TaskDiscovery {
   const warnings = [...plans.warnings];
   const active = new Map<string, ActiveClaimView>((claims?.active ?? []).map((c) => [c.task_id, c]));
-  const doneByService = new Set((claims?.recently_completed ?? []).map((c) => c.task_id));
+  // The newest completion of a task decides (a task freed, claimed again and completed is done); a listing without outcomes (an older service) means done.
+  const lastOutcome = new Map<string, string>();
+  for (const c of claims?.recently_completed ?? []) lastOutcome.set(c.task_id, c.outcome ?? "done");
+  const doneByService = new Set([...lastOutcome].filter(([, o]) => o !== "freed").map(([id]) => id));
   const known = new Map(plans.tasks.map((t) => [t.id, t]));
   const finished = (id: string) => doneByService.has(id) || FINISHED_STATUSES.has(known.get(id)?.status ?? "");
   const out: TaskDiscovery = { claims_known: claims !== undefined, available: [], claimed: [], blocked: [], by_status: {}, recently_completed: claims?.recently_completed ?? [], warnings };

@@ -94,7 +94,8 @@ export async function runBranchCheck(deps: BranchCheckDeps): Promise<BranchCheck
     await deps.sightings.record(claims.filter((c) => present.has(c.branch)).map((c) => c.id), now_ms);
     const gone = claims.filter((c) => !present.has(c.branch) && seen.has(c.id));
     if (gone.length === 0) continue;
-    const done = await completeRemovedBranches(deps.store, repo, new Set(gone.map((c) => c.branch)), deps.now, new Set(gone.map((c) => c.id)));
+    // A branch gone from the listing: outcome done (SPEC §10: a merged or deleted branch usually means the work landed).
+    const done = await completeRemovedBranches(deps.store, repo, new Map(gone.map((c) => [c.branch, { closed_unmerged: false }])), deps.now, new Set(gone.map((c) => c.id)));
     result.completed = done.map((c) => c.task_id);
     for (const c of done) deps.log.info(`branch_check: completed ${repo} ${c.task_id} fence=${c.fence} (branch ${c.branch} removed)`);
   }

@@ -39,11 +39,12 @@ export function withoutMessageText(e: EventRecord): unknown {
 export const INBOX_LIMIT = 200;
 
 function targetOf(body: SendBody): MessageTarget {
-  const given = [body.broadcast === true, body.to_task !== undefined, body.to_branch !== undefined, body.to_session !== undefined].filter(Boolean).length;
+  const given = [body.broadcast === true, body.to_task !== undefined, body.to_branch !== undefined, body.to_session !== undefined, body.to_human === true].filter(Boolean).length;
   if (given !== 1) {
-    throw new CoordError("invalid_request", "Invalid request body: give exactly one of 'broadcast': true, 'to_task', 'to_branch' or 'to_session'.", { field: "to_session" });
+    throw new CoordError("invalid_request", "Invalid request body: give exactly one of 'broadcast': true, 'to_task', 'to_branch', 'to_session' or 'to_human': true.", { field: "to_session" });
   }
   if (body.broadcast === true) return { broadcast: true };
+  if (body.to_human === true) return { to_human: true };
   if (body.to_task !== undefined) return { to_task: body.to_task };
   if (body.to_branch !== undefined) return { to_branch: body.to_branch };
   return { to_session: body.to_session as string };

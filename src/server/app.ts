@@ -14,6 +14,7 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import { type MetricsAccess, metricsRoutes } from "./metrics-routes.ts";
 import { gateRepos, type RateLimitConfig, RateLimiter, rateLimitRoutes } from "./rate-limit.ts";
 import { reservationRoutes } from "./reservation-routes.ts";
+import { lifeRoutes } from "./life-routes.ts";
 import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, webhookRoutes, type WebhookDeps } from "./webhooks.ts";
 
 /** Where the service writes its log lines (consola in `serve`, a recorder in tests). */
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps) {
         : new Elysia({ name: "activity-off" }),
     )
     .use(reservationRoutes({ repos, admin_tokens: deps.admin_tokens, store, clock }))
+    .use(lifeRoutes({ repos, admin_tokens: deps.admin_tokens, store, policy, clock, log }))
     .use(dashboardRoutes())
     .get("/health", () => ({ status: "ok" as const, version: deps.version }))
     .get(
@@ -129,15 +131,17 @@ export function createApp(deps: AppDeps) {
       "/complete",
       async ({ body }) => {
         const repo = await checkRepo(body);
-        const c = await completeTask(store, { repo, session_id: body.session_id, task_id: body.task_id }, clock, policy);
+        const c = await completeTask(store, { repo, session_id: body.session_id, task_id: body.task_id, pr_url: body.pr_url ?? null }, clock, policy);
         log.info(`completed ${repo} ${c.task_id} fence=${c.fence}`);
-        return { status: "completed" as const, task_id: c.task_id };
+        return { status: "completed" as const, task_id: c.task_id, branch: c.branch };
       },
       { body: CompleteBody, parse: parseJsonObject },
     )
     .delete(
       "/claim",
       async ({ body, request }) => {
+        // SPEC §10: the body is validated (400) before the admin token is checked (401), as §3's order says.
+        const target = targetOf(body);
         const entry = whitelisted(repos, body.repo);
         if (deps.admin_tokens.length > 0) {
           if (!hasAdminToken(request.headers.get("authorization"), deps.admin_tokens)) {
@@ -148,7 +152,6 @@ export function createApp(deps: AppDeps) {
           if (body.commit_sha === undefined) throw new CoordError("invalid_request", "Invalid request body: field 'commit_sha' is required.", { field: "commit_sha" });
           await verifyToken(entry.reader, body.token, body.commit_sha);
         }
-        const target = targetOf(body);
         const c = await expireClaim(store, entry.name, target, clock, policy);
         log.info(`expired ${entry.name} ${c.task_id} fence=${c.fence}`);
         return { status: "expired" as const, task_id: c.task_id, session: c.session_id.slice(0, 8), branch: c.branch };

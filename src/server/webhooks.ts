@@ -75,7 +75,7 @@ interface Payload {
   deleted?: unknown;
   action?: unknown;
   repository?: { full_name?: unknown } | null;
-  pull_request?: { head?: { ref?: unknown; repo?: { full_name?: unknown } | null } | null } | null;
+  pull_request?: { merged?: unknown; head?: { ref?: unknown; repo?: { full_name?: unknown } | null } | null } | null;
 }
 
 function unauthorized(message: string): CoordError {
@@ -117,7 +117,8 @@ function payloadOf(body: string, contentType: string): Payload {
  * - `delete` of a branch, `push` with `deleted: true`: completes the repository's active claims on
  *   that branch as `branch_removed`;
  * - `pull_request` `closed` (merged or not) from a branch of the same repository (not a fork, not
- *   main): completes the claims on its head branch;
+ *   main): completes the claims on its head branch, outcome `freed` when `pull_request.merged` is
+ *   false (SPEC §10), else `done`;
  * - `push` to main: refreshes the mirror (waits up to `REFRESH_WAIT_MS`, then answers `pending`);
  * - `ping`, other events, and repositories not in the whitelist: 200 `ignored`.
  * When handling throws, the delivery id is released (a redelivery may try again) and the error
@@ -155,8 +156,8 @@ async function handleEvent(event: string, delivery: string, p: Payload, deps: We
   const repo = deps.repos.get(full_name.toLowerCase());
   if (!repo) return ignored(`repository ${full_name} is not in the whitelist`);
 
-  const complete = async (branch: string, why: string): Promise<WebhookAnswer> => {
-    const done = await completeRemovedBranches(deps.store, repo.name, new Set([branch]), deps.clock);
+  const complete = async (branch: string, why: string, closed_unmerged = false): Promise<WebhookAnswer> => {
+    const done = await completeRemovedBranches(deps.store, repo.name, new Map([[branch, { closed_unmerged }]]), deps.clock);
     for (const c of done) deps.log.info(`webhook: completed ${repo.name} ${c.task_id} fence=${c.fence} (${why})`);
     return { status: "ok", event, delivery, completed: done.map((c) => c.task_id) };
   };
@@ -181,7 +182,9 @@ async function handleEvent(event: string, delivery: string, p: Payload, deps: We
     if (typeof head?.ref !== "string" || typeof headRepo !== "string") return ignored("the pull request has no head branch");
     if (headRepo.toLowerCase() !== full_name.toLowerCase()) return ignored("the pull request comes from another repository");
     if (head.ref === repo.main_branch) return ignored("the pull request's head is main");
-    return complete(head.ref, `pull request from ${head.ref} closed`);
+    // SPEC §10: a pull request closed without merging frees the task; merged (or unknown) means the work landed.
+    const unmerged = p.pull_request?.merged === false;
+    return complete(head.ref, `pull request from ${head.ref} closed ${unmerged ? "without merging" : "merged"}`, unmerged);
   }
   return ignored(`event ${event} is not used`);
 }

@@ -100,6 +100,28 @@ export function activityTxStatements(orm: CoordOrm): Unqueued<SessionTx & Messag
         .returning({ id: messageReads.message_id })
         .all().length;
     },
+    transferUnread(repo, from_session, to_session, at_ms) {
+      const read = orm
+        .select({ id: messageReads.message_id })
+        .from(messageReads)
+        .innerJoin(messages, eq(messages.id, messageReads.message_id))
+        .where(and(eq(messages.repo, repo), eq(messageReads.session_id, from_session)))
+        .all()
+        .map((r) => r.id);
+      if (read.length > 0) {
+        orm.insert(messageReads).values(read.map((message_id) => ({ message_id, session_id: to_session, read_at_ms: at_ms }))).onConflictDoNothing().run();
+      }
+      const readSet = new Set(read);
+      const direct = orm
+        .select({ id: messages.id })
+        .from(messages)
+        .where(and(eq(messages.repo, repo), eq(messages.to_session, from_session)))
+        .all()
+        .map((r) => r.id)
+        .filter((id) => !readSet.has(id));
+      if (direct.length > 0) orm.update(messages).set({ to_session }).where(inArray(messages.id, direct)).run();
+      return direct.length;
+    },
     unreadCount(repo, session_id) {
       const r = orm
         .select({ n: sql<number>`count(*)` })

@@ -2,7 +2,7 @@
 
 import { and, asc, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { EventType } from "../core/events.ts";
-import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason, NewClaim } from "../core/store.ts";
+import type { ClaimRecord, ClaimStore, ClaimTx, CompletionExtra, CompletionReason, NewClaim } from "../core/store.ts";
 import type { MessageTx } from "../core/messages.ts";
 import type { SessionTx } from "../core/sessions.ts";
 import type { Clock } from "../core/time.ts";
@@ -131,12 +131,14 @@ function prepare(orm: CoordOrm) {
         claimed_at_ms: p("claimed_at_ms"),
         completed_at_ms: null,
         completion_reason: null,
+        outcome: null,
+        pr_url: null,
       })
       .returning()
       .prepare(),
     markCompleted: orm
       .update(claims)
-      .set({ completed_at_ms: sql`${p("completed_at_ms")}`, completion_reason: sql`${p("reason")}` })
+      .set({ completed_at_ms: sql`${p("completed_at_ms")}`, completion_reason: sql`${p("reason")}`, outcome: sql`${p("outcome")}`, pr_url: sql`${p("pr_url")}` })
       .where(and(eq(claims.id, p("id")), isNull(claims.completed_at_ms)))
       .returning({ id: claims.id })
       .prepare(),
@@ -249,10 +251,20 @@ function claimTx(q: Queryable, ps: Prepared, scope: { readonly open: boolean }, 
       return row;
     },
 
-    async markCompleted(id: number, reason: CompletionReason, completed_at_ms: number): Promise<void> {
+    async markCompleted(id: number, reason: CompletionReason, completed_at_ms: number, extra: CompletionExtra = {}): Promise<void> {
       live();
-      const updated = ps.markCompleted.all({ id, reason, completed_at_ms });
+      const updated = ps.markCompleted.all({ id, reason, completed_at_ms, outcome: extra.outcome ?? null, pr_url: extra.pr_url ?? null });
       if (updated.length !== 1) throw new Error(`markCompleted: no active claim has id ${id}`);
+    },
+
+    async reassign(id: number, session_id: string, fence: number): Promise<void> {
+      const updated = live()
+        .update(claims)
+        .set({ session_id, fence })
+        .where(and(eq(claims.id, id), isNull(claims.completed_at_ms)))
+        .returning({ id: claims.id })
+        .all();
+      if (updated.length !== 1) throw new Error(`reassign: no active claim has id ${id}`);
     },
 
     async deleteClaim(id: number): Promise<void> {

@@ -5,6 +5,7 @@ import githubState0001 from "../../drizzle/0001_github_state.sql" with { type: "
 import sessionsMessagesEvents0002 from "../../drizzle/0002_sessions_messages_events.sql" with { type: "text" };
 import sessionWorktree0003 from "../../drizzle/0003_session_worktree.sql" with { type: "text" };
 import reservations0004 from "../../drizzle/0004_reservations.sql" with { type: "text" };
+import claimOutcomes0005 from "../../drizzle/0005_claim_outcomes.sql" with { type: "text" };
 
 /** One migration: `name` is the drizzle-kit tag (the file name without `.sql`), `sql` its text. */
 export interface Migration {
@@ -23,4 +24,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: "0002_sessions_messages_events", sql: sessionsMessagesEvents0002 },
   { name: "0003_session_worktree", sql: sessionWorktree0003 },
   { name: "0004_reservations", sql: reservations0004 },
+  // Hand-edited before release: drizzle-kit copied the new columns from the old table; existing completions get their reason's outcome.
+  { name: "0005_claim_outcomes", sql: claimOutcomes0005 },
 ];

@@ -4,7 +4,10 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** The completion reasons the database accepts (mirrors core's `CompletionReason`). */
-export const COMPLETION_REASONS = ["client_completed", "admin_expired", "branch_removed"] as const;
+export const COMPLETION_REASONS = ["client_completed", "admin_expired", "branch_removed", "released"] as const;
+
+/** The outcomes of a completion (mirrors core's `Outcome`, SPEC §10). */
+export const OUTCOMES = ["done", "freed"] as const;
 
 /**
  * Every claim ever granted and not yet swept: active while `completed_at_ms IS NULL`, recently
@@ -27,6 +30,10 @@ export const claims = sqliteTable(
     claimed_at_ms: integer("claimed_at_ms").notNull(),
     completed_at_ms: integer("completed_at_ms"),
     completion_reason: text("completion_reason", { enum: COMPLETION_REASONS }),
+    /** done / freed (SPEC §10); null while active, and on rows completed before outcomes existed. */
+    outcome: text("outcome", { enum: OUTCOMES }),
+    /** The pull request a completion named (`complete --pr`). */
+    pr_url: text("pr_url"),
   },
   (t) => [
     uniqueIndex("claims_active_task_uq").on(t.repo, t.task_id).where(sql`${t.completed_at_ms} IS NULL`),
@@ -40,8 +47,9 @@ export const claims = sqliteTable(
     ),
     check(
       "claims_completion_reason_known",
-      sql`${t.completion_reason} IS NULL OR ${t.completion_reason} IN ('client_completed', 'admin_expired', 'branch_removed')`,
+      sql`${t.completion_reason} IS NULL OR ${t.completion_reason} IN ('client_completed', 'admin_expired', 'branch_removed', 'released')`,
     ),
+    check("claims_outcome_known", sql`${t.outcome} IS NULL OR ${t.outcome} IN ('done', 'freed')`),
   ],
 );
 

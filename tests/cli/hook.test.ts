@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exportToEnvFile, isSessionId, parseHookInput, readBounded, SESSION_START_SECTIONS, type SessionStartSection, sessionStartText, shellQuote, stateSection, messagesSection } from "../../src/cli/hook.ts";
+import { exportToEnvFile, isSessionId, parseHookInput, readBounded, SESSION_START_SECTIONS, type SessionStartSection, sessionStartText, shellQuote, stateSection, messagesSection, workflowSection, WORKFLOW_STEPS } from "../../src/cli/hook.ts";
 import { CoordError } from "../../src/core/errors.ts";
 import { git, tempDir } from "../helpers/e2e.ts";
 import { requireCommand } from "../../scripts/system-packages.ts";
@@ -205,9 +205,9 @@ describe("sessionStartText", () => {
     );
   });
 
-  test("the default sections are the tasks and claims view, then unread messages; with no repo configured it says how to configure one", async () => {
-    expect(SESSION_START_SECTIONS).toEqual([stateSection, messagesSection]);
+  test("the default sections are the tasks and claims view, unread messages, then the workflow; with no repo configured it says how to configure one", async () => {
+    expect(SESSION_START_SECTIONS).toEqual([stateSection, messagesSection, workflowSection]);
     const text = await sessionStartText("", {}, { cwd: repo });
-    expect(text.endsWith(`ERROR: No repository is configured.\n\nACTION REQUIRED: Add repo = "owner/name" to ${join(repo, ".claude-coord.toml")}, or export CLAUDE_COORD_REPO=owner/name, or pass --repo owner/name.\n\nMessages: unknown (no session id, so no inbox to read).`)).toBe(true);
+    expect(text.endsWith(`ERROR: No repository is configured.\n\nACTION REQUIRED: Add repo = "owner/name" to ${join(repo, ".claude-coord.toml")}, or export CLAUDE_COORD_REPO=owner/name, or pass --repo owner/name.\n\nMessages: unknown (no session id, so no inbox to read).\n\n${["=== claude-coord workflow ===", ...WORKFLOW_STEPS].join("\n")}`)).toBe(true);
   });
 });

@@ -123,6 +123,8 @@ describe("completeTask", () => {
           claimed_at: "2026-01-05T20:00:00Z",
           completed_at: "2026-01-05T20:00:01Z",
           completion_reason: "client_completed",
+          outcome: "done",
+          pr_url: null,
           fence: 1,
         },
       ],
@@ -173,7 +175,7 @@ describe("branch removal and the sweep", () => {
     const store = new MemoryStore();
     await claimTask(store, req(A, "t1", "claude/gone"), clockAt(T0), DEFAULT_POLICY);
     await claimTask(store, req(B, "t2", "claude/alive"), clockAt(T0), DEFAULT_POLICY);
-    const done = await completeRemovedBranches(store, "o/r", new Set(["claude/gone", "claude/unrelated"]), clockAt(T0 + 10));
+    const done = await completeRemovedBranches(store, "o/r", new Map([["claude/gone", { closed_unmerged: false }], ["claude/unrelated", { closed_unmerged: false }]]), clockAt(T0 + 10));
     expect(done.map((c) => [c.task_id, c.completion_reason])).toEqual([["t1", "branch_removed"]]);
     expect(store.rows.map((r) => r.completion_reason)).toEqual(["branch_removed", null]);
   });
@@ -207,7 +209,7 @@ describe("every change is logged as an event in its own transaction", () => {
     await claimTask(store, req(B, "t2", "claude/two"), clockAt(T0 + 4), DEFAULT_POLICY);
     await expireClaim(store, "o/r", { task_id: "t2" }, clockAt(T0 + 5), DEFAULT_POLICY);
     await claimTask(store, req(B, "t3", "claude/gone"), clockAt(T0 + 6), DEFAULT_POLICY);
-    await completeRemovedBranches(store, "o/r", new Set(["claude/gone"]), clockAt(T0 + 7));
+    await completeRemovedBranches(store, "o/r", new Map([["claude/gone", { closed_unmerged: false }]]), clockAt(T0 + 7));
     expect(store.events.map((e) => [e.type, (e.data as { task_id: string }).task_id, e.at_ms - T0])).toEqual([
       ["claimed", "t1", 0],
       ["heartbeat", "t1", 0],

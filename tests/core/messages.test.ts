@@ -10,7 +10,7 @@ import { MemoryStore } from "../helpers/memory-store.ts";
 
 const T0 = Date.parse("2026-01-05T20:00:00Z");
 const session = (id: string, branch: string) => applyHeartbeat(undefined, { repo: "o/r", session_id: id, branch, state: "working" }, T0);
-const claim = (session_id: string, task_id: string, branch: string): ClaimRecord => ({ id: 1, repo: "o/r", session_id, task_id, branch, plan_file: "", fence: 1, claimed_at_ms: T0, completed_at_ms: null, completion_reason: null });
+const claim = (session_id: string, task_id: string, branch: string): ClaimRecord => ({ id: 1, repo: "o/r", session_id, task_id, branch, plan_file: "", fence: 1, claimed_at_ms: T0, completed_at_ms: null, completion_reason: null, outcome: null, pr_url: null });
 const sessions = [session("aaaaaaaa-1", "claude/a"), session("aaaaaaaa-2", "claude/shared"), session("bbbbbbbb-1", "claude/shared")];
 const active = [claim("aaaaaaaa-1", "task-a", "claude/a"), claim("cccccccc-1", "task-c", "claude/c")];
 

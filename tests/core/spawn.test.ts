@@ -72,7 +72,7 @@ describe("promptText", () => {
 describe("pruneDecision", () => {
   const S = "0f3c2a1b-aaaa-4bbb-8ccc-123456789abc";
   const active: ClaimsListing = { active: [{ session: "0f3c2a1b", task_id: "t1", branch: "claude/t1", plan_file: "", claimed_at: "2026-01-05T20:00:00Z", fence: 1 }], recently_completed: [] };
-  const completed = (outcome?: string): ClaimsListing => ({
+  const completed = (outcome?: "done" | "freed"): ClaimsListing => ({
     active: [],
     recently_completed: [
       { session: "0f3c2a1b", task_id: "t1", branch: "claude/t1", plan_file: "", claimed_at: "2026-01-05T20:00:00Z", completed_at: "2026-01-05T21:00:00Z", completion_reason: "client_completed", fence: 1, ...(outcome ? { outcome } : {}) },

@@ -7,8 +7,33 @@ import { discoverTasks } from "../../src/core/tasks.ts";
 const plans = (tasks: Record<string, unknown>[], more: { path: string; text: string }[] = []) =>
   readPlans([{ path: "context/plan.json", text: JSON.stringify({ tasks }) }, ...more]);
 const active = (task_id: string, session = "aaaaaaaa") => ({ session, task_id, branch: `claude/${task_id}`, plan_file: "context/plan.json", claimed_at: "2026-01-05T20:00:00Z", fence: 1 });
-const done = (task_id: string) => ({ ...active(task_id), completed_at: "2026-01-05T21:00:00Z", completion_reason: "client_completed" as const });
+const done = (task_id: string) => ({ ...active(task_id), completed_at: "2026-01-05T21:00:00Z", completion_reason: "client_completed" as const, outcome: "done" as const, pr_url: null });
+const freed = (task_id: string, completion_reason: "released" | "admin_expired" | "branch_removed", completed_at = "2026-01-05T21:00:00Z") => ({
+  ...active(task_id),
+  completed_at,
+  completion_reason,
+  outcome: "freed" as const,
+  pr_url: null,
+});
 const none: ClaimsListing = { active: [], recently_completed: [] };
+
+describe("discoverTasks follows outcomes (SPEC §10)", () => {
+  for (const reason of ["released", "admin_expired", "branch_removed"] as const) {
+    test(`a task freed by ${reason} is available again at once and its dependents stay blocked`, () => {
+      const d = discoverTasks(plans([{ id: "t" }, { id: "dep", blocked_by: "t" }]), { active: [], recently_completed: [freed("t", reason)] }, undefined);
+      expect(d.available.map((t) => t.id)).toEqual(["t"]);
+      expect(d.blocked.map((t) => [t.id, t.blocked_by])).toEqual([["dep", ["t"]]]);
+      expect(d.by_status).toEqual({});
+    });
+  }
+
+  test("a task freed and then completed as done counts as done (the newest completion decides)", () => {
+    const listing = { active: [], recently_completed: [freed("t", "released", "2026-01-05T20:30:00Z"), done("t")] };
+    const d = discoverTasks(plans([{ id: "t" }, { id: "dep", blocked_by: "t" }]), listing, undefined);
+    expect(d.available.map((t) => t.id)).toEqual(["dep"]);
+    expect(d.by_status).toEqual({ complete: [{ id: "t", name: "t", file: "context/plan.json", priority: undefined, status: "complete" }] });
+  });
+});
 
 describe("discoverTasks", () => {
   test("available tasks sort by priority (none last), then file order", () => {

@@ -24,7 +24,7 @@ test("without admin tokens: expire by task and by session prefix with the repo t
     expect((await runClient(["claim", "--task", "task-b"], { cwd: work, env: env("abcdefgh-0002") })).code).toBe(0);
     const r = await runClient(["expire", "--task", "task-a"], { cwd: work, env: env() });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("Expired the claim on task 'task-a' (session abcdefgh, branch claude/w).\n\nThe task is free to claim again: claude-coord claims\n");
+    expect(r.stdout).toBe("Expired the claim on task 'task-a' (session abcdefgh, branch claude/w).\n\nThe task is open again (its dependents stay blocked): claude-coord tasks\n");
     const listed = JSON.parse((await runClient(["claims", "--json"], { cwd: work, env: env() })).stdout);
     expect(listed.recently_completed.map((c: { task_id: string; completion_reason: string }) => [c.task_id, c.completion_reason])).toEqual([["task-a", "admin_expired"]]);
     expect((await runClient(["claim", "--task", "task-c"], { cwd: work, env: env("abcdefgh-0003") })).code).toBe(0);

@@ -74,7 +74,8 @@ describe("a private GitHub repository through a personal access token", () => {
     service = await startService(["--config", config]);
     sa = cloneSession(bare, root, "a");
     sb = cloneSession(bare, root, "b");
-    env = (session) => ({ CLAUDE_COORD_REPO: REPO, CLAUDE_COORD_URL: service.url, CLAUDE_COORD_SESSION_ID: session });
+    // Fetching on a stale token is off: these tests count the requests the fake GitHub gets, and a client fetch would be one.
+    env = (session) => ({ CLAUDE_COORD_REPO: REPO, CLAUDE_COORD_URL: service.url, CLAUDE_COORD_SESSION_ID: session, CLAUDE_COORD_NO_FETCH: "1" });
   });
   afterAll(async () => {
     await service?.stop();

@@ -168,9 +168,10 @@ test("a stale token through MCP is a tool error carrying the ACTION text; the CL
     const [text, json] = texts(r);
     expect(text).toContain("ERROR: Repository state has changed since session start.");
     expect(text).toContain(`Current main branch is at:     ${head}`);
-    expect(text).toContain("ACTION REQUIRED: Run 'git pull --rebase origin main' to sync with the\nlatest changes, then run 'claude-coord claims' to refresh and try again.");
+    expect(text).toContain("ACTION REQUIRED: Run 'git fetch origin main' (it updates origin/main only; your worktree and uncommitted changes are not touched), then run the same claude-coord command again.");
     expect(JSON.parse(json!)).toMatchObject({ status: "stale_token", current_commit: head });
-    git(agentDir, "pull", "-q", "--rebase", "origin", "main");
+    const action = /ACTION REQUIRED: Run '([^']+)'/.exec(text!)![1]!.split(" ");
+    git(agentDir, ...action.slice(1));
     const again = await client.callTool({ name: "tasks", arguments: {} });
     expect(again.isError).toBeFalsy();
     expect(stderr()).toBe("");

@@ -243,19 +243,19 @@ describe("messages", () => {
     const amb = await send(wa, A, ["--to-session", "samepfx1", "--subject", "s", "--body", "b"]);
     expect([amb.code, amb.stderr]).toEqual([
       64,
-      "ERROR: Session prefix 'samepfx1' matches 2 sessions; give more characters.\n\nACTION REQUIRED: Run 'claude-coord send --help' and correct the command.\n",
+      "ERROR: --to-session \"samepfx1\": Session prefix 'samepfx1' matches 2 sessions; give more characters.\n\nACTION REQUIRED: Run 'claude-coord sessions' and pass --to-session with a session's 8-character prefix as listed there (or its full id).\n",
     ]);
     const ambJson = await send(wa, A, ["--to-session", "samepfx1", "--subject", "s", "--body", "b", "--json"]);
     expect([ambJson.code, JSON.parse(ambJson.stdout).status, JSON.parse(ambJson.stdout).sessions]).toEqual([64, "ambiguous", ["samepfx1", "samepfx1"]]);
     const short = await send(wa, A, ["--to-session", "bbbb", "--subject", "s", "--body", "b"]);
-    expect([short.code, short.stderr.split("\n")[0]]).toEqual([64, "ERROR: Invalid request body: field 'to_session' must be a session id or a prefix of at least 8 characters."]);
+    expect([short.code, short.stderr.split("\n")[0]]).toEqual([64, 'ERROR: --to-session "bbbb": must be a session id or a prefix of at least 8 characters.']);
     const noAddress = await send(wa, A, ["--subject", "s", "--body", "b"]);
     expect([noAddress.code, noAddress.stderr]).toEqual([
       64,
-      "ERROR: 'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch or --to-session (got 0).\n\nACTION REQUIRED: Run 'claude-coord send --to-session <8+ characters> --subject <text> --body <text>' (see 'claude-coord sessions' for who is there).\n",
+      "ERROR: 'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch, --to-session or --to-human (got 0).\n\nACTION REQUIRED: Run 'claude-coord send --to-session <8+ characters> --subject <text> --body <text>' (see 'claude-coord sessions' for who is there).\n",
     ]);
     expect((await send(wa, A, ["--broadcast", "--to-task", "task-a", "--subject", "s", "--body", "b"])).stderr.split("\n")[0]).toBe(
-      "ERROR: 'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch or --to-session (got 2).",
+      "ERROR: 'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch, --to-session or --to-human (got 2).",
     );
     expect((await send(wa, A, ["--broadcast", "--body", "b"])).code).toBe(64);
     const task = await send(wa, A, ["--to-task", "task-z", "--subject", "s", "--body", "b"]);
@@ -416,7 +416,7 @@ describe("claim and complete record the session's state", () => {
     expect(await view()).toEqual(["working", "task-c", null, null, "claude/b"]);
     ok(await runClient(["heartbeat", "--state", "working", "--progress", "90", "--pr", "https://github.com/acme/x/pull/9"], { cwd: wb, env }));
     const done = await runClient(["complete", "--task", "task-c", "--json"], { cwd: wb, env });
-    expect([done.code, JSON.parse(done.stdout)]).toEqual([0, { status: "completed", task_id: "task-c" }]);
+    expect([done.code, JSON.parse(done.stdout)]).toEqual([0, { status: "completed", task_id: "task-c", branch: "claude/b" }]);
     expect(await view()).toEqual(["complete", "task-c", 90, "https://github.com/acme/x/pull/9", "claude/b"]);
     const next = JSON.parse((await runClient(["claim", "--next", "--json"], { cwd: wb, env })).stdout);
     expect(next.task_id).toBe("extra-1");

@@ -57,7 +57,7 @@ describe("the seed's story", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(
-      /^ERROR: Task 'task-a' is already claimed\.\n\nClaimed by:\n  Session: aaaaaaaa\.\.\.\n  Branch: claude\/a\n  Claimed at: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n\nACTION REQUIRED: Run 'claude-coord claims' to refresh the list of available tasks, then claim a different task that is not already claimed\.\n$/,
+      /^ERROR: Task 'task-a' is already claimed\.\n\nClaimed by:\n  Session: aaaaaaaa\.\.\.\n  Branch: claude\/a\n  Claimed at: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n\nACTION REQUIRED: Run 'claude-coord tasks' to see the available tasks, then claim one of them \(or run 'claude-coord claim --next' to take the first available\)\.\n$/,
     );
     expect(r.stderr).not.toContain(A);
     const j = await runClient(["claim", "--task", "task-a", "--json"], { cwd: sb, env: envB });
@@ -92,22 +92,31 @@ describe("the seed's story", () => {
       ["task-a", "aaaaaaaa", "claude/a", "client_completed", 1],
     ]);
     const t = await runClient(["claims"], { cwd: sb, env: envB });
-    expect(t.stdout).toContain("Recently completed:\n  - task-a (client_completed, ");
+    expect(t.stdout).toContain("Recently completed:\n  - task-a (client_completed, done, ");
   });
 
-  test("main moves after B started: exit 4 with both shas; after git pull the claim works", async () => {
+  test("main moves after B started: with fetching off, exit 4 with both shas; after the printed git fetch the claim works", async () => {
     const before = git(sb, "rev-parse", "origin/main");
     write(join(author, "context", "plan.json"), `${JSON.stringify({ tasks: [{ id: "task-c", status: "pending" }, { id: "task-e", status: "pending" }] })}\n`);
     const moved = commitAll(author, "replan");
     git(author, "push", "-q", "origin", "main");
-    const r = await runClient(["claim", "--task", "task-c"], { cwd: sb, env: envB });
+    const r = await runClient(["claim", "--task", "task-c"], { cwd: sb, env: { ...envB, CLAUDE_COORD_NO_FETCH: "1" } });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`ERROR: Repository state has changed since session start.\n\nYour local state is at commit: ${before}\nCurrent main branch is at:     ${moved}\n`);
-    expect(r.stderr).toContain("ACTION REQUIRED: Run 'git pull --rebase origin main' to sync with the\nlatest changes, then run 'claude-coord claims' to refresh and try again.");
-    const j = await runClient(["claims", "--json"], { cwd: sb, env: envB });
+    expect(r.stderr).toContain("ACTION REQUIRED: Run 'git fetch origin main' (it updates origin/main only; your worktree and uncommitted changes are not touched), then run the same claude-coord command again.");
+    const j = await runClient(["claims", "--json", "--no-fetch"], { cwd: sb, env: envB });
     expect(j.code).toBe(4);
-    expect(JSON.parse(j.stdout)).toEqual({ status: "stale_token", message: "Repository state has changed since session start.", current_commit: moved, your_commit: before });
-    git(sb, "pull", "-q", "--rebase", "origin", "main");
+    expect(JSON.parse(j.stdout)).toEqual({
+      status: "stale_token",
+      message: "Repository state has changed since session start.",
+      current_commit: moved,
+      your_commit: before,
+      main_branch: "main",
+      not_fetched: "fetching is turned off (--no-fetch or CLAUDE_COORD_NO_FETCH)",
+    });
+    const action = /ACTION REQUIRED: Run '([^']+)'/.exec(r.stderr)![1]!;
+    const [cmd, ...args] = action.split(" ");
+    expect(Bun.spawnSync([cmd!, ...args], { cwd: sb }).exitCode).toBe(0);
     const ok = await runClient(["claim", "--task", "task-c", "--json"], { cwd: sb, env: envB });
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual({ status: "claimed", task_id: "task-c", fence: 2, plan_file: "context/plan.json", branch: "claude/b", session: "bbbbbbbb" });

@@ -82,15 +82,24 @@ export class MemoryStore implements ClaimStore {
         if (active().some((r) => r.repo === c.repo && (r.task_id === c.task_id || r.session_id === c.session_id))) {
           throw new Error("UNIQUE constraint failed");
         }
-        const row: ClaimRecord = { ...c, id: this.nextId++, completed_at_ms: null, completion_reason: null };
+        const row: ClaimRecord = { ...c, id: this.nextId++, completed_at_ms: null, completion_reason: null, outcome: null, pr_url: null };
         this.rows.push(row);
         return row;
       },
-      markCompleted: async (id, reason, at) => {
+      markCompleted: async (id, reason, at, extra = {}) => {
         const r = this.rows.find((x) => x.id === id && x.completed_at_ms === null);
         if (!r) throw new Error(`no active claim with id ${id}`);
         r.completed_at_ms = at;
         r.completion_reason = reason;
+        r.outcome = extra.outcome ?? null;
+        r.pr_url = extra.pr_url ?? null;
+      },
+      reassign: async (id, session_id, fence) => {
+        const r = this.rows.find((x) => x.id === id && x.completed_at_ms === null);
+        if (!r) throw new Error(`no active claim with id ${id}`);
+        if (this.rows.some((x) => x.completed_at_ms === null && x.repo === r.repo && x.session_id === session_id)) throw new Error("UNIQUE constraint failed");
+        r.session_id = session_id;
+        r.fence = fence;
       },
       deleteClaim: async (id) => {
         this.rows = this.rows.filter((r) => r.id !== id);
@@ -116,6 +125,12 @@ export class MemoryStore implements ClaimStore {
       },
       unreadCount: async (repo, s) => inbox(repo, s).filter((x) => !x.readBy.has(s)).length,
       reservations: this.reservationTx(),
+      transferUnread: async (repo, from, to) => {
+        for (const x of this.messages) if (x.m.repo === repo && x.readBy.has(from)) x.readBy.add(to);
+        const moving = this.messages.filter((x) => x.m.repo === repo && x.m.to_session === from && !x.readBy.has(from));
+        for (const x of moving) x.m = { ...x.m, to_session: to };
+        return moving.length;
+      },
     };
     try {
       return await fn(tx);

@@ -89,7 +89,7 @@ describe("the seed's story over HTTP", () => {
     const missing = await call(app, "POST", "/complete", { ...auth(), session_id: B, task_id: "t9" });
     expect([missing.status, missing.body.status]).toEqual([404, "not_found"]);
     now += 60_000;
-    expect(await call(app, "POST", "/complete", { ...auth(), session_id: A, task_id: "t1" })).toEqual({ status: 200, body: { status: "completed", task_id: "t1" } });
+    expect(await call(app, "POST", "/complete", { ...auth(), session_id: A, task_id: "t1" })).toEqual({ status: 200, body: { status: "completed", task_id: "t1", branch: "claude/t1" } });
     const q = new URLSearchParams(auth());
     expect(await call(app, "GET", `/claims?${q}`)).toEqual({
       status: 200,
@@ -104,6 +104,8 @@ describe("the seed's story over HTTP", () => {
             claimed_at: "2026-01-05T20:00:00Z",
             completed_at: "2026-01-05T20:01:00Z",
             completion_reason: "client_completed",
+            outcome: "done",
+            pr_url: null,
             fence: 1,
           },
         ],

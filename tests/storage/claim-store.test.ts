@@ -163,7 +163,7 @@ describe("transact", () => {
   test("returns the callback's value and commits", async () => {
     const { store } = openStore();
     const c = await store.transact(clockAt(1_000), async (tx) => await tx.insertActive(claim({ fence: await tx.nextFence() })));
-    expect(c).toEqual({ ...claim({ fence: 1 }), id: c.id, completed_at_ms: null, completion_reason: null });
+    expect(c).toEqual({ ...claim({ fence: 1 }), id: c.id, completed_at_ms: null, completion_reason: null, outcome: null, pr_url: null });
     expect(await store.transact(clockAt(1_000), async (tx) => await tx.activeByTask("acme/app", "task-1"))).toEqual(c);
   });
 

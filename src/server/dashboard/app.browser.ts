@@ -123,7 +123,7 @@ function applyOne(type: string, data: unknown): void {
   if (type === "claimed") {
     const c = data as ActiveClaim;
     state.claims.set(c.task_id, c);
-  } else if (type === "completed" || type === "expired") {
+  } else if (type === "completed" || type === "expired" || type === "released") {
     const c = data as CompletedClaim;
     const held = state.claims.get(c.task_id);
     if (held && held.fence <= c.fence) state.claims.delete(c.task_id);
@@ -374,8 +374,9 @@ const byNewest =
   (a: Record<K, string>, b: Record<K, string>): number =>
     Date.parse(b[field]) - Date.parse(a[field]);
 
-/** The PR of a completion: the pr_url its session reported (same session prefix, same branch first). */
+/** The PR of a completion: the one it named (complete --pr), else the pr_url its session reported (same session prefix, same branch first). */
 function prFor(c: CompletedClaim): string | null {
+  if (c.pr_url) return c.pr_url;
   let found: string | null = null;
   for (const s of state.sessions.values()) {
     if (s.session !== c.session || !s.pr_url) continue;
@@ -397,7 +398,12 @@ function renderSoon(): void {
   });
 }
 
-const HOW: Record<string, string> = { client_completed: "completed", admin_expired: "expired by an admin", branch_removed: "branch merged or deleted" };
+const HOW: Record<string, string> = {
+  client_completed: "completed",
+  admin_expired: "expired by an admin (task open again)",
+  branch_removed: "branch merged or deleted",
+  released: "released (task open again)",
+};
 
 function render(): void {
   const c = creds;
