@@ -47,6 +47,19 @@ describe("client configuration precedence: defaults < file < environment < flags
     expect(e.message).toContain(`key 'guard' must be "open" or "closed", got "shut"`);
   });
 
+  test("activity_interval: seconds in the file, CLAUDE_COORD_ACTIVITY_INTERVAL over it; a bad value names the key", () => {
+    writeFileSync(join(dir, ".claude-coord.toml"), "activity_interval = 5\n");
+    expect(resolveClientConfig({ root: dir, env: {}, flags: {} }).activity_interval_ms).toBe(5000);
+    expect(resolveClientConfig({ root: dir, env: { activity_interval: "0.5" }, flags: {} }).activity_interval_ms).toBe(500);
+    const e = (() => {
+      try {
+        resolveClientConfig({ root: dir, env: { activity_interval: "often" }, flags: {} });
+      } catch (x) {
+        return x as CoordError;
+      }
+    })();
+    expect([e?.code, e?.message, e?.details]).toEqual(["config_error", "CLAUDE_COORD_ACTIVITY_INTERVAL must be a positive number of seconds (decimals allowed), got 'often'.", { key: "activity_interval" }]);
+  });
   test("each layer overrides the one before", () => {
     writeFileSync(join(dir, ".claude-coord.toml"), 'repo = "file/repo"\nservice_url = "http://file:1"\nplan_path = "plans/"\nmain_branch = "trunk"\ntimeout = 3\n');
     const fileOnly = resolveClientConfig({ root: dir, env: {}, flags: {} });

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { HOOK_SCRIPT, type InitFile, initRepo, initText, mergePreToolUse, mergeSettings, PRE_COMMIT_BLOCK, preToolUseEntry, withPreCommitGuard, originUrl, renderClientToml, repoFromRemoteUrl, SETTINGS_FILE, sessionStartEntry, setTomlKey, TEMPLATES } from "../../src/cli/init.ts";
+import { HOOK_SCRIPT, mergeActivity, type InitFile, initRepo, initText, mergePreToolUse, mergeSettings, PRE_COMMIT_BLOCK, preToolUseEntry, withPreCommitGuard, originUrl, renderClientToml, repoFromRemoteUrl, SETTINGS_FILE, sessionStartEntry, setTomlKey, TEMPLATES } from "../../src/cli/init.ts";
 import { MCP_JSON, MCP_SERVER_ENTRY, mergeMcpJson } from "../../src/cli/mcp-json.ts";
 import { readClientConfigFile } from "../../src/config.ts";
 import { CoordError } from "../../src/core/errors.ts";
@@ -290,7 +290,7 @@ describe("initRepo", () => {
     writeFileSync(join(other, ".claude-coord.toml"), 'repo = "a/b"\nrepos = 1\n');
     expect(await initError(initRepo(other, {}))).toEqual([
       "config_error",
-      `${join(other, ".claude-coord.toml")}: unknown key 'repos'; the keys are repo, service_url, plan_path, main_branch, timeout, spawn_branch_prefix, spawn_worktree_dir, guard.`,
+      `${join(other, ".claude-coord.toml")}: unknown key 'repos'; the keys are repo, service_url, plan_path, main_branch, timeout, spawn_branch_prefix, spawn_worktree_dir, guard, activity_interval.`,
     ]);
     expect(existsSync(join(other, ".claude"))).toBe(false);
   });
@@ -367,8 +367,9 @@ describe("the reservation guard's hooks", () => {
     mkdirSync(join(dir, ".claude"));
     writeFileSync(join(dir, SETTINGS_FILE), "{}\n");
     const r = await initRepo(dir, {});
-    expect(r.files[2]).toEqual({ path: SETTINGS_FILE, action: "updated", note: "SessionStart and PreToolUse hooks added; other settings and hooks kept" });
-    expect(JSON.parse(readFileSync(join(dir, SETTINGS_FILE), "utf8"))).toEqual({ hooks: { SessionStart: [sessionStartEntry()], PreToolUse: [preToolUseEntry()] } });
+    expect(r.files[2]).toEqual({ path: SETTINGS_FILE, action: "updated", note: "SessionStart, PreToolUse, UserPromptSubmit and PostToolUse hooks added; other settings and hooks kept" });
+    expect(JSON.parse(readFileSync(join(dir, SETTINGS_FILE), "utf8"))).toEqual({ hooks: JSON.parse(TEMPLATES["settings.json.example"]!).hooks });
+    expect(mergeActivity(readFileSync(join(dir, SETTINGS_FILE), "utf8"), SETTINGS_FILE)).toBeUndefined();
   });
 
   test("withPreCommitGuard writes a new hook, runs first in an existing one, and leaves one that has it alone", () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { assetName, hostTarget, targetId } from "../../scripts/targets.ts";
+import { WORKFLOW_STEPS } from "../../src/cli/hook.ts";
 import { binary, cloneSession, makeOrigin, runClient, type ServiceProcess, startService, tempDir } from "../helpers/e2e.ts";
 import { FIXTURE_TIMEOUT_MS, type HostReleases, hostReleases } from "../scripts/fixtures.ts";
 import { type ReleaseServer, startReleaseServer } from "../scripts/release-server.ts";
@@ -41,6 +42,9 @@ const AVAILABLE = [
   "  - task-d: Task task-d [priority 4, context/plan.json]",
 ];
 
+/** The workflow block every session start ends with. */
+const WORKFLOW = ["=== claude-coord workflow ===", ...WORKFLOW_STEPS].join("\n");
+
 /** What Claude Code writes on a SessionStart hook's stdin. */
 const hookJson = (session_id: string, cwd: string, source = "startup") =>
   JSON.stringify({ session_id, transcript_path: `/root/.claude/projects/x/${session_id}.jsonl`, cwd, hook_event_name: "SessionStart", source });
@@ -69,6 +73,7 @@ describe("hook session-start", () => {
       [
         "=== claude-coord: session start (startup) ===",
         `Session: ${SID} (saved in ${savedFile()}: claude-coord claim and complete use it in this worktree)`,
+        "Registered: session 8db090b6 is registered on branch claude/web-session.",
         "",
         `=== Tasks: acme/widgets (main at ${head.slice(0, 12)}) ===`,
         "Available (7), by priority:",
@@ -79,6 +84,8 @@ describe("hook session-start", () => {
         "Next: claude-coord claim --next   (claims 'extra-1', or the next one if another session wins it)",
         "",
         "Messages: no unread messages.",
+        "",
+        WORKFLOW,
         "",
       ].join("\n"),
     );
@@ -94,7 +101,8 @@ describe("hook session-start", () => {
     expect(r.stdout).toContain(`=== claude-coord: session start (resume) ===\nSession: ${SID} (saved in ${savedFile()}`);
     expect(r.stdout).toMatch(/\nClaimed \(1\):\n {2}- task-a by session 8db090b6 \(this session\) on claude\/web-session since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n/);
     expect(r.stdout).toContain(`\nAvailable (6), by priority:\n${AVAILABLE.filter((l) => !l.includes("task-a:")).join("\n")}\n`);
-    expect(r.stdout.endsWith("\n\nNext: this session holds 'task-a'. When it is merged, run: claude-coord complete --task task-a\n\nMessages: no unread messages.\n")).toBe(true);
+    expect(r.stdout).toContain("\nRegistered: session 8db090b6 is working on branch claude/web-session.\n");
+    expect(r.stdout.endsWith(`\n\nNext: this session holds 'task-a'. When it is merged, run: claude-coord complete --task task-a\n\nMessages: no unread messages.\n\n${WORKFLOW}\n`)).toBe(true);
   });
 
   test("unread messages for this session are shown after the tasks, and stay unread", async () => {
@@ -108,11 +116,11 @@ describe("hook session-start", () => {
     expect(r.stdout).toContain(`\n\n=== Unread messages for session ${SID.slice(0, 8)}: 1 ===\n`);
     expect(r.stdout).toContain("API changed");
     expect(r.stdout).toContain("use v2 of the client");
-    expect(r.stdout.endsWith("\n\nAfter reading, mark them read: claude-coord inbox --ack\n")).toBe(true);
+    expect(r.stdout.endsWith(`\n\nAfter reading, mark them read: claude-coord inbox --ack\n\n${WORKFLOW}\n`)).toBe(true);
     const again = await hook(hookJson(SID, work, "resume"), work);
     expect(again.stdout).toContain("=== Unread messages for session");
     expect((await runClient(["inbox", "--ack"], { cwd: work })).code).toBe(0);
-    expect((await hook(hookJson(SID, work, "resume"), work)).stdout.endsWith("\n\nMessages: no unread messages.\n")).toBe(true);
+    expect((await hook(hookJson(SID, work, "resume"), work)).stdout.endsWith(`\n\nMessages: no unread messages.\n\n${WORKFLOW}\n`)).toBe(true);
   });
 
   test("with the service down: the plan's tasks with claims unknown, then the service-unavailable guidance; exit 0, the session id still saved", async () => {
@@ -130,7 +138,7 @@ describe("hook session-start", () => {
     ].join("\n");
     expect(r.stdout).toMatch(
       new RegExp(
-        `^=== claude-coord: session start \\(clear\\) ===\nSession: ${OTHER} \\(saved in .+\\)\n\n${RegExp.escape(tasks)}\n\nERROR: Coordination service is unavailable\\.\n\nService URL: http://127\\.0\\.0\\.1:9\nStatus: Connection failed \\(.+\\)\n\nACTION REQUIRED: The coordination service is down\\. Please ask the user whether to:\n1\\. Wait and retry later\n2\\. Proceed without coordination \\(risk of duplicate work\\)\n\nMessages: unknown \\(the coordination service is unavailable\\)\\.\n$`,
+        `^=== claude-coord: session start \\(clear\\) ===\nSession: ${OTHER} \\(saved in .+\\)\nCould not take over from the previous session 8db090b6: Coordination service is unavailable\\. To try again: claude-coord handover --from ${SID}\n\n${RegExp.escape(tasks)}\n\nERROR: Coordination service is unavailable\\.\n\nService URL: http://127\\.0\\.0\\.1:9\nStatus: Connection failed \\(.+\\)\n\nACTION REQUIRED: The coordination service is down\\. Please ask the user whether to:\n1\\. Wait and retry later\n2\\. Proceed without coordination \\(risk of duplicate work\\)\n\nMessages: unknown \\(the coordination service is unavailable\\)\\.\n\n${RegExp.escape(WORKFLOW)}\n$`,
       ),
     );
     expect(readFileSync(savedFile(), "utf8")).toBe(`${OTHER}\n`);
@@ -146,14 +154,15 @@ describe("hook session-start", () => {
     expect([o.code, o.stdout]).toEqual([0, `=== claude-coord: session start (startup) ===\n\nERROR: ${outside} is not inside a git checkout.\n\nACTION REQUIRED: Run claude-coord from inside a clone or worktree of the repository.\n`]);
     const w = await hook(hookJson(SID, work), work, { CLAUDE_COORD_REPO: "acme/unknown" });
     expect([w.code, w.stderr]).toEqual([0, ""]);
-    expect(w.stdout.endsWith("\n\nERROR: Repository 'acme/unknown' is not configured for coordination.\n\nThis coordination service only handles whitelisted repositories.\nContact the service administrator to add this repository.\n\nACTION REQUIRED: Verify you have the correct repository name in your\n.claude-coord.toml file, or proceed without coordination for this project.\n\nMessages: unknown (Repository 'acme/unknown' is not configured for coordination.)\n")).toBe(true);
+    expect(w.stdout).toContain(`\nAvailable (7), by priority:\n`);
+    expect(w.stdout.endsWith(`\n\nERROR: Repository 'acme/unknown' is not configured for coordination.\n\nThis coordination service only handles whitelisted repositories.\nContact the service administrator to add this repository.\n\nACTION REQUIRED: Verify you have the correct repository name in your\n.claude-coord.toml file, or proceed without coordination for this project.\n\nMessages: unknown (Repository 'acme/unknown' is not configured for coordination.)\n\n${WORKFLOW}\n`)).toBe(true);
     const t = await hook(hookJson(SID, work), work, { CLAUDE_COORD_TIMEOUT: "soon" });
     expect([t.code, t.stdout]).toEqual([0, "=== claude-coord: session start (startup) ===\n\nERROR: CLAUDE_COORD_TIMEOUT must be a positive number of seconds (decimals allowed), got 'soon'.\n\nACTION REQUIRED: Fix the configuration named above, then run the command again.\n"]);
   });
 
   test("an unknown hook event is a usage error (exit 64)", async () => {
     const r = await run([await binary(), "hook", "no-such-event"], { cwd: work });
-    expect([r.code, r.stdout, r.stderr]).toEqual([64, "", "ERROR: Unknown hook event 'no-such-event'; the events are: session-start, pre-tool-use.\n\nACTION REQUIRED: Use 'claude-coord hook session-start' as the command of a SessionStart hook.\n"]);
+    expect([r.code, r.stdout, r.stderr]).toEqual([64, "", "ERROR: Unknown hook event 'no-such-event'; the events are: session-start, activity, pre-tool-use.\n\nACTION REQUIRED: Use 'claude-coord hook session-start' as the command of a SessionStart hook.\n"]);
     const missing = await run([await binary(), "hook"], { cwd: work });
     expect(missing.code).toBe(64);
   });

@@ -42,7 +42,7 @@ describe("claude-coord init", () => {
         "",
         "  created   .claude-coord.toml",
         "  created   .claude/hooks/session-start-coord.sh",
-        "  updated   .claude/settings.json (SessionStart and PreToolUse hooks added; other settings and hooks kept)",
+        "  updated   .claude/settings.json (SessionStart, PreToolUse, UserPromptSubmit and PostToolUse hooks added; other settings and hooks kept)",
         "  created   .mcp.json",
         "",
         "Next steps:",
@@ -54,9 +54,10 @@ describe("claude-coord init", () => {
     );
     const settings = readFileSync(join(dir, ".claude", "settings.json"), "utf8");
     const entry = { matcher: "", hooks: [{ type: "command", command: '"$CLAUDE_PROJECT_DIR"/.claude/hooks/session-start-coord.sh', timeout: 120 }] };
+    const activity = { type: "command", command: 'claude-coord hook activity 2>/dev/null || "$HOME/.local/bin/claude-coord" hook activity 2>/dev/null || true', timeout: 15 };
     const guard = { matcher: "Edit|Write|MultiEdit|NotebookEdit", hooks: [{ type: "command", command: 'PATH="$PATH:$HOME/.local/bin" claude-coord hook pre-tool-use', timeout: 10 }] };
     expect(settings).toBe(
-      `${JSON.stringify({ ...existing, hooks: { PreToolUse: [...existing.hooks.PreToolUse, guard], SessionStart: [...existing.hooks.SessionStart, entry] } }, null, 4)}\n`,
+      `${JSON.stringify({ ...existing, hooks: { PreToolUse: [...existing.hooks.PreToolUse, guard], SessionStart: [...existing.hooks.SessionStart, entry], UserPromptSubmit: [{ hooks: [activity] }], PostToolUse: [{ matcher: "", hooks: [activity] }] } }, null, 4)}\n`,
     );
     expect(readFileSync(join(dir, ".claude-coord.toml"), "utf8").split("\n").slice(2, 4)).toEqual([
       'repo = "acme/widgets"                      # the name the service whitelists: owner/name',

@@ -24,11 +24,14 @@ test("claude-coord.toml.example is a valid client config", () => {
   expect(readClientConfigFile(join(T, "claude-coord.toml.example"))).toEqual({ repo: "owner/repo", service_url: "https://coord.example.com" });
 });
 
-test("settings.json.example has one SessionStart hook running the hook script from the project dir, and the reservation guard before file edits", () => {
+test("settings.json.example has one SessionStart hook running the hook script from the project dir, the reservation guard before file edits, and hook activity for UserPromptSubmit and PostToolUse", () => {
+  const activity = { type: "command", command: 'claude-coord hook activity 2>/dev/null || "$HOME/.local/bin/claude-coord" hook activity 2>/dev/null || true', timeout: 15 };
   expect(JSON.parse(TEMPLATES["settings.json.example"]!)).toEqual({
     hooks: {
       SessionStart: [{ matcher: "", hooks: [{ type: "command", command: `"$CLAUDE_PROJECT_DIR"/${HOOK_SCRIPT}`, timeout: 120 }] }],
       PreToolUse: [{ matcher: "Edit|Write|MultiEdit|NotebookEdit", hooks: [{ type: "command", command: 'PATH="$PATH:$HOME/.local/bin" claude-coord hook pre-tool-use', timeout: 10 }] }],
+      UserPromptSubmit: [{ hooks: [activity] }],
+      PostToolUse: [{ matcher: "", hooks: [activity] }],
     },
   });
 });
