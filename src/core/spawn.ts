@@ -83,7 +83,8 @@ export function promptText(p: PromptInput): string {
     `   Reserve the paths you are about to change, so no other session edits them meanwhile: \`claude-coord reserve '<path or glob>' --reason "${p.task_id}"\` (free them with \`claude-coord unreserve --all\`).`,
     `5. Commit on ${p.branch}, push it (\`git push -u origin ${p.branch}\`) and open a pull request against ${p.main_branch}. Never merge it yourself: the human reviews and merges.`,
     `6. When the pull request is open: \`claude-coord heartbeat --state complete --task ${p.task_id} --pr <pull request URL>\`.`,
-    `7. When it is merged: \`claude-coord complete --task ${p.task_id}\`. The orchestrator's \`claude-coord prune\` then removes this worktree.`,
+    `7. When it is merged: \`claude-coord complete --task ${p.task_id} --pr <pull request URL>\`. The orchestrator's \`claude-coord prune\` then removes this worktree.`,
+    `8. If you cannot or should not finish the task, give it back (any session may take it at once): \`claude-coord release --task ${p.task_id}\`.`,
     "",
   ];
   return lines.join("\n");

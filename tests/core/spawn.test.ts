@@ -54,7 +54,8 @@ describe("promptText", () => {
       `claude-coord reserve '<path or glob>' --reason "task-1"`,
       "claude-coord unreserve --all",
       "claude-coord heartbeat --state complete --task task-1 --pr <pull request URL>",
-      "claude-coord complete --task task-1",
+      "claude-coord complete --task task-1 --pr <pull request URL>",
+      "claude-coord release --task task-1",
     ]) {
       expect(text).toContain(cmd);
     }
