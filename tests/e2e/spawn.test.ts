@@ -130,6 +130,19 @@ describe("spawn", () => {
     expect(orchestrator).toEqual([]);
   });
 
+  test("Claude Code starting in a spawned worktree with its own session id takes the claim over through the SessionStart hook", async () => {
+    const fresh = "c1aude00-1111-4222-8333-444455556666";
+    const proc = Bun.spawn([await binary(), "hook", "session-start"], { cwd: wt("task-3"), env: { ...process.env, ...env }, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    proc.stdin.write(JSON.stringify({ session_id: fresh, cwd: wt("task-3"), hook_event_name: "SessionStart", source: "startup" }));
+    proc.stdin.end();
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(code).toBe(0);
+    expect(readFileSync(join(git(wt("task-3"), "rev-parse", "--absolute-git-dir"), "claude-coord-session-id"), "utf8").trim()).toBe(fresh);
+    const claims = await runClient(["claims"], { cwd: wt("task-3"), env });
+    expect([claims.code, claims.stdout.split("\n").filter((l) => l.includes("(this session)"))]).toEqual([0, [expect.stringMatching(/^  - task-3 on claude\/task-3 \(session c1aude00 \(this session\)/)]]);
+    expect(out).toContain("task-3");
+  });
+
   test("spawning a task whose branch exists already skips it, says why, and exits 1", async () => {
     const r = await runClient(["spawn", "--task", "task-1"], { cwd: orch, env });
     expect(r.code).toBe(1);
