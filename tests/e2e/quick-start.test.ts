@@ -1,7 +1,7 @@
 // The README's first hour, as written: a fresh clone, the service command, then the "Try it" block, each exit code as the README states it.
 import { afterAll, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { git, tempDir } from "../helpers/e2e.ts";
@@ -60,7 +60,8 @@ test("on a fresh clone, the service command starts the service and the Try-it bl
     await Promise.race([exited, Bun.sleep(10_000)]);
   };
   const deadline = Date.now() + 240_000;
-  while (!(await fetch("http://127.0.0.1:8787/health").then((r) => r.ok, () => false))) {
+  // Its own service, not just any answer on 8787 (another test run's service may hold the port): ours made its database in the clone.
+  while (!existsSync(join(clone, "claude-coord.db")) || !(await fetch("http://127.0.0.1:8787/health").then((r) => r.ok, () => false))) {
     if (service.exitCode !== null || Date.now() > deadline) throw new Error(`the service command did not start the service:\n${output}`);
     await Bun.sleep(250);
   }
