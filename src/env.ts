@@ -28,6 +28,11 @@ export interface CoordEnv {
    * CLAUDE_COORD_SESSION_ID to it.
    */
   claude_env_file?: string;
+  /**
+   * CLAUDE_COORD_CHECK_CONTRACT=1: the service checks every answer of `app.handle` against the route
+   * table and throws on a mismatch (the test suite sets it; src/server/contract-check.ts).
+   */
+  check_contract?: boolean;
 }
 
 /** Reads the variables of `CoordEnv` from `source`. */
@@ -48,5 +53,6 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     no_fetch: get("CLAUDE_COORD_NO_FETCH"),
     activity_interval: get("CLAUDE_COORD_ACTIVITY_INTERVAL"),
     claude_env_file: get("CLAUDE_ENV_FILE"),
+    check_contract: get("CLAUDE_COORD_CHECK_CONTRACT") === "1",
   };
 }

@@ -18,3 +18,5 @@ process.env.GIT_CONFIG_GLOBAL = gitconfig;
 process.env.GIT_CONFIG_NOSYSTEM = "1";
 process.env.NO_COLOR = "1";
 process.env.TZ = "UTC";
+// Every answer an in-process app gives in a test is checked against the route table (src/server/contract-check.ts).
+process.env.CLAUDE_COORD_CHECK_CONTRACT = "1";

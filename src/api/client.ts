@@ -1,5 +1,6 @@
 // The typed HTTP client of the API: timeouts, GET retries, and error bodies mapped back to domain errors.
-import { CoordError, type ErrorCode } from "../core/errors.ts";
+import { CoordError } from "../core/errors.ts";
+import { type Answer, AnyErrorBody, checker, type Route, type RouteName, ROUTES, type WireCode } from "./routes.ts";
 import type {
   AckBody,
   AckResponse,
@@ -49,11 +50,6 @@ export function retryAfterSeconds(header: string | null, now_ms: number = Date.n
   const at = Date.parse(t);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now_ms) / 1000));
 }
-
-const KNOWN_CODES = new Set<ErrorCode>([
-  "invalid_request", "repo_not_allowed", "unauthorized", "stale_token", "not_found", "forbidden", "conflict",
-  "session_has_claim", "ambiguous", "payload_too_large", "upstream_unavailable", "internal_error", "rate_limited",
-]);
 
 /**
  * How a repo-scoped read proves access: the repo token (`token`, `commit_sha`), or the operator's
@@ -160,16 +156,23 @@ export class SseParser {
   }
 }
 
-/** Maps an error response to the domain error its body names; anything unrecognised by its status. */
-function fromResponse(status: number, body: unknown, service_url: string): CoordError {
-  const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
-  const code = typeof b.status === "string" && KNOWN_CODES.has(b.status as ErrorCode) ? (b.status as ErrorCode) : undefined;
-  const message = typeof b.message === "string" ? b.message : `The service answered HTTP ${status}.`;
-  const { status: _s, message: _m, ...details } = b;
-  if (code === "rate_limited") return new CoordError(code, message, { ...details, service_url });
-  if (code && code !== "internal_error") return new CoordError(code, message, details);
-  if (status >= 500) return new CoordError("service_unavailable", message, { service_url, reason: `HTTP ${status}` });
-  return new CoordError("invalid_request", message, details);
+/**
+ * Maps an error answer to the domain error its body names (a body in the route table's error
+ * schemas); a 5xx without one is `service_unavailable` (a proxy's error page while the service
+ * restarts), any other answer `not_a_service`: what answered is not a claude-coord service.
+ */
+function fromResponse(status: number, body: unknown, service_url: string, route: Route): CoordError {
+  if (checker(AnyErrorBody).Check(body)) {
+    const { status: code, message, ...details } = body as { status: WireCode; message: string };
+    if (code !== "internal_error") return new CoordError(code, message, details);
+    return new CoordError("service_unavailable", message, { service_url, reason: `HTTP ${status}` });
+  }
+  if (status >= 500) return new CoordError("service_unavailable", `The service answered HTTP ${status}.`, { service_url, reason: `HTTP ${status}` });
+  return notAService(service_url, `${route.method} ${route.path} answered HTTP ${status} without a claude-coord error body`);
+}
+
+function notAService(service_url: string, reason: string): CoordError {
+  return new CoordError("not_a_service", `Not a claude-coord service at ${service_url}.`, { service_url, reason });
 }
 
 /**
@@ -197,7 +200,16 @@ export class CoordClient {
     this.base = opts.service_url.replace(/\/+$/, "");
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  /**
+   * Calls route `name` of the route table (its method and path; `query` appended, `body` as JSON)
+   * and decodes the answer with the table: a 200 must match the route's response schema, an error
+   * an error body of the table (`fromResponse`); anything else throws `not_a_service`.
+   */
+  private async request<N extends RouteName>(name: N, opts: { query?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer<N>> {
+    const route: Route = ROUTES[name];
+    const { body, headers = {} } = opts;
+    const path = opts.query === undefined ? route.path : `${route.path}?${opts.query}`;
+    const method = route.method;
     const retries = method === "GET" ? (this.opts.get_retries ?? 2) : 0;
     let backoff = this.opts.retry_backoff_ms ?? 100;
     let waited = false;
@@ -238,77 +250,80 @@ export class CoordClient {
       } catch {
         parsed = undefined;
       }
-      if (res.ok && parsed !== undefined) return parsed as T;
-      throw fromResponse(res.status, parsed, this.opts.service_url);
+      if (!res.ok) throw fromResponse(res.status, parsed, this.opts.service_url, route);
+      const check = checker(route.response);
+      if (res.status === 200 && check.Check(parsed)) return parsed as Answer<N>;
+      const why = parsed === undefined ? "not JSON" : [...check.Errors(parsed)].slice(0, 1).map((e) => `${e.path || "/"} ${e.message}`).join("");
+      throw notAService(this.opts.service_url, `${method} ${route.path} answered HTTP ${res.status} with a body outside the contract (${why})`);
     }
   }
 
   /** GET /health. */
   health(): Promise<HealthResponse> {
-    return this.request("GET", "/health");
+    return this.request("health");
   }
 
   /** GET /claims for the repo `auth` names (the repo token, or the admin token in a header). */
   claims(auth: ReadAuth): Promise<ClaimsResponse> {
     const r = readRequest(auth);
-    return this.request("GET", `/claims?${r.query}`, undefined, r.headers);
+    return this.request("claims", { query: r.query, headers: r.headers });
   }
 
   /** POST /claim. */
   claim(body: ClaimBody): Promise<ClaimResponse> {
-    return this.request("POST", "/claim", body);
+    return this.request("claim", { body });
   }
 
   /** POST /complete. */
   complete(body: CompleteBody): Promise<CompleteResponse> {
-    return this.request("POST", "/complete", body);
+    return this.request("complete", { body });
   }
 
   /** POST /release (SPEC §10): gives this session's claim back; the task is available again at once. */
   release(body: ReleaseBody): Promise<ReleaseResponse> {
-    return this.request("POST", "/release", body);
+    return this.request("release", { body });
   }
 
   /** POST /handover (SPEC §10): this session takes over `from_session_id`'s claim (new fence), state and unread messages. */
   handover(body: HandoverBody): Promise<HandoverResponse> {
-    return this.request("POST", "/handover", body);
+    return this.request("handover", { body });
   }
 
   /** DELETE /claim, with `Authorization: Bearer <admin_token>` when one is given. */
   expire(body: ExpireBody, admin_token?: string): Promise<ExpireResponse> {
-    return this.request("DELETE", "/claim", body, admin_token ? { authorization: `Bearer ${admin_token}` } : {});
+    return this.request("expire", { body, headers: admin_token ? { authorization: `Bearer ${admin_token}` } : {} });
   }
 
   /** POST /reservations (SPEC §11): all or nothing; 409 `conflict` carries `conflicts`. */
   reserve(body: ReserveBody): Promise<ReserveResponse> {
-    return this.request("POST", "/reservations", body);
+    return this.request("reserve", { body });
   }
 
   /** GET /reservations: every live reservation of the repo. */
   reservations(auth: ReadAuth): Promise<ReservationsResponse> {
     const r = readRequest(auth);
-    return this.request("GET", `/reservations?${r.query}`, undefined, r.headers);
+    return this.request("reservations", { query: r.query, headers: r.headers });
   }
 
   /** POST /reservations/check: which of the paths other sessions hold. */
   checkReservations(body: CheckBody): Promise<CheckResponse> {
-    return this.request("POST", "/reservations/check", body);
+    return this.request("check_paths", { body });
   }
 
   /** DELETE /reservations: releases the caller's own, by ids, paths or all. */
   unreserve(body: UnreserveBody): Promise<UnreserveResponse> {
-    return this.request("DELETE", "/reservations", body);
+    return this.request("unreserve", { body });
   }
 
   /** POST /heartbeat: this session's state (SPEC §7); the answer counts its unread messages. */
   heartbeat(body: HeartbeatBody): Promise<HeartbeatResponse> {
-    return this.request("POST", "/heartbeat", body);
+    return this.request("heartbeat", { body });
   }
 
   /** GET /sessions: the repo's sessions of the last 24 hours, stuck first. */
   sessions(auth: ReadAuth): Promise<SessionsResponse> {
     const r = readRequest(auth);
-    return this.request("GET", `/sessions?${r.query}`, undefined, r.headers);
+    return this.request("sessions", { query: r.query, headers: r.headers });
   }
 
   /**
@@ -316,7 +331,7 @@ export class CoordClient {
    * `token` and `commit_sha` may be left out); otherwise `body.session_id` is the sender.
    */
   send(body: SendBody, admin_token?: string): Promise<SendResponse> {
-    return this.request("POST", "/messages", body, admin_token ? { authorization: `Bearer ${admin_token}` } : {});
+    return this.request("send", { body, headers: admin_token ? { authorization: `Bearer ${admin_token}` } : {} });
   }
 
   /**
@@ -326,12 +341,12 @@ export class CoordClient {
    */
   inbox(auth: ReadAuth, session_id: string | undefined, opts: { unread?: boolean } = {}): Promise<InboxResponse> {
     const r = readRequest(auth, opts.unread ? { unread: "true" } : {});
-    return this.request("GET", `/messages?${r.query}`, undefined, session_id === undefined ? r.headers : { ...r.headers, "x-session-id": session_id });
+    return this.request("inbox", { query: r.query, headers: session_id === undefined ? r.headers : { ...r.headers, "x-session-id": session_id } });
   }
 
   /** POST /messages/ack: marks message ids read for `body.session_id`; answers how many were newly marked. */
   ack(body: AckBody): Promise<AckResponse> {
-    return this.request("POST", "/messages/ack", body);
+    return this.request("ack", { body });
   }
 
   /**
@@ -367,7 +382,7 @@ export class CoordClient {
       let failure: CoordError | undefined;
       try {
         arm(this.opts.timeout_ms);
-        const res = await fetch(`${this.base}/events?${r.query}`, {
+        const res = await fetch(`${this.base}${ROUTES.events.path}?${r.query}`, {
           headers: { accept: "text/event-stream", ...r.headers, ...(last_id === undefined ? {} : { "last-event-id": String(last_id) }) },
           signal: ctl.signal,
         });
@@ -379,10 +394,13 @@ export class CoordClient {
           } catch {
             parsed = undefined;
           }
-          const e = fromResponse(res.status, parsed, this.opts.service_url);
+          const e = fromResponse(res.status, parsed, this.opts.service_url, ROUTES.events);
           if (e.code !== "service_unavailable" && e.code !== "upstream_unavailable") throw e;
           failure = e;
         } else {
+          if (!(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+            throw notAService(this.opts.service_url, `GET ${ROUTES.events.path} answered HTTP ${res.status} without an event stream`);
+          }
           failures = 0;
           connected = true;
           opts.on_status?.({ connected: true });

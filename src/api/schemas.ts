@@ -1,5 +1,6 @@
 // The wire contract of SPEC §3: TypeBox schemas for every request and response, and their static types.
 import { type Static, Type as T } from "@sinclair/typebox";
+import { ActiveClaimView, CompletedClaimView, MessageView, SessionStateSchema, SessionView, Timestamp } from "../core/views.ts";
 
 /** Limits on request fields, in characters. */
 export const LIMITS = {
@@ -19,7 +20,6 @@ const SessionId = T.String({ minLength: 1, maxLength: LIMITS.session_id });
 const TaskId = T.String({ minLength: 1, maxLength: LIMITS.task_id });
 const Branch = T.String({ minLength: 1, maxLength: LIMITS.branch });
 const PlanFile = T.String({ maxLength: LIMITS.plan_file });
-const Timestamp = T.String({ description: "RFC 3339 UTC" });
 
 /** The three fields every repo-scoped request carries to prove access (SPEC §2). */
 export const RepoAuth = T.Object({ repo: Repo, token: Token, commit_sha: CommitSha });
@@ -91,29 +91,10 @@ export type ClaimResponse = Static<typeof ClaimResponse>;
 export const CompleteResponse = T.Object({ status: T.Literal("completed"), task_id: T.String(), branch: T.String() });
 export type CompleteResponse = Static<typeof CompleteResponse>;
 
-export const ActiveClaim = T.Object({
-  session: T.String(),
-  task_id: T.String(),
-  branch: T.String(),
-  plan_file: T.String(),
-  claimed_at: Timestamp,
-  fence: T.Integer(),
-});
-export type ActiveClaim = Static<typeof ActiveClaim>;
-
-export const CompletedClaim = T.Object({
-  session: T.String(),
-  task_id: T.String(),
-  branch: T.String(),
-  plan_file: T.String(),
-  claimed_at: Timestamp,
-  completed_at: Timestamp,
-  completion_reason: T.Union([T.Literal("client_completed"), T.Literal("admin_expired"), T.Literal("branch_removed"), T.Literal("released")]),
-  outcome: T.Union([T.Literal("done"), T.Literal("freed")]),
-  pr_url: T.Union([T.String(), T.Null()]),
-  fence: T.Integer(),
-});
-export type CompletedClaim = Static<typeof CompletedClaim>;
+export const ActiveClaim = ActiveClaimView;
+export type ActiveClaim = ActiveClaimView;
+export const CompletedClaim = CompletedClaimView;
+export type CompletedClaim = CompletedClaimView;
 
 export const ClaimsResponse = T.Object({ active: T.Array(ActiveClaim), recently_completed: T.Array(CompletedClaim) });
 export type ClaimsResponse = Static<typeof ClaimsResponse>;
@@ -148,10 +129,7 @@ export const ACTIVITY_LIMITS = { note: 500, reason: 500, context: 2000, option: 
 export const RepoQuery = T.Object({ repo: Repo, token: T.Optional(Token), commit_sha: T.Optional(CommitSha) });
 export type RepoQuery = Static<typeof RepoQuery>;
 
-const State = T.Union(
-  ["registered", "planning", "planning_complete", "working", "stuck", "paused", "complete", "cancelled"].map((s) => T.Literal(s)),
-  { description: "one of registered, planning, planning_complete, working, stuck, paused, complete, cancelled" },
-);
+const State = SessionStateSchema;
 const Stuck = T.Object({
   reason: T.String({ minLength: 1, maxLength: ACTIVITY_LIMITS.reason }),
   context: T.Optional(T.Union([T.String({ maxLength: ACTIVITY_LIMITS.context }), T.Null()])),
@@ -192,20 +170,7 @@ export const HeartbeatResponse = T.Object({
 });
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
 
-export const SessionViewSchema = T.Object({
-  session: T.String(),
-  branch: T.String(),
-  state: T.String(),
-  task_id: T.Union([T.String(), T.Null()]),
-  progress: T.Union([T.Integer(), T.Null()]),
-  note: T.Union([T.String(), T.Null()]),
-  stuck: T.Union([T.Object({ reason: T.String(), context: T.Union([T.String(), T.Null()]), options: T.Array(T.String()) }), T.Null()]),
-  pr_url: T.Union([T.String(), T.Null()]),
-  worktree: T.Union([T.String(), T.Null()]),
-  first_seen: Timestamp,
-  last_heartbeat: Timestamp,
-  stale: T.Boolean(),
-});
+export const SessionViewSchema = SessionView;
 export const SessionsResponse = T.Object({ sessions: T.Array(SessionViewSchema) });
 export type SessionsResponse = Static<typeof SessionsResponse>;
 
@@ -229,7 +194,7 @@ export type SendBody = Static<typeof SendBody>;
 export const SendResponse = T.Object({ status: T.Literal("sent"), ids: T.Array(T.Integer()), to: T.Array(T.String()) });
 export type SendResponse = Static<typeof SendResponse>;
 
-export const MessageViewSchema = T.Object({ id: T.Integer(), from: T.String(), to: T.String(), subject: T.String(), body: T.String(), sent_at: Timestamp, read: T.Boolean() });
+export const MessageViewSchema = MessageView;
 export const InboxQuery = T.Object({
   repo: Repo,
   token: T.Optional(Token),

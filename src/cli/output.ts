@@ -22,6 +22,7 @@ export const EXIT_FOR: Record<ErrorCode, number> = {
   no_task_available: EXIT.conflict,
   service_unavailable: EXIT.unavailable,
   tls_untrusted: EXIT.unavailable,
+  not_a_service: EXIT.unavailable,
   upstream_unavailable: EXIT.unavailable,
   internal_error: EXIT.unavailable,
   session_has_claim: EXIT.session_has_claim,
@@ -109,6 +110,17 @@ export function errorText(e: CoordError, cmd: string): string {
         "",
         "ACTION REQUIRED: Point NODE_EXTRA_CA_CERTS (or SSL_CERT_FILE) at that authority's certificate (PEM) and retry:",
         "export NODE_EXTRA_CA_CERTS=<path of the proxy's CA certificate>",
+      ].join("\n");
+    case "not_a_service":
+      return [
+        `ERROR: Not a claude-coord service at ${str(d.service_url)}.`,
+        "",
+        `Status: ${str(d.reason, e.message)}`,
+        "",
+        "Something answered at that URL, but not as a claude-coord service does (a web server, a proxy page, another API).",
+        "",
+        "ACTION REQUIRED: Check the service URL (CLAUDE_COORD_URL or `service_url` in .claude-coord.toml) and retry;",
+        "'claude-coord claims' works once it points at the coordination service.",
       ].join("\n");
     case "service_unavailable":
     case "upstream_unavailable":

@@ -5,6 +5,7 @@ import { MIN_SESSION_PREFIX, sessionPrefix } from "./session-id.ts";
 import { type SessionState, writeSessionState } from "./sessions.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason, Outcome } from "./store.ts";
 import { type Clock, toRfc3339 } from "./time.ts";
+import type { ActiveClaimView, CompletedClaimView } from "./views.ts";
 
 /** Lifecycle settings, in milliseconds. */
 export interface ClaimPolicy {
@@ -28,31 +29,7 @@ export interface ClaimRequest {
   plan_file: string;
 }
 
-/** An active claim as listings show it (SPEC §3): `session` is the first 8 characters of the session id. */
-export interface ActiveClaimView {
-  session: string;
-  task_id: string;
-  branch: string;
-  plan_file: string;
-  claimed_at: string;
-  fence: number;
-}
-
-/** A recently completed claim as listings show it. */
-export interface CompletedClaimView {
-  session: string;
-  task_id: string;
-  branch: string;
-  plan_file: string;
-  claimed_at: string;
-  completed_at: string;
-  completion_reason: CompletionReason;
-  /** `done`: the work landed; `freed`: the task is open again (SPEC §10). This service always sets it; a listing from an older one may lack it (read as done). */
-  outcome?: Outcome;
-  /** The pull request the completion named, or null (absent from an older service's listing). */
-  pr_url?: string | null;
-  fence: number;
-}
+export type { ActiveClaimView, CompletedClaimView };
 
 /** True when an active claim is past its TTL at `now_ms` (SPEC §3: it counts as expired whether or not the job ran). */
 export function isExpired(claim: ClaimRecord, now_ms: number, policy: ClaimPolicy): boolean {

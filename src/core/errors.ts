@@ -21,6 +21,7 @@ export type ErrorCode =
   | "upstream_unavailable" // 503: the git host cannot be reached to verify the token
   | "service_unavailable" // client side: the service cannot be reached or answered 5xx
   | "tls_untrusted" // client side: the service's (or a proxy's) TLS certificate is signed by a CA this machine does not trust
+  | "not_a_service" // client side: what answered at the URL is not a claude-coord service (its answer is outside the route table)
   | "config_error" // client side: configuration is missing or broken
   | "usage_error" // client side: bad flags or arguments
   | "internal_error"; // 500: a bug; logged with its cause

@@ -5,6 +5,7 @@ import { MIN_SESSION_PREFIX, sessionPrefix } from "./session-id.ts";
 import type { SessionPolicy, SessionRecord } from "./sessions.ts";
 import type { ClaimRecord, ClaimStore } from "./store.ts";
 import { type Clock, toRfc3339 } from "./time.ts";
+import type { MessageView } from "./views.ts";
 
 /** Where a message goes: everyone, the session holding a task, the sessions on a branch, a session by prefix, or the human (SPEC §10). */
 export type MessageTarget = { broadcast: true } | { to_task: string } | { to_branch: string } | { to_session: string } | { to_human: true };
@@ -27,16 +28,7 @@ export interface MessageRecord {
   created_at_ms: number;
 }
 
-/** A message in an inbox (SPEC §7): sender and recipient shown by 8-character prefix, or `human` / `broadcast`. */
-export interface MessageView {
-  id: number;
-  from: string;
-  to: string;
-  subject: string;
-  body: string;
-  sent_at: string;
-  read: boolean;
-}
+export type { MessageView };
 
 /** Renders a message for `viewer`'s inbox; `read` says whether the viewer acknowledged it. */
 export function messageView(m: MessageRecord, read: boolean): MessageView {

@@ -4,10 +4,9 @@ import type { EventTx } from "./events.ts";
 import { sessionPrefix } from "./session-id.ts";
 import type { ClaimStore } from "./store.ts";
 import { type Clock, toRfc3339 } from "./time.ts";
+import type { SessionState, SessionView } from "./views.ts";
 
-/** The states a session reports (SPEC §7). Every state may follow every other: sessions resume, re-plan and get unstuck. */
-export const SESSION_STATES = ["registered", "planning", "planning_complete", "working", "stuck", "paused", "complete", "cancelled"] as const;
-export type SessionState = (typeof SESSION_STATES)[number];
+export { SESSION_STATES, type SessionState, type SessionView } from "./views.ts";
 
 /** Why a session is stuck, and the answers it offers the human. */
 export interface StuckInfo {
@@ -98,14 +97,6 @@ export function applyHeartbeat(prev: SessionRecord | undefined, hb: HeartbeatInp
     first_seen_ms: prev?.first_seen_ms ?? now_ms,
     last_heartbeat_ms: now_ms,
   };
-}
-
-/** A session as listings show it (SPEC §7): the record's reported fields, the id shortened, times as RFC 3339. */
-export interface SessionView extends Pick<SessionRecord, "branch" | "state" | "task_id" | "progress" | "note" | "stuck" | "pr_url" | "worktree"> {
-  session: string;
-  first_seen: string;
-  last_heartbeat: string;
-  stale: boolean;
 }
 
 /** True when no heartbeat came for longer than the stale interval at `now_ms`. */

@@ -1,6 +1,7 @@
 // Routes of SPEC §7: heartbeats, sessions, messages, acknowledgements and the live event stream.
 import { Elysia } from "elysia";
-import { AckBody, EventsQuery, HeartbeatBody, InboxQuery, RepoQuery, SendBody } from "../api/schemas.ts";
+import { type Answer, ROUTES } from "../api/routes.ts";
+import type { SendBody } from "../api/schemas.ts";
 import { type ClaimPolicy, sessionPrefix } from "../core/claims.ts";
 import { CoordError } from "../core/errors.ts";
 import type { EventLog, EventRecord } from "../core/events.ts";
@@ -63,25 +64,25 @@ export function activityRoutes(deps: ActivityDeps) {
 
   return new Elysia({ name: "activity" })
     .post(
-      "/heartbeat",
+      ROUTES.heartbeat.path,
       async ({ body, request }) => {
         const { entry } = await access(request, body, "body", false);
         const r = await recordHeartbeat(deps.claims, { ...body, repo: entry.name }, clock);
-        return { status: "ok" as const, session: sessionPrefix(r.session.session_id), state: r.session.state, unread: r.unread };
+        return { status: "ok" as const, session: sessionPrefix(r.session.session_id), state: r.session.state, unread: r.unread } satisfies Answer<"heartbeat">;
       },
-      { body: HeartbeatBody, parse: parseJsonObject },
+      { body: ROUTES.heartbeat.body, parse: parseJsonObject },
     )
     .get(
-      "/sessions",
+      ROUTES.sessions.path,
       async ({ query, request }) => {
         const { entry } = await access(request, query, "query", true);
         const now = clock();
-        return { sessions: listSessionViews(await sessions.listSessions(entry.name, now - deps.session_policy.listed_ms), now, deps.session_policy) };
+        return { sessions: listSessionViews(await sessions.listSessions(entry.name, now - deps.session_policy.listed_ms), now, deps.session_policy) } satisfies Answer<"sessions">;
       },
-      { query: RepoQuery },
+      { query: ROUTES.sessions.query },
     )
     .post(
-      "/messages",
+      ROUTES.send.path,
       async ({ body, request }) => {
         const { entry, admin } = await access(request, body, "body", true);
         if (!admin && body.session_id === undefined) {
@@ -93,39 +94,39 @@ export function activityRoutes(deps: ActivityDeps) {
           clock,
           { claims: deps.claim_policy, sessions: deps.session_policy },
         );
-        return { status: "sent" as const, ids: stored.map((m) => m.id), to: recipients === "broadcast" ? ["broadcast"] : recipients.map(sessionPrefix) };
+        return { status: "sent" as const, ids: stored.map((m) => m.id), to: recipients === "broadcast" ? ["broadcast"] : recipients.map(sessionPrefix) } satisfies Answer<"send">;
       },
-      { body: SendBody, parse: parseJsonObject },
+      { body: ROUTES.send.body, parse: parseJsonObject },
     )
     .get(
-      "/messages",
+      ROUTES.inbox.path,
       async ({ query, request }) => {
         const { entry, admin } = await access(request, query, "query", true);
         const session_id = request.headers.get("x-session-id");
         const unread_only = query.unread === "true" || query.unread === "1";
         if (session_id === null || session_id === "") {
           if (!admin) throw new CoordError("invalid_request", "Invalid request: header 'X-Session-Id' is required (your session id; it never goes in the URL).", { field: "X-Session-Id" });
-          return { messages: (await messages.recentMessages(entry.name, INBOX_LIMIT)).map((m) => messageView(m, false)) };
+          return { messages: (await messages.recentMessages(entry.name, INBOX_LIMIT)).map((m) => messageView(m, false)) } satisfies Answer<"inbox">;
         }
-        return { messages: (await messages.inbox(entry.name, session_id, { unread_only, limit: INBOX_LIMIT })).map((e) => messageView(e.message, e.read)) };
+        return { messages: (await messages.inbox(entry.name, session_id, { unread_only, limit: INBOX_LIMIT })).map((e) => messageView(e.message, e.read)) } satisfies Answer<"inbox">;
       },
-      { query: InboxQuery },
+      { query: ROUTES.inbox.query },
     )
     .post(
-      "/messages/ack",
+      ROUTES.ack.path,
       async ({ body, request }) => {
         const { entry } = await access(request, body, "body", false);
-        return { status: "acked" as const, acked: await ackMessages(deps.claims, { repo: entry.name, session_id: body.session_id, ids: body.ids }, clock) };
+        return { status: "acked" as const, acked: await ackMessages(deps.claims, { repo: entry.name, session_id: body.session_id, ids: body.ids }, clock) } satisfies Answer<"ack">;
       },
-      { body: AckBody, parse: parseJsonObject },
+      { body: ROUTES.ack.body, parse: parseJsonObject },
     )
     .get(
-      "/events",
+      ROUTES.events.path,
       async ({ query, request }) => {
         const { entry, admin } = await access(request, query, "query", true);
         const after = await resumeAfter(request.headers.get("last-event-id"), query.last_event_id, events);
         return eventStream(events, entry.name, after, request.signal, deps.stream, admin ? undefined : withoutMessageText);
       },
-      { query: EventsQuery },
+      { query: ROUTES.events.query },
     );
 }

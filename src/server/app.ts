@@ -1,11 +1,15 @@
 // The Elysia app factory: routes of SPEC §3 over core, one error mapping, no listen (tests call app.handle).
 import { Elysia } from "elysia";
-import { claimTask, completeTask, expireClaim, listClaims, type ClaimPolicy } from "../core/claims.ts";
+import { claimTask, completeTask, expireClaim, listClaims, sessionPrefix, type ClaimPolicy } from "../core/claims.ts";
 import { CoordError, isCoordError } from "../core/errors.ts";
 import { verifyToken } from "../core/repo.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
-import { ClaimBody, CompleteBody, ExpireBody, LIMITS, RepoQuery } from "../api/schemas.ts";
+import { openApiDocument } from "../api/openapi.ts";
+import { readEnv } from "../env.ts";
+import { checkAnswers } from "./contract-check.ts";
+import { type Answer, ROUTES } from "../api/routes.ts";
+import { type ExpireBody, LIMITS } from "../api/schemas.ts";
 import { checkAccess, hasAdminToken, parseJsonObject, type RepoEntry, whitelisted } from "./access.ts";
 import { errorResponse, invalidRequest, type SchemaIssue } from "./http-errors.ts";
 import { activityRoutes, type ActivityDeps } from "./activity-routes.ts";
@@ -47,6 +51,8 @@ export interface AppDeps {
   metrics_access?: MetricsAccess;
   /** Rate limits (`[server]`, SPEC §15); absent: none (`serve` always passes its configuration). */
   rate_limits?: RateLimitConfig;
+  /** Check every answer of `handle` against the route table and throw on a mismatch (default: CLAUDE_COORD_CHECK_CONTRACT=1, set by the tests). */
+  check_contract?: boolean;
 }
 
 /**
@@ -67,7 +73,7 @@ export function createApp(deps: AppDeps) {
   const checkRepo = async (q: { repo: string; token: string; commit_sha: string }) =>
     (await checkAccess(repos, deps.admin_tokens, null, q, "body")).entry.name;
 
-  return new Elysia()
+  const app = new Elysia()
     .use(metricsRoutes(metrics, { admin_tokens: deps.admin_tokens, access: deps.metrics_access ?? "admin" }))
     .use(limiter ? rateLimitRoutes(limiter) : new Elysia({ name: "rate-limit-off" }))
     .onRequest(({ request }) => {
@@ -103,17 +109,18 @@ export function createApp(deps: AppDeps) {
     .use(reservationRoutes({ repos, admin_tokens: deps.admin_tokens, store, clock }))
     .use(lifeRoutes({ repos, admin_tokens: deps.admin_tokens, store, policy, clock, log }))
     .use(dashboardRoutes())
-    .get("/health", () => ({ status: "ok" as const, version: deps.version }))
+    .get(ROUTES.health.path, () => ({ status: "ok" as const, version: deps.version }) satisfies Answer<"health">)
+    .get(ROUTES.openapi.path, () => openApiDocument(deps.version))
     .get(
-      "/claims",
+      ROUTES.claims.path,
       async ({ query, request }) => {
         const { entry } = await checkAccess(repos, deps.admin_tokens, request.headers.get("authorization"), query, "query");
-        return await listClaims(store, entry.name, clock(), policy);
+        return (await listClaims(store, entry.name, clock(), policy)) satisfies Answer<"claims">;
       },
-      { query: RepoQuery },
+      { query: ROUTES.claims.query },
     )
     .post(
-      "/claim",
+      ROUTES.claim.path,
       async ({ body }) => {
         const repo = await checkRepo(body);
         const r = await claimTask(
@@ -123,22 +130,22 @@ export function createApp(deps: AppDeps) {
           policy,
         );
         if (r.created) log.info(`claimed ${repo} ${r.task_id} fence=${r.fence} branch=${body.branch}`);
-        return { status: r.status, task_id: r.task_id, fence: r.fence };
+        return { status: r.status, task_id: r.task_id, fence: r.fence } satisfies Answer<"claim">;
       },
-      { body: ClaimBody, parse: parseJsonObject },
+      { body: ROUTES.claim.body, parse: parseJsonObject },
     )
     .post(
-      "/complete",
+      ROUTES.complete.path,
       async ({ body }) => {
         const repo = await checkRepo(body);
         const c = await completeTask(store, { repo, session_id: body.session_id, task_id: body.task_id, pr_url: body.pr_url ?? null }, clock, policy);
         log.info(`completed ${repo} ${c.task_id} fence=${c.fence}`);
-        return { status: "completed" as const, task_id: c.task_id, branch: c.branch };
+        return { status: "completed" as const, task_id: c.task_id, branch: c.branch } satisfies Answer<"complete">;
       },
-      { body: CompleteBody, parse: parseJsonObject },
+      { body: ROUTES.complete.body, parse: parseJsonObject },
     )
     .delete(
-      "/claim",
+      ROUTES.expire.path,
       async ({ body, request }) => {
         // SPEC §10: the body is validated (400) before the admin token is checked (401), as §3's order says.
         const target = targetOf(body);
@@ -154,10 +161,11 @@ export function createApp(deps: AppDeps) {
         }
         const c = await expireClaim(store, entry.name, target, clock, policy);
         log.info(`expired ${entry.name} ${c.task_id} fence=${c.fence}`);
-        return { status: "expired" as const, task_id: c.task_id, session: c.session_id.slice(0, 8), branch: c.branch };
+        return { status: "expired" as const, task_id: c.task_id, session: sessionPrefix(c.session_id), branch: c.branch } satisfies Answer<"expire">;
       },
-      { body: ExpireBody, parse: parseJsonObject },
+      { body: ROUTES.expire.body, parse: parseJsonObject },
     );
+  return (deps.check_contract ?? readEnv().check_contract) ? checkAnswers(app) : app;
 }
 
 function targetOf(body: ExpireBody): { task_id: string } | { session: string } {

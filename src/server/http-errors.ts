@@ -18,6 +18,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   upstream_unavailable: 503,
   service_unavailable: 503,
   tls_untrusted: 502, // client side only: never answered by the service
+  not_a_service: 502, // client side only: never answered by the service
   config_error: 500,
   usage_error: 400,
   internal_error: 500,

@@ -1,6 +1,6 @@
 // Routes of SPEC §10 for a claim's life: POST /release (the owner gives the task back) and POST /handover (a new session id takes over).
 import { Elysia } from "elysia";
-import { HandoverBody, ReleaseBody } from "../api/schemas.ts";
+import { type Answer, ROUTES } from "../api/routes.ts";
 import { handOver, releaseClaim } from "../core/claim-life.ts";
 import type { ClaimPolicy } from "../core/claims.ts";
 import type { ClaimStore } from "../core/store.ts";
@@ -27,23 +27,23 @@ export function lifeRoutes(deps: LifeDeps) {
   const repoOf = async (body: { repo: string; token: string; commit_sha: string }) => (await checkAccess(deps.repos, deps.admin_tokens, null, body, "body")).entry.name;
   return new Elysia({ name: "claim-life" })
     .post(
-      "/release",
+      ROUTES.release.path,
       async ({ body }) => {
         const repo = await repoOf(body);
         const c = await releaseClaim(deps.store, { repo, session_id: body.session_id, task_id: body.task_id }, deps.clock, deps.policy);
         deps.log.info(`released ${repo} ${c.task_id} fence=${c.fence}`);
-        return { status: "released" as const, task_id: c.task_id };
+        return { status: "released" as const, task_id: c.task_id } satisfies Answer<"release">;
       },
-      { body: ReleaseBody, parse: parseJsonObject },
+      { body: ROUTES.release.body, parse: parseJsonObject },
     )
     .post(
-      "/handover",
+      ROUTES.handover.path,
       async ({ body }) => {
         const repo = await repoOf(body);
         const r = await handOver(deps.store, { repo, from_session_id: body.from_session_id, session_id: body.session_id }, deps.clock, deps.policy);
         deps.log.info(`handed over ${repo} ${r.task_id ?? "(no claim)"} fence=${r.fence ?? "-"} to ${body.session_id.slice(0, 8)}`);
         return r;
       },
-      { body: HandoverBody, parse: parseJsonObject },
+      { body: ROUTES.handover.body, parse: parseJsonObject },
     );
 }

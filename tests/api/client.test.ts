@@ -1,5 +1,5 @@
 // Tests of src/api/client.ts against real HTTP servers on 127.0.0.1: error bodies, 5xx, timeouts, GET retries, no POST retry.
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { CoordClient, retryAfterSeconds } from "../../src/api/client.ts";
 import { CoordError } from "../../src/core/errors.ts";
 
@@ -24,9 +24,10 @@ async function failure(p: Promise<unknown>): Promise<{ code: string; message: st
 const auth = { repo: "o/r", token: `sha256:${"0".repeat(64)}`, commit_sha: "1".repeat(40) };
 
 test("an error body maps back to its domain code with its details", async () => {
-  const url = serve(() => Response.json({ status: "conflict", message: "Task 't' is already claimed by another session.", claimed_by: { session: "aaaaaaaa" } }, { status: 409 }));
+  const claimed_by = { session: "aaaaaaaa", branch: "claude/a", claimed_at: "2026-01-05T20:00:00Z" };
+  const url = serve(() => Response.json({ status: "conflict", message: "Task 't' is already claimed by another session.", task_id: "t", claimed_by }, { status: 409 }));
   const e = await failure(new CoordClient({ service_url: url, timeout_ms: 2000 }).claim({ ...auth, session_id: "s", task_id: "t", branch: "b" }));
-  expect(e).toEqual({ code: "conflict", message: "Task 't' is already claimed by another session.", details: { claimed_by: { session: "aaaaaaaa" } } });
+  expect(e).toEqual({ code: "conflict", message: "Task 't' is already claimed by another session.", details: { task_id: "t", claimed_by } });
 });
 
 test("a 5xx without a known code is service_unavailable naming the status; a 500 internal_error too", async () => {
@@ -235,7 +236,7 @@ test("events() throws a refusal other than 5xx at once (stale token), retries a 
   const url = serve(() => {
     n++;
     if (n === 1) return new Response("busy", { status: 503 });
-    return Response.json({ status: "stale_token", message: "Repository state has changed.", current_commit: "2".repeat(40) }, { status: 401 });
+    return Response.json({ status: "stale_token", message: "Repository state has changed.", current_commit: "2".repeat(40), your_commit: "1".repeat(40) }, { status: 401 });
   });
   let calls = 0;
   const e = await failure(
@@ -314,4 +315,22 @@ test.each([
   [null, undefined],
 ])("Retry-After %p is %p seconds", (header, seconds) => {
   expect(retryAfterSeconds(header, Date.parse("2026-01-01T00:00:00Z"))).toBe(seconds);
+});
+
+describe("an answer outside the route table: not a claude-coord service", () => {
+  test("a static HTTP server's page (200 HTML), its 404 and a 200 JSON of another shape are not_a_service, naming the URL; a proxy's 502 page is service_unavailable", async () => {
+    const url = serve((req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/claims") return new Response("<html>hello</html>", { headers: { "content-type": "text/html" } });
+      if (path === "/claim") return new Response("<html>404 Not Found</html>", { status: 404, headers: { "content-type": "text/html" } });
+      if (path === "/health") return Response.json({ ok: true });
+      return new Response("<html>Bad gateway</html>", { status: 502 });
+    });
+    const c = new CoordClient({ service_url: url, timeout_ms: 2000 });
+    const page = await failure(c.claims(auth));
+    expect(page).toEqual({ code: "not_a_service", message: `Not a claude-coord service at ${url}.`, details: { service_url: url, reason: "GET /claims answered HTTP 200 with a body outside the contract (not JSON)" } });
+    expect((await failure(c.claim({ ...auth, session_id: "s", task_id: "t", branch: "b" }))).details.reason).toBe("POST /claim answered HTTP 404 without a claude-coord error body");
+    expect((await failure(c.health())).code).toBe("not_a_service");
+    expect((await failure(c.heartbeat({ ...auth, session_id: "s", branch: "b", state: "working" }))).code).toBe("service_unavailable");
+  });
 });

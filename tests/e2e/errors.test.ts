@@ -151,3 +151,29 @@ describe("bad requests over real HTTP: 4xx naming the field, never 500, nothing 
     expect(await r.json()).toEqual({ status: "ok", version: "0.1.0" });
   });
 });
+
+describe("a URL that is not a claude-coord service", () => {
+  test("the CLI against a static HTTP server on 127.0.0.1 exits 2: 'Not a claude-coord service at URL', also with --json", async () => {
+    // A plain static server: an HTML page for every path, 404 for POSTs.
+    const site = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (req) => new Response("<!doctype html><title>It works</title>", { status: req.method === "GET" ? 200 : 404, headers: { "content-type": "text/html" } }),
+    });
+    try {
+      const url = `http://127.0.0.1:${site.port}`;
+      const r = await runClient(["claims"], { cwd: work, env: { ...env, CLAUDE_COORD_URL: url } });
+      expect([r.code, r.stdout]).toEqual([2, ""]);
+      expect(r.stderr).toBe(
+        `ERROR: Not a claude-coord service at ${url}.\n\nStatus: GET /claims answered HTTP 200 with a body outside the contract (not JSON)\n\n` +
+          "Something answered at that URL, but not as a claude-coord service does (a web server, a proxy page, another API).\n\n" +
+          "ACTION REQUIRED: Check the service URL (CLAUDE_COORD_URL or `service_url` in .claude-coord.toml) and retry;\n" +
+          "'claude-coord claims' works once it points at the coordination service.\n",
+      );
+      const j = await runClient(["claim", "--task", "task-a", "--json"], { cwd: work, env: { ...env, CLAUDE_COORD_URL: url } });
+      expect([j.code, JSON.parse(j.stdout).status, JSON.parse(j.stdout).service_url]).toEqual([2, "not_a_service", url]);
+    } finally {
+      site.stop(true);
+    }
+  });
+});
