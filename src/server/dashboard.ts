@@ -1,4 +1,5 @@
 // GET /: the live dashboard page (SPEC §7), embedded in the binary, served with a strict Content-Security-Policy.
+import { ROUTES } from "../api/routes.ts";
 import { createHash } from "node:crypto";
 import { Elysia } from "elysia";
 import { bundleDashboardScript } from "./dashboard-bundle.ts" with { type: "macro" };
@@ -60,5 +61,5 @@ export function dashboardRoutes() {
     "referrer-policy": "no-referrer",
     "cache-control": "no-store",
   };
-  return new Elysia({ name: "dashboard" }).get("/", () => new Response(page.html, { headers }));
+  return new Elysia({ name: "dashboard" }).get(ROUTES.dashboard.path, () => new Response(page.html, { headers }));
 }

@@ -1,4 +1,5 @@
 // The GitHub webhook route: POST /webhooks/github checks the signature, drops replays, completes claims of removed branches and refreshes mirrors on pushes to main.
+import { ROUTES } from "../api/routes.ts";
 import { verify } from "@octokit/webhooks-methods";
 import { Elysia } from "elysia";
 import { completeRemovedBranches } from "../core/claims.ts";
@@ -7,7 +8,7 @@ import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
 
 /** The route's path. */
-export const WEBHOOK_PATH = "/webhooks/github";
+export const WEBHOOK_PATH = ROUTES.github_webhook.path;
 
 /**
  * The largest webhook body accepted, bytes. GitHub caps payloads at 25 MB; the events used here are
