@@ -1,4 +1,5 @@
 // GET /metrics (Prometheus text, SPEC §15) and the hooks that count every answered request, claim outcome and event stream.
+import { ROUTES } from "../api/routes.ts";
 import { Elysia } from "elysia";
 import { CoordError, isCoordError } from "../core/errors.ts";
 import { hasAdminToken } from "./access.ts";
@@ -50,7 +51,7 @@ export function metricsRoutes(m: Metrics, opts: { admin_tokens: readonly string[
       if (responseValue === undefined) return;
       record(request, route, responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200);
     })
-    .get("/metrics", async ({ request }) => {
+    .get(ROUTES.metrics.path, async ({ request }) => {
       if (opts.access !== "public" && !hasAdminToken(request.headers.get("authorization"), opts.admin_tokens)) {
         return errorResponse(new CoordError("unauthorized", "GET /metrics requires an admin token: send 'Authorization: Bearer <admin token>' (or set [server] metrics = \"public\")."));
       }
