@@ -164,6 +164,7 @@ export class SseParser {
 function fromResponse(status: number, body: unknown, service_url: string, route: Route): CoordError {
   if (checker(AnyErrorBody).Check(body)) {
     const { status: code, message, ...details } = body as { status: WireCode; message: string };
+    if (code === "rate_limited") return new CoordError(code, message, { ...details, service_url });
     if (code !== "internal_error") return new CoordError(code, message, details);
     return new CoordError("service_unavailable", message, { service_url, reason: `HTTP ${status}` });
   }
