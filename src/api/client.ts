@@ -1,6 +1,6 @@
 // The typed HTTP client of the API: timeouts, GET retries, and error bodies mapped back to domain errors.
 import { CoordError } from "../core/errors.ts";
-import { type Answer, AnyErrorBody, checker, type Route, type RouteName, ROUTES, type WireCode } from "./routes.ts";
+import { type Answer, checker, errorBodyOf, isWireCode, type Route, type RouteName, ROUTES, type WireCode } from "./routes.ts";
 import type {
   AckBody,
   AckResponse,
@@ -162,7 +162,8 @@ export class SseParser {
  * restarts), any other answer `not_a_service`: what answered is not a claude-coord service.
  */
 function fromResponse(status: number, body: unknown, service_url: string, route: Route): CoordError {
-  if (checker(AnyErrorBody).Check(body)) {
+  const named = (body as { status?: unknown } | null)?.status;
+  if (typeof named === "string" && isWireCode(named) && checker(errorBodyOf(route, named)).Check(body)) {
     const { status: code, message, ...details } = body as { status: WireCode; message: string };
     if (code === "rate_limited") return new CoordError(code, message, { ...details, service_url });
     if (code !== "internal_error") return new CoordError(code, message, details);

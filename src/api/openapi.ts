@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document of the service (SPEC §15 `GET /openapi.json`), generated from the route table.
 import type { TSchema } from "@sinclair/typebox";
-import { errorSchema, type Route, ROUTES, WIRE_STATUS, type WireCode } from "./routes.ts";
+import { errorBodyOf, type Route, ROUTES, WIRE_STATUS, type WireCode } from "./routes.ts";
 
 /** A JSON Schema of `schema` for the document: TypeBox schemas are JSON Schema; its symbol keys are dropped. */
 function json(schema: TSchema): Record<string, unknown> {
@@ -26,7 +26,7 @@ function responses(route: Route): Record<string, unknown> {
   const byStatus = new Map<number, WireCode[]>();
   for (const code of route.errors) byStatus.set(WIRE_STATUS[code], [...(byStatus.get(WIRE_STATUS[code]) ?? []), code]);
   for (const [status, codes] of [...byStatus].sort((a, b) => a[0] - b[0])) {
-    const schemas = codes.map((c) => json(errorSchema(c)));
+    const schemas = codes.map((c) => json(errorBodyOf(route, c)));
     out[String(status)] = {
       description: codes.join(", "),
       content: { "application/json": { schema: schemas.length === 1 ? schemas[0] : { oneOf: schemas } } },

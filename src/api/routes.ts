@@ -28,6 +28,7 @@ import {
   SendResponse,
   SessionsResponse,
 } from "./schemas.ts";
+import { CheckBody, CheckResponse, ReservationsResponse, ReserveBody, ReserveConflict, ReserveResponse, UnreserveBody, UnreserveResponse } from "./reservations.ts";
 
 /** The error codes the service answers with, and their HTTP statuses (SPEC §3). Client-only codes are not here. */
 export const WIRE_STATUS = {
@@ -85,8 +86,7 @@ export function errorSchema(code: WireCode): TSchema {
   return ERROR_SCHEMAS.get(code)!;
 }
 
-/** Any error body of the service: a known code, one sentence, the code's fields. */
-export const AnyErrorBody = T.Union([...ERROR_SCHEMAS.values()]);
+
 
 /** One route of the service. */
 export interface Route {
@@ -104,8 +104,15 @@ export interface Route {
   response: TSchema;
   /** The media type of the success answer. */
   content_type: "application/json" | "text/event-stream" | "text/html" | "text/plain";
-  /** Every error code it can answer with (each with `errorSchema(code)` and `WIRE_STATUS[code]`). */
+  /** Every error code it can answer with (each with `WIRE_STATUS[code]`, and `errorSchema(code)` unless `error_bodies` names another body). */
   errors: readonly WireCode[];
+  /** Error bodies of this route that differ from `errorSchema(code)` (e.g. a reservation conflict lists `conflicts`). */
+  error_bodies?: { readonly [K in WireCode]?: TSchema };
+}
+
+/** The body `route` answers with for error `code`: its own when it declares one, else the code's. */
+export function errorBodyOf(route: Route, code: WireCode): TSchema {
+  return route.error_bodies?.[code] ?? errorSchema(code);
 }
 
 /** What every route can answer whatever it does: a malformed request, an oversized body, too many requests (SPEC §15), a bug. */
@@ -207,6 +214,20 @@ export const ROUTES = {
   },
   inbox: { method: "GET", path: "/messages", summary: "A session's inbox (X-Session-Id header), or the repo's messages for the human", spec: "§7", query: InboxQuery, response: InboxResponse, content_type: "application/json", errors: REPO_ACCESS },
   ack: { method: "POST", path: "/messages/ack", summary: "Mark messages read", spec: "§7", body: AckBody, response: AckResponse, content_type: "application/json", errors: REPO_ACCESS },
+  reserve: {
+    method: "POST",
+    path: "/reservations",
+    summary: "Reserve paths for a session, all or nothing (409 conflict lists what others hold)",
+    spec: "§11",
+    body: ReserveBody,
+    response: ReserveResponse,
+    content_type: "application/json",
+    errors: [...REPO_ACCESS, "conflict"],
+    error_bodies: { conflict: ReserveConflict },
+  },
+  reservations: { method: "GET", path: "/reservations", summary: "Every live reservation of a repo", spec: "§11", query: RepoQuery, response: ReservationsResponse, content_type: "application/json", errors: REPO_ACCESS },
+  check_paths: { method: "POST", path: "/reservations/check", summary: "Which of the paths other sessions hold", spec: "§11", body: CheckBody, response: CheckResponse, content_type: "application/json", errors: REPO_ACCESS },
+  unreserve: { method: "DELETE", path: "/reservations", summary: "Release the caller's own reservations by ids, paths or all", spec: "§11", body: UnreserveBody, response: UnreserveResponse, content_type: "application/json", errors: REPO_ACCESS },
   events: { method: "GET", path: "/events", summary: "Server-sent events of every change (claimed, completed, expired, heartbeat, message)", spec: "§7", query: EventsQuery, response: T.String(), content_type: "text/event-stream", errors: REPO_ACCESS },
   dashboard: { method: "GET", path: "/", summary: "The live dashboard page for the human", spec: "§7", response: T.String(), content_type: "text/html", errors: ["rate_limited", "internal_error"] },
   openapi: { method: "GET", path: "/openapi.json", summary: "This API as an OpenAPI 3.1 document", spec: "§15", response: OpenApiDocument, content_type: "application/json", errors: ["rate_limited", "internal_error"] },
@@ -259,6 +280,6 @@ export function contractViolations(route: Route, status: number, body: unknown):
   if (typeof code !== "string" || !isWireCode(code)) return [`${route.method} ${route.path} ${status}: the body names no error code of the service`];
   if (!(route.errors as readonly string[]).includes(code)) return [`${route.method} ${route.path} ${status}: '${code}' is not an error this route declares`];
   if (WIRE_STATUS[code] !== status) return [`${route.method} ${route.path} ${status}: '${code}' is answered with ${WIRE_STATUS[code]}`];
-  const c = checker(errorSchema(code));
+  const c = checker(errorBodyOf(route, code));
   return c.Check(body) ? [] : [...c.Errors(body)].slice(0, 3).map((e) => `${route.method} ${route.path} ${status} ${code}: ${e.path || "/"} ${e.message}`);
 }

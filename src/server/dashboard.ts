@@ -1,7 +1,7 @@
 // GET /: the live dashboard page (SPEC §7), embedded in the binary, served with a strict Content-Security-Policy.
-import { ROUTES } from "../api/routes.ts";
 import { createHash } from "node:crypto";
 import { Elysia } from "elysia";
+import { ROUTES } from "../api/routes.ts";
 import { bundleDashboardScript } from "./dashboard-bundle.ts" with { type: "macro" };
 import skeleton from "./dashboard/index.html" with { type: "text" };
 import style from "./dashboard/style.css" with { type: "text" };

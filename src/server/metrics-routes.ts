@@ -1,6 +1,6 @@
 // GET /metrics (Prometheus text, SPEC §15) and the hooks that count every answered request, claim outcome and event stream.
-import { ROUTES } from "../api/routes.ts";
 import { Elysia } from "elysia";
+import { ROUTES } from "../api/routes.ts";
 import { CoordError, isCoordError } from "../core/errors.ts";
 import { hasAdminToken } from "./access.ts";
 import { errorResponse } from "./http-errors.ts";

@@ -1,7 +1,7 @@
 // Routes of SPEC §11: POST /reservations, GET /reservations, POST /reservations/check, DELETE /reservations.
 import { Elysia } from "elysia";
-import { CheckBody, ReserveBody, UnreserveBody } from "../api/reservations.ts";
-import { RepoQuery } from "../api/schemas.ts";
+import type { UnreserveBody } from "../api/reservations.ts";
+import { type Answer, ROUTES } from "../api/routes.ts";
 import { CoordError } from "../core/errors.ts";
 import { checkPaths, listReservations, releaseReservations, type ReleaseTarget, reservePaths } from "../core/reservations.ts";
 import type { ClaimStore } from "../core/store.ts";
@@ -35,7 +35,7 @@ export function reservationRoutes(deps: ReservationDeps) {
     checkAccess(deps.repos, deps.admin_tokens, request?.headers.get("authorization") ?? null, q, where);
   return new Elysia({ name: "reservations" })
     .post(
-      "/reservations",
+      ROUTES.reserve.path,
       async ({ body }) => {
         const { entry } = await access(null, body, "body");
         const reservations = await reservePaths(
@@ -43,33 +43,33 @@ export function reservationRoutes(deps: ReservationDeps) {
           { repo: entry.name, session_id: body.session_id, paths: body.paths, ttl_s: body.ttl_s, exclusive: body.exclusive, reason: body.reason ?? null, keep: body.keep },
           clock,
         );
-        return { status: "reserved" as const, reservations };
+        return { status: "reserved" as const, reservations } satisfies Answer<"reserve">;
       },
-      { body: ReserveBody, parse: parseJsonObject },
+      { body: ROUTES.reserve.body, parse: parseJsonObject },
     )
     .get(
-      "/reservations",
+      ROUTES.reservations.path,
       async ({ query, request }) => {
         const { entry } = await access(request, query, "query");
-        return { reservations: await listReservations(store, entry.name, clock()) };
+        return { reservations: await listReservations(store, entry.name, clock()) } satisfies Answer<"reservations">;
       },
-      { query: RepoQuery },
+      { query: ROUTES.reservations.query },
     )
     .post(
-      "/reservations/check",
+      ROUTES.check_paths.path,
       async ({ body }) => {
         const { entry } = await access(null, body, "body");
-        return { held: await checkPaths(store, entry.name, body.session_id ?? null, body.paths, clock()) };
+        return { held: await checkPaths(store, entry.name, body.session_id ?? null, body.paths, clock()) } satisfies Answer<"check_paths">;
       },
-      { body: CheckBody, parse: parseJsonObject },
+      { body: ROUTES.check_paths.body, parse: parseJsonObject },
     )
     .delete(
-      "/reservations",
+      ROUTES.unreserve.path,
       async ({ body }) => {
         const { entry } = await access(null, body, "body");
         const r = await releaseReservations(store, entry.name, body.session_id, targetOf(body), clock);
-        return { status: "released" as const, ...r };
+        return { status: "released" as const, ...r } satisfies Answer<"unreserve">;
       },
-      { body: UnreserveBody, parse: parseJsonObject },
+      { body: ROUTES.unreserve.body, parse: parseJsonObject },
     );
 }

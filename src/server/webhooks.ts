@@ -1,7 +1,7 @@
 // The GitHub webhook route: POST /webhooks/github checks the signature, drops replays, completes claims of removed branches and refreshes mirrors on pushes to main.
-import { ROUTES } from "../api/routes.ts";
 import { verify } from "@octokit/webhooks-methods";
 import { Elysia } from "elysia";
+import { ROUTES } from "../api/routes.ts";
 import { completeRemovedBranches } from "../core/claims.ts";
 import { CoordError } from "../core/errors.ts";
 import type { ClaimStore } from "../core/store.ts";
