@@ -103,6 +103,7 @@ export const messagesSection: SessionStartSection = (s) => unreadSummary(s.ctx, 
 export const WORKFLOW_STEPS: string[] = [
   "1. See the work: claude-coord tasks (available, claimed, blocked).",
   "2. Before starting, claim one: claude-coord claim --next (or claim --task <id>; exit 1 = taken: pick another).",
+  "   Before editing files another session may touch: claude-coord reserve <path or glob>... (edits of paths another session reserved are refused).",
   "3. While working: claude-coord heartbeat --state working --progress <0-100>; when you need the human's decision: claude-coord stuck --reason <text>.",
   "4. When it is merged: claude-coord complete --task <id> [--pr <url>]; to give it back unfinished: claude-coord release --task <id>.",
   "Messages for you appear in this context as you work; answer with claude-coord send --to-human (or --to-session <prefix>) --subject <text> --body <text>.",

@@ -6,6 +6,7 @@ import { completeOutcome } from "./complete.ts";
 import type { CommonFlags } from "./context.ts";
 import { heartbeatOutcome } from "./heartbeat.ts";
 import { inboxOutcome } from "./inbox.ts";
+import { releaseOutcome } from "./release.ts";
 import { asCoordError, errorText, type Outcome, outcomeDocument } from "./output.ts";
 import { reservationsOutcome } from "./reservations.ts";
 import { reserveOutcome } from "./reserve.ts";
@@ -67,10 +68,17 @@ export const TOOLS: readonly CoordTool[] = [
   }),
   tool({
     name: "complete",
-    description: "Complete this session's claim on a task once its work is merged.",
+    description: "Complete this session's claim on a task once its work is merged (outcome done), with the pull request of the work.",
+    input: z.object({ task: z.string().describe("the task id this session claimed"), pr: z.string().optional().describe("the pull request's URL (listings show it while the completion is listed)"), ...common }),
+    read_only: false,
+    run: (a) => completeOutcome({ ...flags(a), task: a.task, pr: a.pr }),
+  }),
+  tool({
+    name: "release",
+    description: "Give this session's claim on a task back unfinished (outcome freed): any session can claim it again at once.",
     input: z.object({ task: z.string().describe("the task id this session claimed"), ...common }),
     read_only: false,
-    run: (a) => completeOutcome({ ...flags(a), task: a.task }),
+    run: (a) => releaseOutcome({ ...flags(a), task: a.task }),
   }),
   tool({
     name: "heartbeat",

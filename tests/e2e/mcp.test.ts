@@ -48,7 +48,7 @@ test("tools/list lists every tool with an object input schema naming its fields"
   const { client, errors } = await connect(agentDir, AGENT);
   try {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(["tasks", "claim", "complete", "heartbeat", "stuck", "send", "inbox", "reserve", "unreserve", "reservations", "sessions"]);
+    expect(tools.map((t) => t.name)).toEqual(["tasks", "claim", "complete", "release", "heartbeat", "stuck", "send", "inbox", "reserve", "unreserve", "reservations", "sessions"]);
     const claim = tools.find((t) => t.name === "claim")!;
     expect(claim.inputSchema.type).toBe("object");
     expect(Object.keys(claim.inputSchema.properties ?? {}).sort()).toEqual(["branch", "next", "plan_file", "repo", "session_id", "task"]);
@@ -113,6 +113,22 @@ test("reserve, reservations and unreserve through MCP: another session's CLI res
     const gone = await client.callTool({ name: "unreserve", arguments: { all: true } });
     expect(JSON.parse(texts(gone)[0]!).released.map((v: { path: string }) => v.path)).toEqual(["src/ui/**"]);
     expect((await runClient(["reserve", "src/ui/button.ts", "--json"], { cwd: cliDir, env: { ...env, CLAUDE_COORD_SESSION_ID: OTHER } })).code).toBe(0);
+    expect(errors).toEqual([]);
+  } finally {
+    await client.close();
+  }
+});
+
+test("release through MCP gives the claim back: another session's CLI claim of the task then succeeds", async () => {
+  const { client, errors } = await connect(agentDir, AGENT);
+  try {
+    const r = await client.callTool({ name: "release", arguments: { task: "task-a" } });
+    expect(r.isError).toBeFalsy();
+    expect(JSON.parse(texts(r)[0]!)).toEqual({ status: "released", task_id: "task-a" });
+    const again = await client.callTool({ name: "release", arguments: { task: "task-a" } });
+    expect(again.isError).toBe(true);
+    const cli = await runClient(["claim", "--task", "task-a", "--json"], { cwd: cliDir, env: { ...env, CLAUDE_COORD_SESSION_ID: OTHER } });
+    expect([cli.code, JSON.parse(cli.stdout).status]).toEqual([0, "claimed"]);
     expect(errors).toEqual([]);
   } finally {
     await client.close();
