@@ -22,6 +22,8 @@ export interface CoordEnv {
   no_fetch?: string;
   /** CLAUDE_COORD_ADMIN_TOKEN: the admin token `expire` sends. */
   admin_token?: string;
+  /** CLAUDE_COORD_DATABASE_URL: `serve`'s database, a SQLite file path or a postgres:// URL (SPEC §12); `--db` wins over it. */
+  database_url?: string;
   /**
    * CLAUDE_ENV_FILE: set by Claude Code for SessionStart hooks; a file of `export VAR=value` lines
    * that Claude Code applies to the session's later Bash tool calls. `hook session-start` appends
@@ -52,6 +54,7 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     admin_token: get("CLAUDE_COORD_ADMIN_TOKEN"),
     no_fetch: get("CLAUDE_COORD_NO_FETCH"),
     activity_interval: get("CLAUDE_COORD_ACTIVITY_INTERVAL"),
+    database_url: get("CLAUDE_COORD_DATABASE_URL"),
     claude_env_file: get("CLAUDE_ENV_FILE"),
     check_contract: get("CLAUDE_COORD_CHECK_CONTRACT") === "1",
   };

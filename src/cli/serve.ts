@@ -12,11 +12,12 @@ export default defineCommand({
     config: { type: "string", description: "service config file, TOML (default: CLAUDE_COORD_CONFIG)", valueHint: "file" },
     host: { type: "string", description: "address to listen on (default 127.0.0.1)", valueHint: "host" },
     port: { type: "string", description: "port to listen on (default 8787; 0 picks a free one)", valueHint: "n" },
-    db: { type: "string", description: "SQLite database file (default ./claude-coord.db)", valueHint: "path" },
+    db: { type: "string", description: "SQLite database file (default ./claude-coord.db) or a postgres:// URL (default: CLAUDE_COORD_DATABASE_URL)", valueHint: "path|url" },
     repo: { type: "string", description: "whitelist a repository: NAME=SOURCE (a local path or git URL); repeatable", valueHint: "name=source" },
   },
   async run({ args, rawArgs }) {
-    const cfg = loadServiceConfig({ config: args.config ?? readEnv().config, host: args.host, port: args.port, db: args.db, repo: repeated(rawArgs, "repo") });
+    const env = readEnv();
+    const cfg = loadServiceConfig({ config: args.config ?? env.config, host: args.host, port: args.port, db: args.db, database_url: env.database_url, repo: repeated(rawArgs, "repo") });
     const log = {
       info: (m: string) => consola.info(m),
       warn: (m: string) => consola.warn(m),

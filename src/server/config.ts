@@ -9,6 +9,7 @@ import { parseDurationMs } from "../core/time.ts";
 import { gitBaseUrl, parseRepoName } from "../git/github-api.ts";
 import { TrustedProxies } from "./client-ip.ts";
 import { RATE_LIMIT_DEFAULTS, type RateLimitConfig } from "./rate-limit.ts";
+import { isPostgresUrl } from "../storage/database-url.ts";
 
 const Duration = T.String({ description: "a duration such as 10s, 90m, 24h or 10d" });
 const CronText = T.String({ description: "a cron pattern in croner syntax, such as \"0 * * * *\"" });
@@ -136,8 +137,25 @@ export interface ServeFlags {
   host?: string;
   port?: string;
   db?: string;
+  /** CLAUDE_COORD_DATABASE_URL: between the file and `--db`. */
+  database_url?: string;
   /** `NAME=SOURCE` entries added to the whitelist. */
   repo?: string[];
+}
+
+/**
+ * A `database` value as the service uses it (SPEC §12): a postgres:// URL unchanged (checked to
+ * parse), a SQLite path resolved against `base`. Throws CoordError `config_error` naming `where`
+ * for a PostgreSQL URL that does not parse (the message never repeats the URL: it may hold a password).
+ */
+function databaseLocation(value: string, base: string, where: string): string {
+  if (!isPostgresUrl(value)) return resolve(base, value);
+  try {
+    new URL(value);
+  } catch {
+    throw new CoordError("config_error", `${where}: not a valid PostgreSQL URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE.`, { key: "server.database" });
+  }
+  return value;
 }
 
 function keyPath(pointer: string): string {
@@ -325,12 +343,12 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
       throw new CoordError("config_error", `--port must be a port number from 0 to 65535, got '${flags.port}'.`, { key: "port" });
     }
   }
-  const database = flags.db ? resolve(cwd, flags.db) : resolve(base, f.server?.database ?? "claude-coord.db");
+  const database = flags.db ? databaseLocation(flags.db, cwd, "--db") : flags.database_url ? databaseLocation(flags.database_url, cwd, "CLAUDE_COORD_DATABASE_URL") : databaseLocation(f.server?.database ?? "claude-coord.db", base, `${where}: key 'server.database'`);
   return {
     host: flags.host ?? f.server?.host ?? "127.0.0.1",
     port,
     database,
-    data_dir: f.server?.data_dir ? resolve(base, f.server.data_dir) : `${database}.data`,
+    data_dir: f.server?.data_dir ? resolve(base, f.server.data_dir) : isPostgresUrl(database) ? resolve(base, "claude-coord.data") : `${database}.data`,
     admin_tokens: f.server?.admin_tokens ?? [],
     metrics: f.server?.metrics ?? "admin",
     rate_limits: rateLimits(f.server ?? {}, where),

@@ -17,6 +17,7 @@ import { createEventLog, createMessageStore, createSessionStore } from "../stora
 import { DEFAULT_STREAM_TIMING } from "./event-stream.ts";
 import { createBranchSightings } from "../storage/branch-sightings.ts";
 import { createClaimStore } from "../storage/claim-store.ts";
+import { describeDatabase, isPostgresUrl } from "../storage/database-url.ts";
 import { DatabaseOpenError, openDatabase } from "../storage/db.ts";
 import { createDeliveryLog } from "../storage/webhook-deliveries.ts";
 import { VERSION } from "../version.ts";
@@ -74,6 +75,9 @@ export async function createGitHubContext(cfg: ServiceConfig, log: Logger, clock
  * unusable, or the GitHub App's key cannot be read.
  */
 export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock = systemClock): Promise<RunningService> {
+  if (isPostgresUrl(cfg.database)) {
+    throw new CoordError("config_error", `${describeDatabase(cfg.database)}: this build does not serve from PostgreSQL yet; set [server] database to a SQLite file path.`, { key: "server.database" });
+  }
   let db;
   try {
     db = openDatabase(cfg.database);
