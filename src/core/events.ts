@@ -27,6 +27,8 @@ export interface EventTx {
  * epoch ms. Events are only appended by a use case's transaction (`EventTx`).
  */
 export interface EventLog {
+  /** Events of every repo with an id above `after_id`, oldest first, at most `limit` (the process's one event reader). */
+  sinceAll(after_id: number, limit: number): Promise<EventRecord[]>;
   /** Events of `repo` with an id above `after_id`, oldest first, at most `limit`. */
   since(repo: string, after_id: number, limit: number): Promise<EventRecord[]>;
   /** The highest event id of the whole log (0 when empty): where a new subscriber starts. */

@@ -10,6 +10,7 @@ import { listSessionViews, recordHeartbeat, type SessionPolicy, type SessionStor
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
 import { checkAccess, parseJsonObject, type RepoEntry } from "./access.ts";
+import { createEventHub, type EventHub } from "./event-hub.ts";
 import { eventStream, resumeAfter, type StreamTiming } from "./event-stream.ts";
 
 /** What the routes of SPEC §7 need. */
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   events: EventLog;
   session_policy: SessionPolicy;
   stream: StreamTiming;
+  /** The process's one event reader (serve.ts makes it); when absent, these routes make their own over `events`, polling every `stream.poll_ms`. */
+  hub?: EventHub;
 }
 
 /**
@@ -59,6 +62,7 @@ function targetOf(body: SendBody): MessageTarget {
  */
 export function activityRoutes(deps: ActivityDeps) {
   const { clock, sessions, messages, events } = deps;
+  const hub = deps.hub ?? createEventHub(events, deps.stream.poll_ms);
   const access = (request: Request, q: { repo: string; token?: string; commit_sha?: string }, where: "body" | "query", allowAdmin: boolean) =>
     checkAccess(deps.repos, deps.admin_tokens, allowAdmin ? request.headers.get("authorization") : null, q, where);
 
@@ -125,7 +129,7 @@ export function activityRoutes(deps: ActivityDeps) {
       async ({ query, request }) => {
         const { entry, admin } = await access(request, query, "query", true);
         const after = await resumeAfter(request.headers.get("last-event-id"), query.last_event_id, events);
-        return eventStream(events, entry.name, after, request.signal, deps.stream, admin ? undefined : withoutMessageText);
+        return eventStream(hub, entry.name, after, request.signal, deps.stream, admin ? undefined : withoutMessageText);
       },
       { query: ROUTES.events.query },
     );

@@ -1,9 +1,10 @@
-// Server-sent events (SPEC §7 GET /events): a repo's event log streamed live, resumable with Last-Event-ID.
+// Server-sent events (SPEC §7 GET /events): a repo's events streamed live from the process's event reader, resumable with Last-Event-ID.
 import type { EventLog, EventRecord } from "../core/events.ts";
+import type { EventHub } from "./event-hub.ts";
 
 /** Stream timing, in ms. */
 export interface StreamTiming {
-  /** How often the log is read for new events (all service processes on the file write to it). Default 250. */
+  /** How often the process's event reader reads the log for new events (every service process on the database writes to it). Default 250. */
   poll_ms: number;
   /** How often a comment line keeps the connection open (Bun closes idle connections after 10 s). Default 5000. */
   keepalive_ms: number;
@@ -25,13 +26,14 @@ export async function resumeAfter(header: string | null, query: string | undefin
 }
 
 /**
- * A `text/event-stream` response of `repo`'s events after `after_id`: each event as
- * `id: <id>`, `event: <type>`, `data: <json>` (SPEC §7: claimed, completed, expired, heartbeat,
- * message), comment keep-alives, and `retry: 2000`. It ends when `signal` aborts (the client left).
- * `view` turns an event into what this subscriber may see (default: all of it).
+ * A `text/event-stream` response of `repo`'s events after `after_id`, fed by the process's event
+ * reader `hub`: each event as `id: <id>`, `event: <type>`, `data: <json>` (SPEC §7: claimed,
+ * completed, expired, heartbeat, message), comment keep-alives every `timing.keepalive_ms`, and
+ * `retry: 2000`. It ends when `signal` aborts (the client left). `view` turns an event into what
+ * this subscriber may see (default: all of it).
  */
 export function eventStream(
-  log: EventLog,
+  hub: EventHub,
   repo: string,
   after_id: number,
   signal: AbortSignal,
@@ -39,17 +41,16 @@ export function eventStream(
   view: (e: EventRecord) => unknown = (e) => e.data,
 ): Response {
   const enc = new TextEncoder();
-  let poll: ReturnType<typeof setInterval> | undefined;
   let keep: ReturnType<typeof setInterval> | undefined;
+  let unsubscribe: (() => void) | undefined;
   let closed = false;
   const stop = () => {
     closed = true;
-    clearInterval(poll);
     clearInterval(keep);
+    unsubscribe?.();
   };
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      let last = after_id;
       const send = (text: string) => {
         if (closed) return;
         try {
@@ -58,34 +59,8 @@ export function eventStream(
           stop();
         }
       };
-      let draining = false;
-      const drain = async () => {
-        // One drain at a time: a slow read must not let the next tick send the same events twice.
-        if (draining) return;
-        draining = true;
-        try {
-          for (;;) {
-            const batch = await log.since(repo, last, 500);
-            for (const e of batch) {
-              send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(view(e))}\n\n`);
-              last = e.id;
-            }
-            if (batch.length < 500 || closed) return;
-          }
-        } catch {
-          stop();
-          try {
-            controller.close();
-          } catch {
-            // Already closed by the runtime.
-          }
-        } finally {
-          draining = false;
-        }
-      };
       send("retry: 2000\n: connected\n\n");
-      void drain();
-      poll = setInterval(() => void drain(), timing.poll_ms);
+      unsubscribe = hub.subscribe(repo, after_id, (e) => send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(view(e))}\n\n`));
       keep = setInterval(() => send(": keep-alive\n\n"), timing.keepalive_ms);
       signal.addEventListener("abort", () => {
         if (closed) return;

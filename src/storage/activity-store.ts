@@ -188,9 +188,19 @@ export function createEventLog(db: CoordDatabase): EventLog {
     .orderBy(asc(events.id))
     .limit(sql.placeholder("limit"))
     .prepare();
+  const sinceAll = orm
+    .select()
+    .from(events)
+    .where(sql`${events.id} > ${sql.placeholder("after")}`)
+    .orderBy(asc(events.id))
+    .limit(sql.placeholder("limit"))
+    .prepare();
   return queued<EventLog>(db.queue, {
     since(repo, after_id, limit) {
       return since.all({ repo, after: after_id, limit }).map((r): EventRecord => ({ id: r.id, repo: r.repo, type: r.type as EventType, data: JSON.parse(r.data), at_ms: r.at_ms }));
+    },
+    sinceAll(after_id, limit) {
+      return sinceAll.all({ after: after_id, limit }).map((r): EventRecord => ({ id: r.id, repo: r.repo, type: r.type as EventType, data: JSON.parse(r.data), at_ms: r.at_ms }));
     },
     latestId() {
       return orm.select({ id: sql<number>`coalesce(max(${events.id}), 0)` }).from(events).get()?.id ?? 0;
