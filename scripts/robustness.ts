@@ -1,4 +1,4 @@
-// The robustness suite (not a test): linearizability of claims under 64 concurrent clients, SIGKILL crashes under claim load, and ≥ 10,000 bad requests, on SQLite; prints one table.
+// The robustness suite (not a test): linearizability of claims under 64 concurrent clients, SIGKILL crashes under claim load, and ≥ 10,000 bad requests, on SQLite and on PostgreSQL with 3 replicas; prints one table.
 // Usage: bun scripts/robustness.ts [--quick] [--seed N]   (build dist/claude-coord first: bun scripts/build.ts)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +8,8 @@ import { generate, runBadInput } from "./robustness/bad-input.ts";
 import { FULL_CRASHES, runCrashes } from "./robustness/crashes.ts";
 import { makeWorld, startReplica } from "./robustness/fixture.ts";
 import { checkHistory, injectDoubleGrant, injectFenceDisorder } from "./robustness/linearizability.ts";
-import { sqliteState, type StateReader } from "./robustness/state.ts";
+import { postgresState, sqliteState, type StateReader } from "./robustness/state.ts";
+import { postgresMissing, startPostgres } from "../tests/helpers/postgres.ts";
 import { FULL_WORKLOAD, runWorkload } from "./robustness/workload.ts";
 
 /** One row of the table. */
@@ -41,6 +42,18 @@ interface Backend {
 async function sqliteBackend(root: string): Promise<Backend> {
   const path = join(root, "coord.db");
   return { name: "SQLite", database: path, replicas: 1, state: async () => sqliteState(path), cleanup: async () => undefined };
+}
+
+/** PostgreSQL: a throwaway cluster (tests/helpers/postgres.ts) and three replicas on one database. */
+async function postgresBackend(): Promise<Backend | undefined> {
+  const missing = postgresMissing();
+  if (missing !== undefined) {
+    console.error(missing);
+    return undefined;
+  }
+  const cluster = await startPostgres();
+  const url = await cluster.createDatabase("robustness");
+  return { name: "PostgreSQL, 3 replicas", database: url, replicas: 3, state: async () => postgresState(url), cleanup: async () => cluster.stop() };
 }
 
 async function runParts(backend: Backend, root: string): Promise<RobustnessRow[]> {
@@ -96,6 +109,14 @@ if (import.meta.main) {
     const sqlite = await sqliteBackend(join(root));
     rows.push(...(await runParts(sqlite, mkdtempSync(join(root, "sqlite-")))));
     await sqlite.cleanup();
+    const pg = await postgresBackend();
+    if (pg) {
+      try {
+        rows.push(...(await runParts(pg, mkdtempSync(join(root, "pg-")))));
+      } finally {
+        await pg.cleanup();
+      }
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

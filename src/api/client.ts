@@ -397,7 +397,7 @@ export class CoordClient {
             parsed = undefined;
           }
           const e = fromResponse(res.status, parsed, this.opts.service_url, ROUTES.events);
-          if (e.code !== "service_unavailable" && e.code !== "upstream_unavailable") throw e;
+          if (e.code !== "service_unavailable" && e.code !== "upstream_unavailable" && e.code !== "store_unavailable") throw e;
           failure = e;
         } else {
           if (!(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {

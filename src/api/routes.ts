@@ -43,6 +43,7 @@ export const WIRE_STATUS = {
   ambiguous: 409,
   payload_too_large: 413,
   upstream_unavailable: 503,
+  store_unavailable: 503,
   rate_limited: 429,
   internal_error: 500,
 } as const satisfies Partial<Record<ErrorCode, number>>;
@@ -71,6 +72,7 @@ const ERROR_FIELDS: { [K in WireCode]?: TProperties } = {
   },
   ambiguous: { sessions: T.Array(T.String(), { description: "the 8-character prefixes it matches" }) },
   upstream_unavailable: { repo: T.Optional(T.String()) },
+  store_unavailable: { backend: T.Optional(T.String({ description: "the storage backend that cannot be reached (postgresql)" })) },
   rate_limited: { retry_after_s: T.Integer({ description: "also sent as Retry-After" }), bucket: T.String({ description: "ip, session or git_host" }) },
 };
 
@@ -139,7 +141,7 @@ export const WebhookResponse = T.Object({
  * from it and decodes answers with it, and `GET /openapi.json` lists it (README: "Adding a route").
  */
 export const ROUTES = {
-  health: { method: "GET", path: "/health", summary: "Liveness and version", spec: "§3", response: HealthResponse, content_type: "application/json", errors: ["rate_limited", "internal_error"] },
+  health: { method: "GET", path: "/health", summary: "Liveness, version and storage backend (503 store_unavailable while its database is down)", spec: "§3, §12", response: HealthResponse, content_type: "application/json", errors: ["rate_limited", "store_unavailable", "internal_error"] },
   metrics: {
     method: "GET",
     path: "/metrics",

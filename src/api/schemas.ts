@@ -102,7 +102,7 @@ export type ClaimsResponse = Static<typeof ClaimsResponse>;
 export const ExpireResponse = T.Object({ status: T.Literal("expired"), task_id: T.String(), session: T.String(), branch: T.String() });
 export type ExpireResponse = Static<typeof ExpireResponse>;
 
-export const HealthResponse = T.Object({ status: T.Literal("ok"), version: T.String() });
+export const HealthResponse = T.Object({ status: T.Literal("ok"), version: T.String(), backend: T.Optional(T.String({ description: "sqlite or postgresql (SPEC §12)" })) });
 export type HealthResponse = Static<typeof HealthResponse>;
 
 /** Every error body (SPEC §3): a code, one sentence, and the code's extra fields. */

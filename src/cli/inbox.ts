@@ -69,7 +69,7 @@ export async function unreadSummary(ctx: ClientContext, session_id: string | und
     lines.push("", "After reading, mark them read: claude-coord inbox --ack");
     return lines.join("\n");
   } catch (e) {
-    if (isCoordError(e, "service_unavailable") || isCoordError(e, "upstream_unavailable")) return "Messages: unknown (the coordination service is unavailable).";
+    if (isCoordError(e, "service_unavailable") || isCoordError(e, "upstream_unavailable") || isCoordError(e, "store_unavailable")) return "Messages: unknown (the coordination service is unavailable).";
     // The tasks section before it already printed the full error and what to do.
     return `Messages: unknown (${asCoordError(e).message})`;
   }

@@ -24,6 +24,7 @@ export const EXIT_FOR: Record<ErrorCode, number> = {
   tls_untrusted: EXIT.unavailable,
   not_a_service: EXIT.unavailable,
   upstream_unavailable: EXIT.unavailable,
+  store_unavailable: EXIT.unavailable,
   internal_error: EXIT.unavailable,
   session_has_claim: EXIT.session_has_claim,
   stale_token: EXIT.stale_token,
@@ -124,9 +125,14 @@ export function errorText(e: CoordError, cmd: string): string {
       ].join("\n");
     case "service_unavailable":
     case "upstream_unavailable":
+    case "store_unavailable":
     case "internal_error":
       return [
-        e.code === "upstream_unavailable" ? "ERROR: Coordination service cannot verify the repository right now (its git host is unreachable)." : "ERROR: Coordination service is unavailable.",
+        e.code === "upstream_unavailable"
+          ? "ERROR: Coordination service cannot verify the repository right now (its git host is unreachable)."
+          : e.code === "store_unavailable"
+            ? "ERROR: Coordination service cannot reach its database right now; nothing was changed."
+            : "ERROR: Coordination service is unavailable.",
         "",
         `Service URL: ${str(d.service_url)}`,
         `Status: ${e.code === "service_unavailable" ? str(d.reason, e.message) : e.message}`,

@@ -71,7 +71,7 @@ export async function discoverLocal(ctx: ClientContext, own_session: string | un
   try {
     listing = await ctx.client.claims({ repo: auth.repo, token: auth.token, commit_sha: auth.commit_sha });
   } catch (e) {
-    if (!opts.claims_optional && !isCoordError(e, "service_unavailable") && !isCoordError(e, "upstream_unavailable")) throw e;
+    if (!opts.claims_optional && !isCoordError(e, "service_unavailable") && !isCoordError(e, "upstream_unavailable") && !isCoordError(e, "store_unavailable")) throw e;
     if (!isCoordError(e)) throw e;
     failure = e;
   }

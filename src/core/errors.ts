@@ -19,6 +19,7 @@ export type ErrorCode =
   | "payload_too_large" // 413: the body is over the service's limit
   | "rate_limited" // 429: too many requests from this session, address, or for the git host; details.retry_after_s
   | "upstream_unavailable" // 503: the git host cannot be reached to verify the token
+  | "store_unavailable" // 503: the service's database (PostgreSQL) cannot be reached (SPEC §12)
   | "service_unavailable" // client side: the service cannot be reached or answered 5xx
   | "tls_untrusted" // client side: the service's (or a proxy's) TLS certificate is signed by a CA this machine does not trust
   | "not_a_service" // client side: what answered at the URL is not a claude-coord service (its answer is outside the route table)

@@ -29,11 +29,21 @@ export interface JobHandle {
 }
 
 /**
+ * Asked before each run: true when this process should run job `name` for the cron tick `slot_ms`
+ * (epoch ms, the tick's time rounded to the second, so replicas whose clocks agree within half a
+ * second name the same slot). The PostgreSQL storage answers true to exactly one replica per slot.
+ */
+export type JobSlotClaim = (name: string, slot_ms: number) => Promise<boolean>;
+
+/**
  * Schedules every job of `table` with croner. An exception (or rejected promise) in a job is
  * logged with the job's name and cause, and the schedule continues (croner's `catch`); overlapping
- * runs of one job are skipped (`protect`). `observer` is told of each run and each failure.
+ * runs of one job are skipped (`protect`). `observer` is told of each run and each failure. With
+ * `claimSlot`, a tick runs the job only when `claimSlot` grants it (jobs run once per schedule
+ * across replicas, SPEC §12); a failing `claimSlot` (the database is down) skips the tick and is
+ * logged like a failing job.
  */
-export function startJobs(table: readonly JobDef[], log: JobLogger, observer?: JobObserver): JobHandle {
+export function startJobs(table: readonly JobDef[], log: JobLogger, observer?: JobObserver, claimSlot?: JobSlotClaim): JobHandle {
   const crons = new Map<string, Cron>();
   for (const job of table) {
     const cron = new Cron(
@@ -47,6 +57,7 @@ export function startJobs(table: readonly JobDef[], log: JobLogger, observer?: J
         },
       },
       async () => {
+        if (claimSlot && !(await claimSlot(job.name, Math.round(Date.now() / 1000) * 1000))) return;
         observer?.run(job.name);
         await job.run();
       },

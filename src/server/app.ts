@@ -53,6 +53,11 @@ export interface AppDeps {
   rate_limits?: RateLimitConfig;
   /** Check every answer of `handle` against the route table and throw on a mismatch (default: CLAUDE_COORD_CHECK_CONTRACT=1, set by the tests). */
   check_contract?: boolean;
+  /**
+   * The storage backend `/health` names (SPEC §12) and its probe, which rejects while the database
+   * cannot be reached; absent: `/health` answers 200 without asking the database.
+   */
+  storage?: { backend: string; ping(): Promise<void> };
 }
 
 /**
@@ -109,7 +114,7 @@ export function createApp(deps: AppDeps) {
     .use(reservationRoutes({ repos, admin_tokens: deps.admin_tokens, store, clock }))
     .use(lifeRoutes({ repos, admin_tokens: deps.admin_tokens, store, policy, clock, log }))
     .use(dashboardRoutes())
-    .get(ROUTES.health.path, () => ({ status: "ok" as const, version: deps.version }) satisfies Answer<"health">)
+    .get(ROUTES.health.path, () => health(deps))
     .get(ROUTES.openapi.path, () => openApiDocument(deps.version))
     .get(
       ROUTES.claims.path,
@@ -179,3 +184,18 @@ function targetOf(body: ExpireBody): { task_id: string } | { session: string } {
 
 /** The app's type, for the typed client and tests. */
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * `GET /health`: 200 `{status: "ok", version, backend}`, or 503 `store_unavailable` naming the
+ * backend while its database cannot be reached (SPEC §12), so a load balancer takes the replica out.
+ */
+async function health(deps: AppDeps): Promise<Response | { status: "ok"; version: string; backend?: string }> {
+  if (!deps.storage) return { status: "ok", version: deps.version };
+  try {
+    await deps.storage.ping();
+  } catch (e) {
+    const err = isCoordError(e, "store_unavailable") ? e : new CoordError("store_unavailable", `The service's database (${deps.storage.backend}) cannot be reached right now.`);
+    return errorResponse(new CoordError("store_unavailable", err.message, { ...err.details, backend: deps.storage.backend, version: deps.version }));
+  }
+  return { status: "ok", version: deps.version, backend: deps.storage.backend };
+}

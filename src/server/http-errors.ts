@@ -16,6 +16,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   rate_limited: 429,
   upstream_unavailable: 503,
+  store_unavailable: 503,
   service_unavailable: 503,
   tls_untrusted: 502, // client side only: never answered by the service
   not_a_service: 502, // client side only: never answered by the service

@@ -13,18 +13,22 @@ import { startJobs, type JobDef } from "../jobs/index.ts";
 import { runPrune } from "../jobs/prune.ts";
 import { runSweep } from "../jobs/sweep.ts";
 import { DEFAULT_SESSION_POLICY } from "../core/sessions.ts";
-import { createEventLog, createMessageStore, createSessionStore } from "../storage/activity-store.ts";
 import { DEFAULT_STREAM_TIMING } from "./event-stream.ts";
-import { createBranchSightings } from "../storage/branch-sightings.ts";
-import { createClaimStore } from "../storage/claim-store.ts";
-import { describeDatabase, isPostgresUrl } from "../storage/database-url.ts";
-import { DatabaseOpenError, openDatabase } from "../storage/db.ts";
-import { createDeliveryLog } from "../storage/webhook-deliveries.ts";
+import { describeDatabase } from "../storage/database-url.ts";
+import { DatabaseOpenError } from "../storage/db.ts";
+import { openStorage, type Storage } from "../storage/storage.ts";
+import { createEventHub } from "./event-hub.ts";
 import { VERSION } from "../version.ts";
 import { createApp, type Logger, type RepoEntry } from "./app.ts";
 import { createMetrics } from "./metrics.ts";
 import type { ServiceConfig } from "./config.ts";
 import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, type WebhookDeps, type WebhookRepo } from "./webhooks.ts";
+
+/**
+ * How often the event reader polls on PostgreSQL, in ms: NOTIFY wakes it at once after a commit;
+ * the poll only covers notifications lost while the listener reconnects (SPEC §12: within 1 s).
+ */
+export const PG_EVENT_POLL_MS = 500;
 
 /** A running service. */
 export interface RunningService {
@@ -75,17 +79,14 @@ export async function createGitHubContext(cfg: ServiceConfig, log: Logger, clock
  * unusable, or the GitHub App's key cannot be read.
  */
 export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock = systemClock): Promise<RunningService> {
-  if (isPostgresUrl(cfg.database)) {
-    throw new CoordError("config_error", `${describeDatabase(cfg.database)}: this build does not serve from PostgreSQL yet; set [server] database to a SQLite file path.`, { key: "server.database" });
-  }
-  let db;
+  let storage: Storage;
   try {
-    db = openDatabase(cfg.database);
+    storage = await openStorage(cfg.database);
   } catch (e) {
-    if (e instanceof DatabaseOpenError) throw new CoordError("config_error", e.message, { file: cfg.database, key: "server.database" });
+    if (e instanceof DatabaseOpenError) throw new CoordError("config_error", e.message, { file: describeDatabase(cfg.database), key: "server.database" });
     throw e;
   }
-  const store = createClaimStore(db);
+  const store = storage.claims;
   mkdirSync(cfg.data_dir, { recursive: true });
   const webhook_secret = cfg.github.webhook_secret;
   const metrics = createMetrics();
@@ -105,7 +106,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
       });
     }
   } catch (e) {
-    db.close();
+    await storage.close();
     throw e;
   }
   const policy: ClaimPolicy = { claim_ttl_ms: cfg.jobs.claim_ttl_ms, completed_ttl_ms: cfg.jobs.completed_ttl_ms };
@@ -114,24 +115,35 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   }
   if (cfg.repos.length === 0) log.warn("The whitelist is empty: every request will get repo_not_allowed. Add [[repos]] or --repo NAME=SOURCE.");
 
+  // One event reader for every /events stream of this process; on PostgreSQL a NOTIFY from any
+  // replica's commit wakes it at once, and its poll (slower there) covers notifications lost while
+  // the listener reconnects.
+  const hub = createEventHub(storage.events, storage.backend === "postgresql" ? PG_EVENT_POLL_MS : DEFAULT_STREAM_TIMING.poll_ms, (e) =>
+    log.warn(`event reader: ${e instanceof Error ? e.message : String(e)}`),
+  );
+  const stopWatching = await storage.watchEvents(() => hub.wake()).catch((e: unknown) => {
+    log.warn(`event notifications unavailable (${e instanceof Error ? e.message : String(e)}); /events relies on polling`);
+    return async () => undefined;
+  });
   const activity = {
-    sessions: createSessionStore(db),
-    messages: createMessageStore(db),
-    events: createEventLog(db),
+    sessions: storage.sessions,
+    messages: storage.messages,
+    events: storage.events,
     session_policy: { stale_ms: cfg.jobs.stale_after_ms, listed_ms: DEFAULT_SESSION_POLICY.listed_ms },
     stream: DEFAULT_STREAM_TIMING,
+    hub,
   };
   const webhooks: WebhookDeps | undefined =
-    webhook_secret === undefined ? undefined : { secret: webhook_secret, deliveries: createDeliveryLog(db), store, repos: sources, clock, log };
+    webhook_secret === undefined ? undefined : { secret: webhook_secret, deliveries: storage.deliveries, store, repos: sources, clock, log };
   if (webhooks) log.info(`GitHub webhooks: POST ${WEBHOOK_PATH} (events: push, delete, pull_request)`);
   else if (github) log.info(`GitHub webhooks off: set [github] webhook_secret to react to pushes and deleted branches at once.`);
 
-  const app = createApp({ store, repos, admin_tokens: cfg.admin_tokens, policy, clock, version: VERSION, log, webhooks, activity, metrics, metrics_access: cfg.metrics, rate_limits: cfg.rate_limits });
+  const app = createApp({ store, repos, admin_tokens: cfg.admin_tokens, policy, clock, version: VERSION, log, webhooks, activity, metrics, metrics_access: cfg.metrics, rate_limits: cfg.rate_limits, storage });
   app.listen({ hostname: cfg.host, port: cfg.port, maxRequestBodySize: webhooks ? WEBHOOK_BODY_LIMIT_BYTES : LIMITS.body_bytes });
   const server = app.server;
   if (!server) throw new CoordError("config_error", `Could not listen on ${cfg.host}:${cfg.port}.`, { key: "server.port" });
 
-  const sightings = createBranchSightings(db);
+  const sightings = storage.sightings;
   const table: JobDef[] = [
     {
       name: "sweep",
@@ -155,9 +167,11 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
       },
     },
   ];
-  const jobs = startJobs(table, log, { run: (job) => metrics.job_runs.inc({ job }), failure: (job) => metrics.job_failures.inc({ job }) });
+  const jobs = startJobs(table, log, { run: (job) => metrics.job_runs.inc({ job }), failure: (job) => metrics.job_failures.inc({ job }) }, (name, slot_ms) =>
+    storage.claimJobRun(name, slot_ms),
+  );
   const url = `http://${cfg.host.includes(":") ? `[${cfg.host}]` : cfg.host}:${server.port}`;
-  log.info(`claude-coord ${VERSION} listening on ${url} (database ${cfg.database}; repos: ${cfg.repos.map((r) => r.name).join(", ") || "none"})`);
+  log.info(`claude-coord ${VERSION} listening on ${url} (database ${storage.backend} ${storage.label}; repos: ${cfg.repos.map((r) => r.name).join(", ") || "none"})`);
   return {
     url,
     port: server.port ?? cfg.port,
@@ -165,7 +179,9 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
       jobs.stop();
       // Close open connections too: an /events stream never ends by itself.
       await app.stop(true);
-      db.close();
+      hub.close();
+      await stopWatching();
+      await storage.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 // The PostgreSQL migrations embedded in the binary, in the order they are applied (drizzle-kit writes them to drizzle/pg/).
 
 import init0000 from "../../drizzle/pg/0000_init.sql" with { type: "text" };
+import jobRuns0001 from "../../drizzle/pg/0001_job_runs.sql" with { type: "text" };
 import type { Migration } from "./migrations.ts";
 
 /**
@@ -8,4 +9,7 @@ import type { Migration } from "./migrations.ts";
  * `drizzle-kit generate --config drizzle/pg.config.ts`, then append a line here).
  * tests/storage/pg-migrations.test.ts fails while a file is missing here or out of order.
  */
-export const PG_MIGRATIONS: readonly Migration[] = [{ name: "0000_init", sql: init0000 }];
+export const PG_MIGRATIONS: readonly Migration[] = [
+  { name: "0000_init", sql: init0000 },
+  { name: "0001_job_runs", sql: jobRuns0001 },
+];

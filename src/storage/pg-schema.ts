@@ -136,3 +136,13 @@ export const events = pgTable(
   },
   (t) => [index("events_repo_id_idx").on(t.repo, t.id)],
 );
+
+/**
+ * PostgreSQL only: the last schedule slot (epoch ms) each background job ran for. A replica runs a
+ * job only when it moves `last_slot_ms` forward (one atomic upsert), so several replicas firing the
+ * same cron tick run it once (SPEC §12).
+ */
+export const jobRuns = pgTable("job_runs", {
+  name: text("name").primaryKey(),
+  last_slot_ms: ms("last_slot_ms").notNull(),
+});

@@ -1,0 +1,167 @@
+// Sessions, messages and the event log on PostgreSQL through drizzle: core's SessionStore, MessageStore and EventLog, with event ids handed out under the counter lock.
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import type { EventLog, EventRecord, EventType } from "../core/events.ts";
+import type { InboxEntry, MessageRecord, MessageStore } from "../core/messages.ts";
+import type { SessionRecord, SessionStore } from "../core/sessions.ts";
+import { insertEvent, lockedTransaction } from "./pg-claim-store.ts";
+import type { PgCoordDatabase } from "./pg-db.ts";
+import { pgCall } from "./pg-errors.ts";
+import { events, fenceCounter, messageReads, messages, sessions } from "./pg-schema.ts";
+
+type SessionRow = typeof sessions.$inferSelect;
+
+function toRecord(r: SessionRow): SessionRecord {
+  return {
+    repo: r.repo,
+    session_id: r.session_id,
+    branch: r.branch,
+    state: r.state,
+    task_id: r.task_id,
+    progress: r.progress,
+    note: r.note,
+    stuck: r.stuck_reason === null ? null : { reason: r.stuck_reason, context: r.stuck_context, options: JSON.parse(r.stuck_options ?? "[]") as string[] },
+    pr_url: r.pr_url,
+    first_seen_ms: r.first_seen_ms,
+    last_heartbeat_ms: r.last_heartbeat_ms,
+  };
+}
+
+/** Core's SessionStore on PostgreSQL: one row per (repo, session_id), upserted by each heartbeat. Rejects with `store_unavailable` while PostgreSQL is down. */
+export function createPgSessionStore(db: PgCoordDatabase): SessionStore {
+  const orm = db.orm;
+  return {
+    getSession(repo, session_id) {
+      return pgCall(async () => {
+        const [r] = await orm.select().from(sessions).where(and(eq(sessions.repo, repo), eq(sessions.session_id, session_id)));
+        return r ? toRecord(r) : undefined;
+      });
+    },
+    putSession(rec) {
+      const row = {
+        repo: rec.repo,
+        session_id: rec.session_id,
+        branch: rec.branch,
+        state: rec.state,
+        task_id: rec.task_id,
+        progress: rec.progress,
+        note: rec.note,
+        stuck_reason: rec.stuck?.reason ?? null,
+        stuck_context: rec.stuck?.context ?? null,
+        stuck_options: rec.stuck ? JSON.stringify(rec.stuck.options) : null,
+        pr_url: rec.pr_url,
+        first_seen_ms: rec.first_seen_ms,
+        last_heartbeat_ms: rec.last_heartbeat_ms,
+      };
+      return pgCall(async () => {
+        await orm.insert(sessions).values(row).onConflictDoUpdate({ target: [sessions.repo, sessions.session_id], set: row });
+      });
+    },
+    listSessions(repo, seen_since_ms) {
+      return pgCall(async () =>
+        (await orm.select().from(sessions).where(and(eq(sessions.repo, repo), gte(sessions.last_heartbeat_ms, seen_since_ms))).orderBy(desc(sessions.last_heartbeat_ms))).map(toRecord),
+      );
+    },
+    deleteSessionsBefore(before_ms) {
+      return pgCall(async () => (await orm.delete(sessions).where(lt(sessions.last_heartbeat_ms, before_ms)).returning({ id: sessions.session_id })).length);
+    },
+  };
+}
+
+/** Core's MessageStore on PostgreSQL: a row per recipient (null for broadcasts) and read marks per session. Rejects with `store_unavailable` while PostgreSQL is down. */
+export function createPgMessageStore(db: PgCoordDatabase): MessageStore {
+  const orm = db.orm;
+  const visible = (repo: string, session_id: string) =>
+    and(
+      eq(messages.repo, repo),
+      or(eq(messages.to_session, session_id), and(isNull(messages.to_session), or(isNull(messages.from_session), sql`${messages.from_session} <> ${session_id}`))),
+    );
+  return {
+    insertMessages(rows) {
+      if (rows.length === 0) return Promise.resolve([]);
+      return pgCall(async () => (await orm.insert(messages).values([...rows]).returning()) as MessageRecord[]);
+    },
+    inbox(repo, session_id, { unread_only, limit }) {
+      return pgCall(async () => {
+        const rows = await orm
+          .select({ m: messages, read_at: messageReads.read_at_ms })
+          .from(messages)
+          .leftJoin(messageReads, and(eq(messageReads.message_id, messages.id), eq(messageReads.session_id, session_id)))
+          .where(and(visible(repo, session_id), unread_only ? isNull(messageReads.read_at_ms) : undefined))
+          .orderBy(desc(messages.id))
+          .limit(limit);
+        return rows.reverse().map((r): InboxEntry => ({ message: r.m as MessageRecord, read: r.read_at !== null }));
+      });
+    },
+    recentMessages(repo, limit) {
+      return pgCall(async () => (await orm.select().from(messages).where(eq(messages.repo, repo)).orderBy(desc(messages.id)).limit(limit)).reverse() as MessageRecord[]);
+    },
+    unreadCount(repo, session_id) {
+      return pgCall(async () => {
+        const [r] = await orm
+          .select({ n: sql<number>`count(*)::int` })
+          .from(messages)
+          .leftJoin(messageReads, and(eq(messageReads.message_id, messages.id), eq(messageReads.session_id, session_id)))
+          .where(and(visible(repo, session_id), isNull(messageReads.read_at_ms)));
+        return r?.n ?? 0;
+      });
+    },
+    markRead(repo, session_id, ids, at_ms) {
+      if (ids.length === 0) return Promise.resolve(0);
+      return pgCall(() =>
+        orm.transaction(async (tx) => {
+          const mine = (await tx.select({ id: messages.id }).from(messages).where(and(visible(repo, session_id), inArray(messages.id, [...ids])))).map((r) => r.id);
+          if (mine.length === 0) return 0;
+          return (
+            await tx
+              .insert(messageReads)
+              .values(mine.map((message_id) => ({ message_id, session_id, read_at_ms: at_ms })))
+              .onConflictDoNothing()
+              .returning({ id: messageReads.message_id })
+          ).length;
+        }),
+      );
+    },
+    deleteMessagesBefore(before_ms) {
+      return pgCall(() =>
+        orm.transaction(async (tx) => {
+          const old = (await tx.select({ id: messages.id }).from(messages).where(lt(messages.created_at_ms, before_ms))).map((r) => r.id);
+          if (old.length === 0) return 0;
+          await tx.delete(messageReads).where(inArray(messageReads.message_id, old));
+          await tx.delete(messages).where(inArray(messages.id, old));
+          return old.length;
+        }),
+      );
+    },
+  };
+}
+
+function toEvent(r: typeof events.$inferSelect): EventRecord {
+  return { id: r.id, repo: r.repo, type: r.type as EventType, data: JSON.parse(r.data), at_ms: r.at_ms };
+}
+
+/**
+ * Core's EventLog on PostgreSQL. `append` takes the counter lock (`lockedTransaction`), so event
+ * ids commit in increasing order across replicas (SPEC §12: a reader polling `id > last` never
+ * skips one) and a NOTIFY of the id fires at the commit. `latestId` is the counter, so it never
+ * goes back when old events are pruned. Rejects with `store_unavailable` while PostgreSQL is down.
+ */
+export function createPgEventLog(db: PgCoordDatabase): EventLog {
+  const orm = db.orm;
+  return {
+    append(repo, type, data, at_ms) {
+      return lockedTransaction(orm, (tx, counters) => insertEvent(tx, counters, repo, type, data, at_ms));
+    },
+    since(repo, after_id, limit) {
+      return pgCall(async () => (await orm.select().from(events).where(and(eq(events.repo, repo), gt(events.id, after_id))).orderBy(asc(events.id)).limit(limit)).map(toEvent));
+    },
+    sinceAll(after_id, limit) {
+      return pgCall(async () => (await orm.select().from(events).where(gt(events.id, after_id)).orderBy(asc(events.id)).limit(limit)).map(toEvent));
+    },
+    latestId() {
+      return pgCall(async () => (await orm.select({ id: fenceCounter.last_event_id }).from(fenceCounter).where(eq(fenceCounter.id, 1)))[0]?.id ?? 0);
+    },
+    deleteEventsBefore(before_ms) {
+      return pgCall(async () => (await orm.delete(events).where(lt(events.at_ms, before_ms)).returning({ id: events.id })).length);
+    },
+  };
+}

@@ -1,0 +1,173 @@
+// Core's ClaimStore on PostgreSQL through drizzle-orm/bun-sql: every write transaction locks the counter row first, so fences and event ids commit in the order they are handed out.
+import { and, asc, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import type { EventType } from "../core/events.ts";
+import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason, NewClaim } from "../core/store.ts";
+import type { Clock } from "../core/time.ts";
+import { pgCall } from "./pg-errors.ts";
+import type { PgCoordDatabase, PgOrm } from "./pg-db.ts";
+import { claims, events, fenceCounter } from "./pg-schema.ts";
+
+/** The LISTEN/NOTIFY channel a committed transaction that logged events notifies, with its highest event id as payload. */
+export const EVENTS_CHANNEL = "coord_events";
+
+/** A drizzle transaction on PostgreSQL. */
+type PgTx = Parameters<Parameters<PgOrm["transaction"]>[0]>[0];
+
+/** The counters of one locked transaction: what it handed out so far. */
+export interface LockedCounters {
+  /** The last fence handed out (in this transaction or before it). */
+  fence: number;
+  /** The last event id handed out. */
+  event_id: number;
+}
+
+/**
+ * Runs `fn` in one PostgreSQL transaction that first takes the row lock of `fence_counter`
+ * (`SELECT … FOR UPDATE`; DESIGN "Things that bite"): writers wait for each other there, across
+ * every replica, so a check-then-insert never races (no raw unique violation reaches a client),
+ * and a fence or event id handed out under the lock commits before any later one is handed out.
+ * `fn` gets the transaction and the counters, which it advances; they are written back before the
+ * commit, and when events were logged `pg_notify(EVENTS_CHANNEL, <last id>)` fires at the commit
+ * (never for a rollback). Rejects with `store_unavailable` when PostgreSQL cannot be reached.
+ */
+export function lockedTransaction<T>(orm: PgOrm, fn: (tx: PgTx, counters: LockedCounters) => Promise<T>): Promise<T> {
+  return pgCall(() =>
+    orm.transaction(async (tx) => {
+      const [row] = await tx.select().from(fenceCounter).where(eq(fenceCounter.id, 1)).for("update");
+      if (row === undefined) throw new Error("fence_counter has no row: the database was not migrated by claude-coord");
+      const counters: LockedCounters = { fence: row.last_fence, event_id: row.last_event_id };
+      const result = await fn(tx, counters);
+      if (counters.fence !== row.last_fence || counters.event_id !== row.last_event_id) {
+        await tx.update(fenceCounter).set({ last_fence: counters.fence, last_event_id: counters.event_id }).where(eq(fenceCounter.id, 1));
+      }
+      if (counters.event_id !== row.last_event_id) await tx.execute(sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${String(counters.event_id)})`);
+      return result;
+    }),
+  );
+}
+
+/** Inserts an event with the next id of `counters` (the caller holds the counter lock). Returns the id. */
+export async function insertEvent(tx: PgTx, counters: LockedCounters, repo: string, type: EventType, data: unknown, at_ms: number): Promise<number> {
+  const id = counters.event_id + 1;
+  await tx.insert(events).values({ id, repo, type, data: JSON.stringify(data), at_ms });
+  counters.event_id = id;
+  return id;
+}
+
+/**
+ * The claim store of core (`src/core/store.ts`) on PostgreSQL. Times are epoch milliseconds.
+ * `transact(clock, fn)` is `lockedTransaction`, with `tx.now_ms` read from `clock` after the lock
+ * (SPEC §16); it commits when `fn` resolves and rolls back and rethrows when it rejects. Reads and
+ * sweeps outside `transact` are single statements at READ COMMITTED. Every method rejects with
+ * CoordError `store_unavailable` while PostgreSQL cannot be reached.
+ */
+export function createPgClaimStore(db: PgCoordDatabase): ClaimStore {
+  const orm = db.orm;
+  const listActive = (repo: string, since: number) =>
+    orm
+      .select()
+      .from(claims)
+      .where(and(eq(claims.repo, repo), isNull(claims.completed_at_ms), gte(claims.claimed_at_ms, since)))
+      .orderBy(asc(claims.claimed_at_ms), asc(claims.id));
+  return {
+    transact<T>(clock: Clock, fn: (tx: ClaimTx) => Promise<T>): Promise<T> {
+      return lockedTransaction(orm, async (tx, counters) => {
+        const scope = { open: true };
+        try {
+          return await fn(claimTx(tx, counters, scope, clock()));
+        } finally {
+          scope.open = false;
+        }
+      });
+    },
+
+    listActive(repo, claimed_since_ms) {
+      return pgCall(async () => (await listActive(repo, claimed_since_ms)) as ClaimRecord[]);
+    },
+
+    listCompleted(repo, completed_since_ms) {
+      return pgCall(
+        async () =>
+          (await orm
+            .select()
+            .from(claims)
+            .where(and(eq(claims.repo, repo), isNotNull(claims.completed_at_ms), gte(claims.completed_at_ms, completed_since_ms)))
+            .orderBy(asc(claims.completed_at_ms), asc(claims.id))) as ClaimRecord[],
+      );
+    },
+
+    listAllActive() {
+      return pgCall(async () => (await orm.select().from(claims).where(isNull(claims.completed_at_ms)).orderBy(asc(claims.claimed_at_ms), asc(claims.id))) as ClaimRecord[]);
+    },
+
+    deleteActiveClaimedBefore(claimed_before_ms) {
+      return pgCall(async () => (await orm.delete(claims).where(and(isNull(claims.completed_at_ms), lt(claims.claimed_at_ms, claimed_before_ms))).returning({ id: claims.id })).length);
+    },
+
+    deleteCompletedBefore(completed_before_ms) {
+      return pgCall(async () => (await orm.delete(claims).where(and(isNotNull(claims.completed_at_ms), lt(claims.completed_at_ms, completed_before_ms))).returning({ id: claims.id })).length);
+    },
+  };
+}
+
+/** The primitives of one locked transaction at `now_ms`; each throws once `scope.open` is false. */
+function claimTx(tx: PgTx, counters: LockedCounters, scope: { open: boolean }, now_ms: number): ClaimTx {
+  const live = (): PgTx => {
+    if (!scope.open) throw new Error("ClaimTx used after its transaction ended");
+    return tx;
+  };
+  return {
+    now_ms,
+
+    async activeByTask(repo: string, task_id: string): Promise<ClaimRecord | undefined> {
+      const [row] = await live().select().from(claims).where(and(eq(claims.repo, repo), eq(claims.task_id, task_id), isNull(claims.completed_at_ms)));
+      return row as ClaimRecord | undefined;
+    },
+
+    async activeBySession(repo: string, session_id: string): Promise<ClaimRecord | undefined> {
+      const [row] = await live().select().from(claims).where(and(eq(claims.repo, repo), eq(claims.session_id, session_id), isNull(claims.completed_at_ms)));
+      return row as ClaimRecord | undefined;
+    },
+
+    async activeBySessionPrefix(repo: string, prefix: string): Promise<ClaimRecord[]> {
+      // left/length rather than LIKE: LIKE treats % and _ as wildcards.
+      return (await live()
+        .select()
+        .from(claims)
+        .where(and(eq(claims.repo, repo), isNull(claims.completed_at_ms), sql`left(${claims.session_id}, length(${prefix})) = ${prefix}`))
+        .orderBy(asc(claims.claimed_at_ms), asc(claims.id))) as ClaimRecord[];
+    },
+
+    async nextFence(): Promise<number> {
+      live();
+      counters.fence += 1;
+      return counters.fence;
+    },
+
+    async insertActive(claim: NewClaim): Promise<ClaimRecord> {
+      const [row] = await live()
+        .insert(claims)
+        .values({ ...claim, completed_at_ms: null, completion_reason: null })
+        .returning();
+      if (row === undefined) throw new Error("insertActive: the insert returned no row");
+      return row as ClaimRecord;
+    },
+
+    async markCompleted(id: number, reason: CompletionReason, completed_at_ms: number): Promise<void> {
+      const updated = await live()
+        .update(claims)
+        .set({ completed_at_ms, completion_reason: reason })
+        .where(and(eq(claims.id, id), isNull(claims.completed_at_ms)))
+        .returning({ id: claims.id });
+      if (updated.length !== 1) throw new Error(`markCompleted: no active claim has id ${id}`);
+    },
+
+    async deleteClaim(id: number): Promise<void> {
+      await live().delete(claims).where(eq(claims.id, id));
+    },
+
+    async appendEvent(repo: string, type: EventType, data: unknown, at_ms: number): Promise<void> {
+      await insertEvent(live(), counters, repo, type, data, at_ms);
+    },
+  };
+}

@@ -1,0 +1,332 @@
+// The storage contract, the same tests on both backends (SPEC §12): SQLite files and a throwaway PostgreSQL, through src/storage/storage.ts only.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { claimTask, completeTask, DEFAULT_POLICY, expireClaim, listClaims, sweepClaims } from "../../src/core/claims.ts";
+import { isCoordError } from "../../src/core/errors.ts";
+import type { ClaimRecord, NewClaim } from "../../src/core/store.ts";
+import { openStorage, type Storage } from "../../src/storage/storage.ts";
+import { clockAt } from "../helpers/clock.ts";
+import { postgresMissing, startPostgres, type PgCluster } from "../helpers/postgres.ts";
+import { tempDirs } from "./temp-dir.ts";
+
+const newDir = tempDirs("storage-both");
+let cluster: PgCluster | undefined;
+const pgSkip = postgresMissing();
+beforeAll(async () => {
+  if (pgSkip === undefined) cluster = await startPostgres();
+  else console.warn(pgSkip);
+}, 60_000);
+afterAll(() => cluster?.stop());
+
+/** A backend under test: `fresh()` gives a new empty database's value (a file path or a URL). */
+interface Backend {
+  name: string;
+  skip: boolean;
+  /**
+   * Whether two stores in this one test process may share the database: on SQLite a second
+   * connection in the same thread would block it in the busy timeout while the first awaits inside
+   * its transaction (several processes on one file are tested in concurrency.test.ts).
+   */
+  twoInstances: boolean;
+  fresh(): Promise<string>;
+}
+
+const BACKENDS: Backend[] = [
+  { name: "SQLite", skip: false, twoInstances: false, fresh: async () => join(newDir(), "coord.db") },
+  { name: "PostgreSQL", skip: pgSkip !== undefined, twoInstances: true, fresh: () => cluster!.createDatabase() },
+];
+
+/** Per-test bound: creating a PostgreSQL database takes a moment on a loaded machine. */
+const SLOW = 30_000;
+
+const open: Storage[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+}, SLOW);
+
+async function storageAt(database: string): Promise<Storage> {
+  const s = await openStorage(database);
+  open.push(s);
+  return s;
+}
+
+const REPO = "acme/app";
+const SESSION_A = "session-aaaaaaaa-0001";
+const SESSION_B = "session-bbbbbbbb-0002";
+
+function newClaim(over: Partial<NewClaim> = {}): NewClaim {
+  return { repo: REPO, task_id: "task-1", session_id: SESSION_A, branch: "feature/one", plan_file: "plans/one.json", fence: 0, claimed_at_ms: 1_000, ...over };
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (e: unknown) => e,
+  );
+}
+
+for (const backend of BACKENDS) {
+  describe.skipIf(backend.skip)(`storage on ${backend.name}`, () => {
+    const fresh = async () => storageAt(await backend.fresh());
+    const req = (task_id: string, session_id: string) => ({ repo: REPO, task_id, session_id, branch: `b/${session_id}`, plan_file: "" });
+
+    test("core's claim rules: grant, idempotent re-claim with the same fence, conflict, session_has_claim, complete, expire, listing, sweep", async () => {
+      const s = await fresh();
+      const first = await claimTask(s.claims, req("t1", SESSION_A), clockAt(1_000), DEFAULT_POLICY);
+      expect([first.fence, first.created]).toEqual([1, true]);
+      expect((await claimTask(s.claims, req("t1", SESSION_A), clockAt(1_100), DEFAULT_POLICY)).fence).toBe(1);
+      const conflict = await rejection(claimTask(s.claims, req("t1", SESSION_B), clockAt(1_200), DEFAULT_POLICY));
+      expect(isCoordError(conflict, "conflict")).toBe(true);
+      const busy = await rejection(claimTask(s.claims, req("t2", SESSION_A), clockAt(1_300), DEFAULT_POLICY));
+      expect(isCoordError(busy, "session_has_claim")).toBe(true);
+      expect(isCoordError(await rejection(completeTask(s.claims, { repo: REPO, session_id: SESSION_B, task_id: "t1" }, clockAt(1_400), DEFAULT_POLICY)), "forbidden")).toBe(true);
+      await completeTask(s.claims, { repo: REPO, session_id: SESSION_A, task_id: "t1" }, clockAt(2_000), DEFAULT_POLICY);
+      const second = await claimTask(s.claims, req("t1", SESSION_B), clockAt(3_000), DEFAULT_POLICY);
+      expect(second.fence).toBe(2);
+      const expired = await expireClaim(s.claims, REPO, { session: SESSION_B.slice(0, 8) }, clockAt(4_000), DEFAULT_POLICY);
+      expect([expired.task_id, expired.completion_reason]).toEqual(["t1", "admin_expired"]);
+      const listing = await listClaims(s.claims, REPO, 5_000, DEFAULT_POLICY);
+      expect(listing.active).toEqual([]);
+      expect(listing.recently_completed.map((c) => [c.task_id, c.fence, c.completion_reason])).toEqual([
+        ["t1", 1, "client_completed"],
+        ["t1", 2, "admin_expired"],
+      ]);
+      expect(await sweepClaims(s.claims, 4_000 + DEFAULT_POLICY.completed_ttl_ms + 1, DEFAULT_POLICY)).toEqual({ expired: 0, forgotten: 2 });
+      expect(await s.claims.listCompleted(REPO, 0)).toEqual([]);
+    }, SLOW);
+
+    test("fences strictly increase, survive reopening, and are never reused after every claim is deleted", async () => {
+      const database = await backend.fresh();
+      const s1 = await storageAt(database);
+      for (const [i, t] of ["a", "b", "c"].entries()) expect((await claimTask(s1.claims, req(t, `session-${t}-0000000000`), clockAt(1_000 + i), DEFAULT_POLICY)).fence).toBe(i + 1);
+      expect(await s1.claims.deleteActiveClaimedBefore(10_000)).toBe(3);
+      await s1.close();
+      open.splice(open.indexOf(s1), 1);
+      const s2 = await storageAt(database);
+      expect((await claimTask(s2.claims, req("d", "session-d-0000000000"), clockAt(20_000), DEFAULT_POLICY)).fence).toBe(4);
+    }, SLOW);
+
+    test("a transaction that rejects rolls back its writes and its fence, and the error comes out unchanged", async () => {
+      const s = await fresh();
+      const boom = new Error("boom");
+      const e = await rejection(
+        s.claims.transact(clockAt(1_000), async (tx) => {
+          await tx.insertActive(newClaim({ fence: await tx.nextFence() }));
+          await tx.appendEvent(REPO, "claimed", { x: 1 }, 1_000);
+          throw boom;
+        }),
+      );
+      expect(e).toBe(boom);
+      expect(await s.claims.listAllActive()).toEqual([]);
+      expect(await s.events.since(REPO, 0, 10)).toEqual([]);
+      const again = await s.claims.transact(clockAt(1_000), async (tx) => tx.insertActive(newClaim({ fence: await tx.nextFence() })));
+      expect(again.fence).toBe(1);
+    }, SLOW);
+
+    test("the transaction's time is read from the clock once, and a handle used after its transaction ended throws", async () => {
+      const s = await fresh();
+      let reads = 0;
+      let kept: Parameters<Parameters<typeof s.claims.transact>[1]>[0] | undefined;
+      const now = await s.claims.transact(
+        () => {
+          reads++;
+          return 7_000;
+        },
+        async (tx) => {
+          kept = tx;
+          return tx.now_ms;
+        },
+      );
+      expect([now, reads]).toEqual([7_000, 1]);
+      expect(() => kept!.activeByTask(REPO, "t")).toThrow("ClaimTx used after its transaction ended");
+    }, SLOW);
+
+    test("a second active claim of a task or a session is refused by the database itself; markCompleted refuses an unknown id", async () => {
+      const s = await fresh();
+      await s.claims.transact(clockAt(1_000), async (tx) => tx.insertActive(newClaim({ fence: await tx.nextFence() })));
+      const sameTask = await rejection(s.claims.transact(clockAt(1_000), async (tx) => tx.insertActive(newClaim({ session_id: SESSION_B, fence: await tx.nextFence() }))));
+      const sameSession = await rejection(s.claims.transact(clockAt(1_000), async (tx) => tx.insertActive(newClaim({ task_id: "task-2", fence: await tx.nextFence() }))));
+      expect([sameTask, sameSession].every((e) => e instanceof Error)).toBe(true);
+      const unknown = await rejection(s.claims.transact(clockAt(1_000), async (tx) => tx.markCompleted(9_999, "client_completed", 2_000)));
+      expect((unknown as Error).message).toBe("markCompleted: no active claim has id 9999");
+      expect((await s.claims.listAllActive()).length).toBe(1);
+    }, SLOW);
+
+    test("reads: listings by time bound and repo, lookups by task, session and literal session prefix", async () => {
+      const s = await fresh();
+      const put = (over: Partial<NewClaim>) => s.claims.transact(clockAt(1_000), async (tx) => tx.insertActive(newClaim({ ...over, fence: await tx.nextFence() })));
+      await put({ task_id: "a", session_id: "abc%_0000000000000", claimed_at_ms: 1_000 });
+      await put({ task_id: "b", session_id: "abcd000000000000000", claimed_at_ms: 2_000 });
+      await put({ repo: "other/repo", task_id: "a", session_id: "abc%_0000000000000", claimed_at_ms: 3_000 });
+      expect((await s.claims.listActive(REPO, 1_500)).map((c) => c.task_id)).toEqual(["b"]);
+      expect((await s.claims.listAllActive()).map((c) => [c.repo, c.task_id])).toEqual([
+        [REPO, "a"],
+        [REPO, "b"],
+        ["other/repo", "a"],
+      ]);
+      const found = await s.claims.transact(clockAt(1), async (tx) => ({
+        byTask: (await tx.activeByTask(REPO, "b"))?.session_id,
+        bySession: (await tx.activeBySession(REPO, "abcd000000000000000"))?.task_id,
+        literal: (await tx.activeBySessionPrefix(REPO, "abc%_")).map((c) => c.task_id),
+        wildcard: (await tx.activeBySessionPrefix(REPO, "ab_d")).map((c) => c.task_id),
+        upper: (await tx.activeBySessionPrefix(REPO, "ABCD")).map((c) => c.task_id),
+      }));
+      expect(found).toEqual({ byTask: "abcd000000000000000", bySession: "b", literal: ["a"], wildcard: [], upper: [] });
+      const rows: ClaimRecord[] = await s.claims.listActive(REPO, 0);
+      expect(rows.map((r) => typeof r.fence + typeof r.claimed_at_ms + typeof r.id)).toEqual(["numbernumbernumber", "numbernumbernumber"]);
+    }, SLOW);
+
+    test("16 claimers (on two service instances where the backend allows it in one process) racing for one task: one grant, 15 conflicts, no raw database error", async () => {
+      const database = await backend.fresh();
+      const a = await storageAt(database);
+      const b = backend.twoInstances ? await storageAt(database) : a;
+      const results = await Promise.allSettled(
+        Array.from({ length: 16 }, (_, i) => claimTask((i % 2 ? a : b).claims, req("hot", `racer-${String(i).padStart(2, "0")}-000000000`), clockAt(1_000), DEFAULT_POLICY)),
+      );
+      expect(results.filter((r) => r.status === "fulfilled").length).toBe(1);
+      expect(results.filter((r) => r.status === "rejected").every((r) => isCoordError((r as PromiseRejectedResult).reason, "conflict"))).toBe(true);
+    }, SLOW);
+
+    test("fences and event ids of concurrent grants are in the same order: the order of commits", async () => {
+      const database = await backend.fresh();
+      const a = await storageAt(database);
+      const b = backend.twoInstances ? await storageAt(database) : a;
+      await Promise.all(Array.from({ length: 24 }, (_, i) => claimTask((i % 2 ? a : b).claims, req(`task-${i}`, `session-${String(i).padStart(2, "0")}-0000000000`), clockAt(1_000 + i), DEFAULT_POLICY)));
+      const events = await a.events.since(REPO, 0, 100);
+      expect(events.length).toBe(24);
+      const fences = events.map((e) => (e.data as { fence: number }).fence);
+      expect(fences).toEqual([...fences].sort((x, y) => x - y));
+      expect(new Set(fences).size).toBe(24);
+    }, SLOW);
+
+    test("sessions: a heartbeat upserts, listings filter by time, old sessions are pruned", async () => {
+      const s = await fresh();
+      const rec = { repo: REPO, session_id: SESSION_A, branch: "b", state: "working" as const, task_id: "t", progress: 40, note: "n", stuck: { reason: "r", context: null, options: ["x", "y"] }, pr_url: null, first_seen_ms: 1_000, last_heartbeat_ms: 1_000 };
+      await s.sessions.putSession(rec);
+      await s.sessions.putSession({ ...rec, progress: 50, last_heartbeat_ms: 2_000 });
+      await s.sessions.putSession({ ...rec, session_id: SESSION_B, stuck: null, last_heartbeat_ms: 500 });
+      expect(await s.sessions.getSession(REPO, SESSION_A)).toEqual({ ...rec, progress: 50, last_heartbeat_ms: 2_000 });
+      expect((await s.sessions.listSessions(REPO, 1_000)).map((r) => r.session_id)).toEqual([SESSION_A]);
+      expect(await s.sessions.deleteSessionsBefore(1_000)).toBe(1);
+      expect(await s.sessions.getSession(REPO, SESSION_B)).toBeUndefined();
+    }, SLOW);
+
+    test("messages: inbox with broadcasts from others, unread counts, acknowledgements of one's own inbox only, pruning", async () => {
+      const s = await fresh();
+      const [direct, broadcast, own] = await s.messages.insertMessages([
+        { repo: REPO, from_session: SESSION_B, to_session: SESSION_A, subject: "s1", body: "b1", created_at_ms: 1_000 },
+        { repo: REPO, from_session: null, to_session: null, subject: "s2", body: "b2", created_at_ms: 2_000 },
+        { repo: REPO, from_session: SESSION_A, to_session: null, subject: "s3", body: "b3", created_at_ms: 3_000 },
+      ]);
+      expect([direct!.id < broadcast!.id, broadcast!.id < own!.id]).toEqual([true, true]);
+      expect((await s.messages.inbox(REPO, SESSION_A, { unread_only: false, limit: 10 })).map((e) => e.message.subject)).toEqual(["s1", "s2"]);
+      expect(await s.messages.unreadCount(REPO, SESSION_A)).toBe(2);
+      expect(await s.messages.markRead(REPO, SESSION_A, [direct!.id, own!.id, 999], 4_000)).toBe(1);
+      expect(await s.messages.markRead(REPO, SESSION_A, [direct!.id], 4_000)).toBe(0);
+      expect((await s.messages.inbox(REPO, SESSION_A, { unread_only: true, limit: 10 })).map((e) => e.message.subject)).toEqual(["s2"]);
+      expect((await s.messages.recentMessages(REPO, 2)).map((m) => m.subject)).toEqual(["s2", "s3"]);
+      expect(await s.messages.deleteMessagesBefore(2_500)).toBe(2);
+      expect((await s.messages.recentMessages(REPO, 10)).map((m) => m.subject)).toEqual(["s3"]);
+    }, SLOW);
+
+    test("events: increasing ids, per repo and across repos, the newest id, pruning by time", async () => {
+      const s = await fresh();
+      const ids = [await s.events.append(REPO, "heartbeat", { n: 1 }, 1_000), await s.events.append("other/repo", "message", { n: 2 }, 2_000), await s.events.append(REPO, "claimed", { n: 3 }, 3_000)];
+      expect(ids[0]! < ids[1]! && ids[1]! < ids[2]!).toBe(true);
+      expect((await s.events.since(REPO, 0, 10)).map((e) => [e.type, e.data])).toEqual([
+        ["heartbeat", { n: 1 }],
+        ["claimed", { n: 3 }],
+      ]);
+      expect((await s.events.sinceAll(ids[0]!, 10)).map((e) => e.id)).toEqual([ids[1], ids[2]]);
+      expect(await s.events.latestId()).toBe(ids[2]!);
+      expect(await s.events.deleteEventsBefore(2_500)).toBe(2);
+      expect((await s.events.sinceAll(0, 10)).map((e) => e.id)).toEqual([ids[2]]);
+      expect(await s.events.append(REPO, "heartbeat", {}, 4_000)).toBeGreaterThan(ids[2]!);
+    }, SLOW);
+
+    test("webhook deliveries are handled once across instances and can be released; sightings are recorded, read and pruned", async () => {
+      const database = await backend.fresh();
+      const a = await storageAt(database);
+      const b = backend.twoInstances ? await storageAt(database) : a;
+      expect(await Promise.all([a.deliveries.claim("guid-1", 1_000), b.deliveries.claim("guid-1", 1_000)]).then((r) => r.sort())).toEqual([false, true]);
+      await a.deliveries.release("guid-1");
+      expect(await b.deliveries.claim("guid-1", 2_000)).toBe(true);
+      const c = await claimTask(a.claims, req("t", SESSION_A), clockAt(1_000), DEFAULT_POLICY);
+      await a.sightings.record([c.claim.id, 424242], 5_000);
+      expect([...(await b.sightings.seen([c.claim.id, 424242, 7]))].sort((x, y) => x - y)).toEqual([c.claim.id, 424242].sort((x, y) => x - y));
+      expect(await b.sightings.prune()).toBe(1);
+    }, SLOW);
+
+    test("the health probe answers", async () => {
+      const s = await fresh();
+      await s.ping();
+      expect(s.backend).toBe(backend.name === "SQLite" ? "sqlite" : "postgresql");
+    }, SLOW);
+  });
+}
+
+describe.skipIf(pgSkip !== undefined)("PostgreSQL only", () => {
+  test("a job slot is granted to exactly one of three replicas, and the next slot again to one", async () => {
+    const database = await cluster!.createDatabase();
+    const replicas = await Promise.all([0, 1, 2].map(() => storageAt(database)));
+    expect((await Promise.all(replicas.map((r) => r.claimJobRun("sweep", 60_000)))).filter(Boolean).length).toBe(1);
+    expect((await Promise.all(replicas.map((r) => r.claimJobRun("sweep", 60_000)))).filter(Boolean).length).toBe(0);
+    expect((await Promise.all(replicas.map((r) => r.claimJobRun("prune", 60_000)))).filter(Boolean).length).toBe(1);
+    expect((await Promise.all(replicas.map((r) => r.claimJobRun("sweep", 120_000)))).filter(Boolean).length).toBe(1);
+  }, SLOW);
+
+  test("a commit that logged events wakes the listeners of every replica; a rolled-back one does not", async () => {
+    const database = await cluster!.createDatabase();
+    const a = await storageAt(database);
+    const b = await storageAt(database);
+    let woken = 0;
+    const stop = await b.watchEvents(() => woken++);
+    const before = woken;
+    await expect(a.claims.transact(clockAt(1), async (tx) => {
+      await tx.appendEvent(REPO, "claimed", {}, 1);
+      throw new Error("rolled back");
+    })).rejects.toThrow("rolled back");
+    await Bun.sleep(200);
+    expect(woken).toBe(before);
+    await a.events.append(REPO, "heartbeat", {}, 2);
+    for (let i = 0; i < 50 && woken === before; i++) await Bun.sleep(20);
+    expect(woken).toBe(before + 1);
+    await stop();
+  }, SLOW);
+
+  test("while PostgreSQL is down every store call rejects with store_unavailable and nothing changes; it recovers by itself", async () => {
+    const own = await startPostgres();
+    try {
+      const s = await storageAt(await own.createDatabase());
+      await claimTask(s.claims, req("t", SESSION_A), clockAt(1_000), DEFAULT_POLICY);
+      own.pause();
+      for (const p of [claimTask(s.claims, req("u", SESSION_B), clockAt(2_000), DEFAULT_POLICY), s.claims.listActive(REPO, 0), s.ping(), s.events.since(REPO, 0, 1), s.sessions.listSessions(REPO, 0)]) {
+        const e = await rejection(p);
+        expect(isCoordError(e, "store_unavailable")).toBe(true);
+      }
+      await own.resume();
+      let listed: ClaimRecord[] | undefined;
+      for (let i = 0; i < 50 && listed === undefined; i++) {
+        listed = await s.claims.listActive(REPO, 0).catch(() => undefined);
+        if (listed === undefined) await Bun.sleep(100);
+      }
+      expect(listed!.map((c) => [c.task_id, c.fence])).toEqual([["t", 1]]);
+      expect((await claimTask(s.claims, req("u", SESSION_B), clockAt(3_000), DEFAULT_POLICY)).fence).toBe(2);
+    } finally {
+      own.stop();
+    }
+  }, 60_000);
+
+  test("a text holding U+0000 is refused as invalid_request, not a server error, and nothing is stored", async () => {
+    const s = await storageAt(await cluster!.createDatabase());
+    const e = await rejection(claimTask(s.claims, req("nul\u0000task", SESSION_A), clockAt(1_000), DEFAULT_POLICY));
+    expect(isCoordError(e, "invalid_request")).toBe(true);
+    expect(await s.claims.listAllActive()).toEqual([]);
+  }, SLOW);
+});
+
+function req(task_id: string, session_id: string) {
+  return { repo: REPO, task_id, session_id, branch: `b/${session_id}`, plan_file: "" };
+}
