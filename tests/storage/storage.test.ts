@@ -239,10 +239,10 @@ for (const backend of BACKENDS) {
         ["heartbeat", { n: 1 }],
         ["claimed", { n: 3 }],
       ]);
-      expect((await s.events.sinceAll(ids[0]!, 10)).map((e) => e.id)).toEqual([ids[1], ids[2]]);
+      expect((await s.events.sinceAll(ids[0]!, 10)).map((e) => e.id)).toEqual([ids[1]!, ids[2]!]);
       expect(await s.events.latestId()).toBe(ids[2]!);
       expect(await s.events.deleteEventsBefore(2_500)).toBe(2);
-      expect((await s.events.sinceAll(0, 10)).map((e) => e.id)).toEqual([ids[2]]);
+      expect((await s.events.sinceAll(0, 10)).map((e) => e.id)).toEqual([ids[2]!]);
       expect(await s.events.append(REPO, "heartbeat", {}, 4_000)).toBeGreaterThan(ids[2]!);
     }, SLOW);
 
