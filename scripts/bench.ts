@@ -19,7 +19,7 @@ const MAX_SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 
 /** Sends `make(i)` requests with `concurrency` workers until `max_requests` or `max_seconds` (default MAX_REQUESTS, MAX_SECONDS), whichever first. */
-async function load(concurrency: number, make: (i: number) => Request, expectStatus: number, max_requests = MAX_REQUESTS, max_seconds = MAX_SECONDS): Promise<LoadResult> {
+export async function load(concurrency: number, make: (i: number) => Request, expectStatus: number, max_requests = MAX_REQUESTS, max_seconds = MAX_SECONDS): Promise<LoadResult> {
   const lat: number[] = [];
   let next = 0;
   let failures = 0;
@@ -206,6 +206,10 @@ async function main() {
     rmSync(root, { recursive: true, force: true });
   }
 
+  if (process.env.BENCH_SKIP_PG !== "1") {
+    const { benchPostgres } = await import("./bench-postgres.ts");
+    await benchPostgres();
+  }
   if (process.env.BENCH_SKIP_TOKEN !== "1") {
     const { benchToken } = await import("./bench-token.ts");
     await benchToken({ print: true });
@@ -222,7 +226,7 @@ function bucketNs(): number {
   return ((performance.now() - t0) * 1e6) / n;
 }
 
-function table(head: string[], rows: string[][]): string {
+export function table(head: string[], rows: string[][]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i]!)).join(" | ")} |`;
   return [line(head), `|${w.map((n) => "-".repeat(n + 2)).join("|")}|`, ...rows.map(line)].join("\n");

@@ -1,4 +1,5 @@
 // The linearizability workload: concurrent clients sending random claim, re-claim, complete, expire and list requests over real HTTP, each recorded with its invoke and return times and its answer.
+import { prng } from "../../tests/helpers/git-fixture.ts";
 import { ADMIN_TOKEN, call, sessionId, type Access } from "./fixture.ts";
 import type { Op, OpResult } from "./linearizability.ts";
 
@@ -15,16 +16,7 @@ export interface WorkloadSize {
 export const FULL_WORKLOAD: WorkloadSize = { clients: 64, operations: 10_000, tasks: 16, sessions: 100, max_seconds: 600 };
 
 /** A small deterministic random source (mulberry32), so a failing run can be replayed from its seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const random = prng;
 
 /** Turns an HTTP answer into the checker's result; anything unexpected is an `error` (no definite answer). */
 function interpret(op: Op["op"], status: number, body: Record<string, unknown> | undefined): OpResult {

@@ -7,7 +7,7 @@ import { startService } from "../server/serve.ts";
 import { repeated } from "./args.ts";
 
 export default defineCommand({
-  meta: { name: "serve", description: "Run the coordination service (HTTP + SQLite + jobs)" },
+  meta: { name: "serve", description: "Run the coordination service (HTTP + SQLite or PostgreSQL + jobs)" },
   args: {
     config: { type: "string", description: "service config file, TOML (default: CLAUDE_COORD_CONFIG)", valueHint: "file" },
     host: { type: "string", description: "address to listen on (default 127.0.0.1)", valueHint: "host" },

@@ -72,9 +72,11 @@ export async function createGitHubContext(cfg: ServiceConfig, log: Logger, clock
 }
 
 /**
- * Starts the service of `cfg`: opens (and migrates) the database, builds one reader per whitelisted
- * repository (a GitHub client when one uses `source = "github"`), schedules the jobs (sweep, branch
- * check), adds `POST /webhooks/github` when `[github] webhook_secret` is set, and listens. Throws
+ * Starts the service of `cfg`: opens (and migrates) the database (a SQLite file, or PostgreSQL for a
+ * postgres:// URL: `storage.ts`), builds one reader per whitelisted repository (a GitHub client when
+ * one uses `source = "github"`), starts the process's one event reader (woken by PostgreSQL
+ * notifications), schedules the jobs (sweep, branch check; once per tick across replicas on
+ * PostgreSQL), adds `POST /webhooks/github` when `[github] webhook_secret` is set, and listens. Throws
  * CoordError `config_error` when the database cannot be opened, a whitelist entry's source is
  * unusable, or the GitHub App's key cannot be read.
  */

@@ -9,7 +9,28 @@ import { events, messageReads, messages, sessions } from "./schema.ts";
 
 type SessionRow = typeof sessions.$inferSelect;
 
-function toRecord(r: SessionRow): SessionRecord {
+/** The row of a SessionRecord (either dialect: the columns are the same); `stuck.options` as a JSON array. */
+export function sessionRow(rec: SessionRecord): SessionRow {
+  return {
+    repo: rec.repo,
+    session_id: rec.session_id,
+    branch: rec.branch,
+    state: rec.state,
+    task_id: rec.task_id,
+    progress: rec.progress,
+    note: rec.note,
+    stuck_reason: rec.stuck?.reason ?? null,
+    stuck_context: rec.stuck?.context ?? null,
+    stuck_options: rec.stuck ? JSON.stringify(rec.stuck.options) : null,
+    pr_url: rec.pr_url,
+    worktree: rec.worktree,
+    first_seen_ms: rec.first_seen_ms,
+    last_heartbeat_ms: rec.last_heartbeat_ms,
+  };
+}
+
+/** A session row (either dialect: the columns are the same) as core's SessionRecord. */
+export function toRecord(r: SessionRow): SessionRecord {
   return {
     repo: r.repo,
     session_id: r.session_id,
@@ -61,22 +82,7 @@ export function activityTxStatements(orm: CoordOrm): Unqueued<SessionTx & Messag
       return r ? toRecord(r) : undefined;
     },
     putSession(rec) {
-      const row = {
-        repo: rec.repo,
-        session_id: rec.session_id,
-        branch: rec.branch,
-        state: rec.state,
-        task_id: rec.task_id,
-        progress: rec.progress,
-        note: rec.note,
-        stuck_reason: rec.stuck?.reason ?? null,
-        stuck_context: rec.stuck?.context ?? null,
-        stuck_options: rec.stuck ? JSON.stringify(rec.stuck.options) : null,
-        pr_url: rec.pr_url,
-        worktree: rec.worktree,
-        first_seen_ms: rec.first_seen_ms,
-        last_heartbeat_ms: rec.last_heartbeat_ms,
-      };
+      const row = sessionRow(rec);
       orm.insert(sessions).values(row).onConflictDoUpdate({ target: [sessions.repo, sessions.session_id], set: row }).run();
     },
     listSessions: (repo, seen_since_ms) => listSessions(orm, repo, seen_since_ms),

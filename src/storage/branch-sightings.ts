@@ -17,9 +17,10 @@ export interface BranchSightingStore {
   prune(): Promise<number>;
 }
 
-function chunks<T>(items: readonly T[]): T[][] {
+/** `items` in slices of at most `size` (default 500: far below SQLite's bound-parameter limit). */
+export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 

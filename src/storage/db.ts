@@ -144,7 +144,7 @@ export function applyMigrations(sqlite: Database, path: string, migrations: read
 }
 
 /** Splits a drizzle-kit migration into its statements (drizzle-kit separates them with `--> statement-breakpoint`). */
-function splitStatements(sql: string): string[] {
+export function splitStatements(sql: string): string[] {
   return sql
     .split("--> statement-breakpoint")
     .map((s) => s.trim())

@@ -2,29 +2,12 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { EventLog, EventRecord, EventType } from "../core/events.ts";
 import type { InboxEntry, MessageRecord, MessageStore } from "../core/messages.ts";
-import type { SessionRecord, SessionStore } from "../core/sessions.ts";
+import type { SessionStore } from "../core/sessions.ts";
+import { sessionRow, toRecord } from "./activity-store.ts";
 import { insertEvent, lockedTransaction } from "./pg-claim-store.ts";
 import type { PgCoordDatabase } from "./pg-db.ts";
 import { pgCall } from "./pg-errors.ts";
 import { events, fenceCounter, messageReads, messages, sessions } from "./pg-schema.ts";
-
-type SessionRow = typeof sessions.$inferSelect;
-
-function toRecord(r: SessionRow): SessionRecord {
-  return {
-    repo: r.repo,
-    session_id: r.session_id,
-    branch: r.branch,
-    state: r.state,
-    task_id: r.task_id,
-    progress: r.progress,
-    note: r.note,
-    stuck: r.stuck_reason === null ? null : { reason: r.stuck_reason, context: r.stuck_context, options: JSON.parse(r.stuck_options ?? "[]") as string[] },
-    pr_url: r.pr_url,
-    first_seen_ms: r.first_seen_ms,
-    last_heartbeat_ms: r.last_heartbeat_ms,
-  };
-}
 
 /** Core's SessionStore on PostgreSQL: one row per (repo, session_id), upserted by each heartbeat. Rejects with `store_unavailable` while PostgreSQL is down. */
 export function createPgSessionStore(db: PgCoordDatabase): SessionStore {
@@ -37,21 +20,7 @@ export function createPgSessionStore(db: PgCoordDatabase): SessionStore {
       });
     },
     putSession(rec) {
-      const row = {
-        repo: rec.repo,
-        session_id: rec.session_id,
-        branch: rec.branch,
-        state: rec.state,
-        task_id: rec.task_id,
-        progress: rec.progress,
-        note: rec.note,
-        stuck_reason: rec.stuck?.reason ?? null,
-        stuck_context: rec.stuck?.context ?? null,
-        stuck_options: rec.stuck ? JSON.stringify(rec.stuck.options) : null,
-        pr_url: rec.pr_url,
-        first_seen_ms: rec.first_seen_ms,
-        last_heartbeat_ms: rec.last_heartbeat_ms,
-      };
+      const row = sessionRow(rec);
       return pgCall(async () => {
         await orm.insert(sessions).values(row).onConflictDoUpdate({ target: [sessions.repo, sessions.session_id], set: row });
       });

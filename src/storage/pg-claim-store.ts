@@ -37,10 +37,14 @@ export function lockedTransaction<T>(orm: PgOrm, fn: (tx: PgTx, counters: Locked
       if (row === undefined) throw new Error("fence_counter has no row: the database was not migrated by claude-coord");
       const counters: LockedCounters = { fence: row.last_fence, event_id: row.last_event_id };
       const result = await fn(tx, counters);
-      if (counters.fence !== row.last_fence || counters.event_id !== row.last_event_id) {
-        await tx.update(fenceCounter).set({ last_fence: counters.fence, last_event_id: counters.event_id }).where(eq(fenceCounter.id, 1));
+      if (counters.event_id !== row.last_event_id) {
+        // One round trip for both, inside the lock: the counters and the notification (sent at commit).
+        await tx.execute(
+          sql`UPDATE ${fenceCounter} SET last_fence = ${counters.fence}, last_event_id = ${counters.event_id} WHERE id = 1 RETURNING pg_notify(${EVENTS_CHANNEL}, ${String(counters.event_id)})`,
+        );
+      } else if (counters.fence !== row.last_fence) {
+        await tx.update(fenceCounter).set({ last_fence: counters.fence }).where(eq(fenceCounter.id, 1));
       }
-      if (counters.event_id !== row.last_event_id) await tx.execute(sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${String(counters.event_id)})`);
       return result;
     }),
   );

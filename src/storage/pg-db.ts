@@ -3,7 +3,7 @@
 import { SQL } from "bun";
 import { createHash } from "node:crypto";
 import { drizzle, type BunSQLDatabase } from "drizzle-orm/bun-sql";
-import { DatabaseOpenError, MIGRATIONS_TABLE } from "./db.ts";
+import { DatabaseOpenError, MIGRATIONS_TABLE, splitStatements } from "./db.ts";
 import { describeDatabase } from "./database-url.ts";
 import type { Migration } from "./migrations.ts";
 import { PG_MIGRATIONS } from "./pg-migrations.ts";
@@ -121,13 +121,6 @@ export async function applyPgMigrations(client: SQL, label: string, migrations: 
   });
 }
 
-/** Splits a drizzle-kit migration into its statements (drizzle-kit separates them with `--> statement-breakpoint`). */
-function splitStatements(sql: string): string[] {
-  return sql
-    .split("--> statement-breakpoint")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

@@ -1,6 +1,6 @@
 // The webhook delivery log and the branch job's sightings on PostgreSQL: what replicas share so that a delivery is handled once and a branch's history is known to every replica.
 import { eq, inArray, lt, sql } from "drizzle-orm";
-import type { BranchSightingStore } from "./branch-sightings.ts";
+import { chunks, type BranchSightingStore } from "./branch-sightings.ts";
 import type { PgCoordDatabase } from "./pg-db.ts";
 import { pgCall } from "./pg-errors.ts";
 import { branchSightings, claims, webhookDeliveries } from "./pg-schema.ts";
@@ -9,11 +9,6 @@ import { DELIVERY_RETENTION_MS, type DeliveryLogStore } from "./webhook-deliveri
 /** Ids per statement: far below PostgreSQL's 65535 bound parameters. */
 const CHUNK = 1000;
 
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
 
 /**
  * The deliveries table on PostgreSQL (the webhook route's `DeliveryLogStore`): `claim` inserts the
@@ -47,7 +42,7 @@ export function createPgBranchSightings(db: PgCoordDatabase): BranchSightingStor
     seen(claim_ids) {
       return pgCall(async () => {
         const out = new Set<number>();
-        for (const part of chunks(claim_ids)) {
+        for (const part of chunks(claim_ids, CHUNK)) {
           for (const row of await orm.select({ id: branchSightings.claim_id }).from(branchSightings).where(inArray(branchSightings.claim_id, part))) out.add(row.id);
         }
         return out;
@@ -55,7 +50,7 @@ export function createPgBranchSightings(db: PgCoordDatabase): BranchSightingStor
     },
     record(claim_ids, seen_at_ms) {
       return pgCall(async () => {
-        for (const part of chunks(claim_ids)) {
+        for (const part of chunks(claim_ids, CHUNK)) {
           await orm
             .insert(branchSightings)
             .values(part.map((claim_id) => ({ claim_id, seen_at_ms })))

@@ -89,6 +89,7 @@ export const sessions = pgTable(
     stuck_context: text("stuck_context"),
     stuck_options: text("stuck_options"),
     pr_url: text("pr_url"),
+    worktree: text("worktree"),
     first_seen_ms: ms("first_seen_ms").notNull(),
     last_heartbeat_ms: ms("last_heartbeat_ms").notNull(),
   },

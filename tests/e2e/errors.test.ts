@@ -148,7 +148,7 @@ describe("bad requests over real HTTP: 4xx naming the field, never 500, nothing 
   test("the binary's own version is reported by /health", async () => {
     await binary();
     const r = await fetch(`${service.url}/health`);
-    expect(await r.json()).toEqual({ status: "ok", version: "0.1.0" });
+    expect(await r.json()).toEqual({ status: "ok", version: "0.1.0", backend: "sqlite" });
   });
 });
 

@@ -176,7 +176,7 @@ describe("a private GitHub repository through a personal access token", () => {
       expect(text).not.toContain(SECRET);
       expect(text).not.toContain(Buffer.from(`x-access-token:${fake.pat}`).toString("base64"));
     }
-    expect(JSON.parse(health)).toEqual({ status: "ok", version: expect.any(String) });
+    expect(JSON.parse(health)).toEqual({ status: "ok", version: expect.any(String), backend: "sqlite" });
   });
 });
 

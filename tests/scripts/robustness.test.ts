@@ -1,4 +1,4 @@
-// The robustness suite in short (scripts/robustness.ts runs it at full size): the linearizability checker on hand-made histories, then each part against the compiled service on SQLite.
+// The robustness suite in short (scripts/robustness.ts runs it at full size): the linearizability checker on hand-made histories, then each part against the compiled service on SQLite and on three replicas on one PostgreSQL.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,9 +7,10 @@ import { generate, runBadInput } from "../../scripts/robustness/bad-input.ts";
 import { runCrashes } from "../../scripts/robustness/crashes.ts";
 import { makeWorld, startReplica, type World } from "../../scripts/robustness/fixture.ts";
 import { checkHistory, injectDoubleGrant, injectFenceDisorder, type Op, type OpResult } from "../../scripts/robustness/linearizability.ts";
-import { sqliteState } from "../../scripts/robustness/state.ts";
+import { postgresState, sqliteState } from "../../scripts/robustness/state.ts";
 import { runWorkload } from "../../scripts/robustness/workload.ts";
 import type { ServiceProcess } from "../helpers/e2e.ts";
+import { postgresMissing, startPostgres, type PgCluster } from "../helpers/postgres.ts";
 
 const A = "sessionA-0000000000";
 const B = "sessionB-0000000000";
@@ -136,5 +137,46 @@ describe("the robustness parts against the compiled service on SQLite", () => {
     } finally {
       await state.close();
     }
+  }, 120_000);
+});
+
+describe.skipIf(postgresMissing() !== undefined)("the robustness parts against three replicas on one PostgreSQL", () => {
+  let root: string;
+  let cluster: PgCluster;
+  let world: World;
+  let replicas: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), "coord-robustness-pg-test-"));
+    cluster = await startPostgres();
+    world = await makeWorld(root, await cluster.createDatabase("robustness"));
+    replicas = await Promise.all([0, 1, 2].map(() => startReplica(world)));
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    cluster?.stop();
+    rmSync(root, { recursive: true, force: true });
+  }, 30_000);
+
+  test("16 clients spread over the replicas, 400 random operations over 8 tasks: a linearization exists", async () => {
+    const ops = await runWorkload(replicas.map((r) => r.url), world.access, { clients: 16, operations: 400, tasks: 8, sessions: 40, max_seconds: 90 }, 13);
+    expect(checkHistory(ops)).toEqual({ operations: 400, errors: 0, anomalies: [] });
+  }, 120_000);
+
+  test("every eighth systematic bad request: no 5xx, no hang, nothing stored by a rejected one", async () => {
+    const state = postgresState(world.database);
+    try {
+      const requests = generate(world.access, 0, 3).filter((_, i) => i % 8 === 0);
+      const report = await runBadInput(replicas[1]!.url, requests, () => state.fingerprint());
+      expect({ server_errors: report.server_errors, hangs: report.hangs, state_changes: report.state_changes, anomalies: report.anomalies }).toEqual({ server_errors: 0, hangs: 0, state_changes: 0, anomalies: [] });
+    } finally {
+      await state.close();
+    }
+  }, 120_000);
+
+  test("2 SIGKILLs of one replica while the others serve: every acknowledged claim is there with its fence, later fences are larger", async () => {
+    const report = await runCrashes(world, replicas, { cycles: 2, clients: 6, kill_window_ms: 400 }, 5, async () => undefined);
+    expect({ lost: report.lost, fence_regressions: report.fence_regressions, anomalies: report.anomalies }).toEqual({ lost: 0, fence_regressions: 0, anomalies: [] });
+    expect(report.acknowledged).toBeGreaterThan(2);
   }, 120_000);
 });

@@ -37,7 +37,7 @@ describe("the embedded PostgreSQL migration list", () => {
     );
     expect({ exitCode: result.exitCode, stderr: result.stderr.toString() }).toEqual({ exitCode: 0, stderr: "" });
     expect(result.stdout.toString()).toContain("No schema changes");
-  });
+  }, 60_000);
 
   test("every SQLite table and column of schema.ts exists in pg-schema.ts under the same name (port new tables to both dialects)", () => {
     const columns = (cfg: { name: string; columns: { name: string }[] }) => [cfg.name, cfg.columns.map((c) => c.name).sort()] as const;
