@@ -203,7 +203,7 @@ for (const backend of BACKENDS) {
 
     test("sessions: a heartbeat upserts, listings filter by time, old sessions are pruned", async () => {
       const s = await fresh();
-      const rec = { repo: REPO, session_id: SESSION_A, branch: "b", state: "working" as const, task_id: "t", progress: 40, note: "n", stuck: { reason: "r", context: null, options: ["x", "y"] }, pr_url: null, first_seen_ms: 1_000, last_heartbeat_ms: 1_000 };
+      const rec = { repo: REPO, session_id: SESSION_A, branch: "b", state: "working" as const, task_id: "t", progress: 40, note: "n", stuck: { reason: "r", context: null, options: ["x", "y"] }, pr_url: null, worktree: "/work/wt/a", first_seen_ms: 1_000, last_heartbeat_ms: 1_000 };
       await s.sessions.putSession(rec);
       await s.sessions.putSession({ ...rec, progress: 50, last_heartbeat_ms: 2_000 });
       await s.sessions.putSession({ ...rec, session_id: SESSION_B, stuck: null, last_heartbeat_ms: 500 });
