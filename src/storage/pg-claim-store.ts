@@ -3,15 +3,16 @@ import { and, asc, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { EventType } from "../core/events.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason, NewClaim } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
+import type { MessageTx } from "../core/messages.ts";
+import type { SessionTx } from "../core/sessions.ts";
 import { pgCall } from "./pg-errors.ts";
+import { pgActivityTx, type PgTx } from "./pg-activity-store.ts";
 import type { PgCoordDatabase, PgOrm } from "./pg-db.ts";
 import { claims, events, fenceCounter } from "./pg-schema.ts";
 
 /** The LISTEN/NOTIFY channel a committed transaction that logged events notifies, with its highest event id as payload. */
 export const EVENTS_CHANNEL = "coord_events";
 
-/** A drizzle transaction on PostgreSQL. */
-type PgTx = Parameters<Parameters<PgOrm["transaction"]>[0]>[0];
 
 /** The counters of one locked transaction: what it handed out so far. */
 export interface LockedCounters {
@@ -78,7 +79,11 @@ export function createPgClaimStore(db: PgCoordDatabase): ClaimStore {
       return lockedTransaction(orm, async (tx, counters) => {
         const scope = { open: true };
         try {
-          return await fn(claimTx(tx, counters, scope, clock()));
+          const live = (): PgTx => {
+            if (!scope.open) throw new Error("ClaimTx used after its transaction ended");
+            return tx;
+          };
+          return await fn({ ...claimTx(live, counters, clock()), ...pgActivityTx(live) });
         } finally {
           scope.open = false;
         }
@@ -114,12 +119,8 @@ export function createPgClaimStore(db: PgCoordDatabase): ClaimStore {
   };
 }
 
-/** The primitives of one locked transaction at `now_ms`; each throws once `scope.open` is false. */
-function claimTx(tx: PgTx, counters: LockedCounters, scope: { open: boolean }, now_ms: number): ClaimTx {
-  const live = (): PgTx => {
-    if (!scope.open) throw new Error("ClaimTx used after its transaction ended");
-    return tx;
-  };
+/** The claim primitives of one locked transaction at `now_ms`; each throws once the transaction ended (`live`). */
+function claimTx(live: () => PgTx, counters: LockedCounters, now_ms: number): Omit<ClaimTx, keyof (SessionTx & MessageTx)> {
   return {
     now_ms,
 
