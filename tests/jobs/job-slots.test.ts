@@ -22,7 +22,7 @@ describe.skipIf(postgresMissing() !== undefined)("jobs once per schedule across 
     const errors: unknown[] = [];
     const log = { info: () => undefined, error: (_m: string, e?: unknown) => errors.push(e) };
     // croner names jobs process-wide, so each "replica" here names its scheduler apart and claims the one job's slot.
-    const handles = replicas.map((r, i) => startJobs([{ name: `tick-${i}`, schedule: "* * * * * *", run: () => void runs.push({ replica: i, at_ms: Date.now() }) }], log, (_name, slot) => r.claimJobRun("tick", slot)));
+    const handles = replicas.map((r, i) => startJobs([{ name: `tick-${i}`, schedule: "* * * * * *", run: () => void runs.push({ replica: i, at_ms: Date.now() }) }], log, undefined, (_name, slot) => r.claimJobRun("tick", slot)));
     await Bun.sleep(3_500);
     for (const h of handles) h.stop();
     await Bun.sleep(300);
