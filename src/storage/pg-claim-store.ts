@@ -8,6 +8,7 @@ import type { SessionTx } from "../core/sessions.ts";
 import { pgCall } from "./pg-errors.ts";
 import { pgActivityTx, type PgTx } from "./pg-activity-store.ts";
 import type { PgCoordDatabase, PgOrm } from "./pg-db.ts";
+import { pgReservationReads, pgReservationTx } from "./pg-reservation-store.ts";
 import { claims, events, fenceCounter } from "./pg-schema.ts";
 
 /** The LISTEN/NOTIFY channel a committed transaction that logged events notifies, with its highest event id as payload. */
@@ -75,6 +76,8 @@ export function createPgClaimStore(db: PgCoordDatabase): ClaimStore {
       .where(and(eq(claims.repo, repo), isNull(claims.completed_at_ms), gte(claims.claimed_at_ms, since)))
       .orderBy(asc(claims.claimed_at_ms), asc(claims.id));
   return {
+    reservations: pgReservationReads(db),
+
     transact<T>(clock: Clock, fn: (tx: ClaimTx) => Promise<T>): Promise<T> {
       return lockedTransaction(orm, async (tx, counters) => {
         const scope = { open: true };
@@ -123,6 +126,7 @@ export function createPgClaimStore(db: PgCoordDatabase): ClaimStore {
 function claimTx(live: () => PgTx, counters: LockedCounters, now_ms: number): Omit<ClaimTx, keyof (SessionTx & MessageTx)> {
   return {
     now_ms,
+    reservations: pgReservationTx(live),
 
     async activeByTask(repo: string, task_id: string): Promise<ClaimRecord | undefined> {
       const [row] = await live().select().from(claims).where(and(eq(claims.repo, repo), eq(claims.task_id, task_id), isNull(claims.completed_at_ms)));

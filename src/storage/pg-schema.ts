@@ -1,7 +1,7 @@
 // The PostgreSQL schema of the service (drizzle): the same tables and column names as schema.ts (SQLite), text and bigint milliseconds; drizzle-kit generates drizzle/pg/ from it.
 
 import { sql } from "drizzle-orm";
-import { bigint, check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { COMPLETION_REASONS, SESSION_STATES } from "./schema.ts";
 
 /** A column of epoch milliseconds (or an id): `bigint`, read back as a JS number (exact up to 2^53). */
@@ -147,3 +147,20 @@ export const jobRuns = pgTable("job_runs", {
   name: text("name").primaryKey(),
   last_slot_ms: ms("last_slot_ms").notNull(),
 });
+
+/** As `schema.ts` `reservations` (SPEC §11): one row per (repo, session_id, path); `exclusive` and `keep` as booleans. */
+export const reservations = pgTable(
+  "reservations",
+  {
+    id: ms("id").primaryKey().generatedByDefaultAsIdentity(),
+    repo: text("repo").notNull(),
+    session_id: text("session_id").notNull(),
+    path: text("path").notNull(),
+    exclusive: boolean("exclusive").notNull(),
+    reason: text("reason"),
+    keep: boolean("keep").notNull(),
+    created_at_ms: ms("created_at_ms").notNull(),
+    expires_at_ms: ms("expires_at_ms").notNull(),
+  },
+  (t) => [uniqueIndex("reservations_repo_session_path_uq").on(t.repo, t.session_id, t.path), index("reservations_repo_expires_idx").on(t.repo, t.expires_at_ms)],
+);

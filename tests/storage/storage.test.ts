@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { join } from "node:path";
 import { claimTask, completeTask, DEFAULT_POLICY, expireClaim, listClaims, sweepClaims } from "../../src/core/claims.ts";
 import { isCoordError } from "../../src/core/errors.ts";
+import { checkPaths, listReservations, releaseReservations, reservePaths } from "../../src/core/reservations.ts";
 import type { ClaimRecord, NewClaim } from "../../src/core/store.ts";
 import { openStorage, type Storage } from "../../src/storage/storage.ts";
 import { clockAt } from "../helpers/clock.ts";
@@ -258,6 +259,22 @@ for (const backend of BACKENDS) {
       expect((await s.events.sinceAll(0, 10)).map((e) => e.id)).toEqual([ids[2]!]);
       await append(REPO, "heartbeat", 4, 4_000);
       expect(await s.events.latestId()).toBeGreaterThan(ids[2]!);
+    }, SLOW);
+
+    test("reservations: reserve, conflict with another session's overlapping path, renew, check, release, all in the store's transactions", async () => {
+      const s = await fresh();
+      const mine = await reservePaths(s.claims, { repo: REPO, session_id: SESSION_A, paths: ["src/**"], ttl_s: 60 }, clockAt(1_000));
+      expect(mine.map((r) => [r.path, r.exclusive])).toEqual([["src/**", true]]);
+      const clash = await rejection(reservePaths(s.claims, { repo: REPO, session_id: SESSION_B, paths: ["src/a.ts"] }, clockAt(2_000)));
+      expect(isCoordError(clash)).toBe(true);
+      const renewed = await reservePaths(s.claims, { repo: REPO, session_id: SESSION_A, paths: ["src/**"], ttl_s: 120 }, clockAt(3_000));
+      expect(renewed.length).toBe(1);
+      expect((await listReservations(s.claims, REPO, 4_000)).length).toBe(1);
+      expect((await checkPaths(s.claims, REPO, SESSION_B, ["src/x.ts", "docs/y.md"], 4_000)).map((h) => h.path)).toEqual(["src/x.ts"]);
+      const released = await releaseReservations(s.claims, REPO, SESSION_A, { all: true }, clockAt(5_000));
+      expect([released.released.length, released.not_held]).toEqual([1, []]);
+      expect(await listReservations(s.claims, REPO, 6_000)).toEqual([]);
+      expect((await reservePaths(s.claims, { repo: REPO, session_id: SESSION_B, paths: ["src/a.ts"] }, clockAt(7_000))).length).toBe(1);
     }, SLOW);
 
     test("webhook deliveries are handled once across instances and can be released; sightings are recorded, read and pruned", async () => {
