@@ -58,6 +58,22 @@ export function pgActivityTx(live: () => PgTx): SessionTx & MessageTx {
           .returning({ id: messageReads.message_id })
       ).length;
     },
+    async transferUnread(repo, from_session, to_session, at_ms) {
+      const read = (
+        await live()
+          .select({ id: messageReads.message_id })
+          .from(messageReads)
+          .innerJoin(messages, eq(messages.id, messageReads.message_id))
+          .where(and(eq(messages.repo, repo), eq(messageReads.session_id, from_session)))
+      ).map((r) => r.id);
+      if (read.length > 0) {
+        await live().insert(messageReads).values(read.map((message_id) => ({ message_id, session_id: to_session, read_at_ms: at_ms }))).onConflictDoNothing();
+      }
+      const readSet = new Set(read);
+      const direct = (await live().select({ id: messages.id }).from(messages).where(and(eq(messages.repo, repo), eq(messages.to_session, from_session)))).map((r) => r.id).filter((id) => !readSet.has(id));
+      if (direct.length > 0) await live().update(messages).set({ to_session }).where(inArray(messages.id, direct));
+      return direct.length;
+    },
     async unreadCount(repo, session_id) {
       const [r] = await live()
         .select({ n: sql<number>`count(*)::int` })

@@ -1,7 +1,7 @@
 // Core's ClaimStore on PostgreSQL through drizzle-orm/bun-sql: every write transaction locks the counter row first, so fences and event ids commit in the order they are handed out.
 import { and, asc, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { EventType } from "../core/events.ts";
-import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason, NewClaim } from "../core/store.ts";
+import type { ClaimRecord, ClaimStore, ClaimTx, CompletionExtra, CompletionReason, NewClaim } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
 import type { MessageTx } from "../core/messages.ts";
 import type { SessionTx } from "../core/sessions.ts";
@@ -156,19 +156,28 @@ function claimTx(live: () => PgTx, counters: LockedCounters, now_ms: number): Om
     async insertActive(claim: NewClaim): Promise<ClaimRecord> {
       const [row] = await live()
         .insert(claims)
-        .values({ ...claim, completed_at_ms: null, completion_reason: null })
+        .values({ ...claim, completed_at_ms: null, completion_reason: null, outcome: null, pr_url: null })
         .returning();
       if (row === undefined) throw new Error("insertActive: the insert returned no row");
       return row as ClaimRecord;
     },
 
-    async markCompleted(id: number, reason: CompletionReason, completed_at_ms: number): Promise<void> {
+    async markCompleted(id: number, reason: CompletionReason, completed_at_ms: number, extra: CompletionExtra = {}): Promise<void> {
       const updated = await live()
         .update(claims)
-        .set({ completed_at_ms, completion_reason: reason })
+        .set({ completed_at_ms, completion_reason: reason, outcome: extra.outcome ?? null, pr_url: extra.pr_url ?? null })
         .where(and(eq(claims.id, id), isNull(claims.completed_at_ms)))
         .returning({ id: claims.id });
       if (updated.length !== 1) throw new Error(`markCompleted: no active claim has id ${id}`);
+    },
+
+    async reassign(id: number, session_id: string, fence: number): Promise<void> {
+      const updated = await live()
+        .update(claims)
+        .set({ session_id, fence })
+        .where(and(eq(claims.id, id), isNull(claims.completed_at_ms)))
+        .returning({ id: claims.id });
+      if (updated.length !== 1) throw new Error(`reassign: no active claim has id ${id}`);
     },
 
     async deleteClaim(id: number): Promise<void> {

@@ -2,7 +2,7 @@
 
 import { sql } from "drizzle-orm";
 import { bigint, boolean, check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
-import { COMPLETION_REASONS, SESSION_STATES } from "./schema.ts";
+import { COMPLETION_REASONS, OUTCOMES, SESSION_STATES } from "./schema.ts";
 
 /** A column of epoch milliseconds (or an id): `bigint`, read back as a JS number (exact up to 2^53). */
 const ms = (name: string) => bigint(name, { mode: "number" });
@@ -25,6 +25,8 @@ export const claims = pgTable(
     claimed_at_ms: ms("claimed_at_ms").notNull(),
     completed_at_ms: ms("completed_at_ms"),
     completion_reason: text("completion_reason", { enum: COMPLETION_REASONS }),
+    outcome: text("outcome", { enum: OUTCOMES }),
+    pr_url: text("pr_url"),
   },
   (t) => [
     uniqueIndex("claims_active_task_uq").on(t.repo, t.task_id).where(sql`${t.completed_at_ms} IS NULL`),
@@ -35,8 +37,9 @@ export const claims = pgTable(
     check("claims_completion_consistent", sql`(${t.completed_at_ms} IS NULL) = (${t.completion_reason} IS NULL)`),
     check(
       "claims_completion_reason_known",
-      sql`${t.completion_reason} IS NULL OR ${t.completion_reason} IN ('client_completed', 'admin_expired', 'branch_removed')`,
+      sql`${t.completion_reason} IS NULL OR ${t.completion_reason} IN ('client_completed', 'admin_expired', 'branch_removed', 'released')`,
     ),
+    check("claims_outcome_known", sql`${t.outcome} IS NULL OR ${t.outcome} IN ('done', 'freed')`),
   ],
 );
 
