@@ -118,7 +118,7 @@ export function errorBodyOf(route: Route, code: WireCode): TSchema {
 }
 
 /** What every route can answer whatever it does: a malformed request, an oversized body, too many requests (SPEC §15), a bug. */
-const ALWAYS = ["invalid_request", "payload_too_large", "rate_limited", "internal_error"] as const satisfies readonly WireCode[];
+const ALWAYS = ["invalid_request", "payload_too_large", "rate_limited", "store_unavailable", "internal_error"] as const satisfies readonly WireCode[];
 /** A repo-token check (SPEC §3 order: whitelist → admin token → repo token). */
 const REPO_ACCESS = [...ALWAYS, "repo_not_allowed", "unauthorized", "stale_token", "upstream_unavailable"] as const satisfies readonly WireCode[];
 
