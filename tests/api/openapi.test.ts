@@ -27,7 +27,7 @@ describe("GET /openapi.json's document", () => {
       "403": "repo_not_allowed",
       "409": "conflict, session_has_claim",
       "413": "payload_too_large",
-      "503": "upstream_unavailable",
+      "503": "store_unavailable, upstream_unavailable",
     });
     expect(doc.paths["/claims"]!.get!.parameters!.map((p) => p.name)).toEqual(["repo", "token", "commit_sha"]);
   });
