@@ -1,37 +1,16 @@
-// The one mapping from domain error codes to HTTP statuses and error bodies (SPEC §3).
-import { CoordError, type ErrorCode } from "../core/errors.ts";
-
-/** HTTP status for each domain error code the service answers with. */
-export const HTTP_STATUS: Record<ErrorCode, number> = {
-  invalid_request: 400,
-  repo_not_allowed: 403,
-  unauthorized: 401,
-  stale_token: 401,
-  not_found: 404,
-  forbidden: 403,
-  conflict: 409,
-  session_has_claim: 409,
-  no_task_available: 409,
-  ambiguous: 409,
-  payload_too_large: 413,
-  rate_limited: 429,
-  upstream_unavailable: 503,
-  store_unavailable: 503,
-  service_unavailable: 503,
-  tls_untrusted: 502, // client side only: never answered by the service
-  not_a_service: 502, // client side only: never answered by the service
-  config_error: 500,
-  usage_error: 400,
-  internal_error: 500,
-};
+// Domain errors as HTTP answers (SPEC §3): the route table's status of each wire code, and schema errors as invalid_request naming the field.
+import { isWireCode, WIRE_STATUS } from "../api/routes.ts";
+import { CoordError } from "../core/errors.ts";
 
 /**
  * The JSON response for a domain error: `{status: code, message, ...details}` with the mapped
  * status; `rate_limited` also carries `Retry-After` in seconds (RFC 9110 §10.2.3) from `details.retry_after_s`.
  */
 export function errorResponse(e: CoordError): Response {
+  // Only the route table's codes go on the wire (their statuses: WIRE_STATUS); a client-only code here is a bug.
+  if (!isWireCode(e.code)) return errorResponse(new CoordError("internal_error", "The service hit an unexpected error; it has been logged."));
   const headers: Record<string, string> = typeof e.details.retry_after_s === "number" ? { "retry-after": String(e.details.retry_after_s) } : {};
-  return Response.json({ status: e.code, message: e.message, ...e.details }, { status: HTTP_STATUS[e.code], headers });
+  return Response.json({ status: e.code, message: e.message, ...e.details }, { status: WIRE_STATUS[e.code], headers });
 }
 
 /** One schema error as Elysia/TypeBox reports it: a JSON pointer path, a message, the failing schema. */
