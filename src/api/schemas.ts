@@ -13,13 +13,36 @@ export const LIMITS = {
   body_bytes: 64 * 1024,
 } as const;
 
-const Repo = T.String({ minLength: 1, maxLength: LIMITS.repo, description: "owner/name of a whitelisted repository" });
+/**
+ * What every identifier (repo, session id, task id, branch, plan file, session address) must match
+ * (SPEC §16): no C0/C1 control character (NUL included), no bidirectional override, embedding,
+ * isolate or mark, no U+FFFD (what invalid UTF-8 decodes to) and no lone surrogate — so an id
+ * cannot hide text on a terminal or collapse into another id. Written for JavaScript's RegExp
+ * without the `u` flag (TypeBox's), where a surrogate pair is two code units.
+ */
+export const IDENTIFIER_PATTERN = String.raw`^(?:[^\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\uFFFD\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$`;
+const identifierRegExp = new RegExp(IDENTIFIER_PATTERN);
+
+/** True when `value` is free of what identifiers may not contain (see `IDENTIFIER_PATTERN`). */
+export function isIdentifierText(value: string): boolean {
+  return identifierRegExp.test(value);
+}
+
+/** A string identifier of `minLength`..`maxLength` characters matching `IDENTIFIER_PATTERN`. */
+function Identifier(opts: { minLength: number; maxLength: number; description?: string }) {
+  return T.String({ ...opts, pattern: IDENTIFIER_PATTERN });
+}
+
+const Repo = Identifier({ minLength: 1, maxLength: LIMITS.repo, description: "owner/name of a whitelisted repository" });
 const Token = T.String({ pattern: "^sha256:[0-9a-f]{64}$", description: "sha256: followed by 64 lowercase hex" });
 const CommitSha = T.String({ pattern: "^[0-9a-f]{40}([0-9a-f]{24})?$", description: "40 lowercase hex" });
-const SessionId = T.String({ minLength: 1, maxLength: LIMITS.session_id });
-const TaskId = T.String({ minLength: 1, maxLength: LIMITS.task_id });
-const Branch = T.String({ minLength: 1, maxLength: LIMITS.branch });
-const PlanFile = T.String({ maxLength: LIMITS.plan_file });
+/** A session id: at least 16 characters (SPEC §16), so the full id cannot be guessed from its public 8-character prefix. */
+export const SessionId = Identifier({ minLength: 16, maxLength: LIMITS.session_id, description: "a session id of at least 16 characters, such as Claude Code's session UUID" });
+const TaskId = Identifier({ minLength: 1, maxLength: LIMITS.task_id });
+const Branch = Identifier({ minLength: 1, maxLength: LIMITS.branch });
+const PlanFile = Identifier({ minLength: 0, maxLength: LIMITS.plan_file });
+/** Another session, as others address it (SPEC §16): its 8-character prefix or its full id. */
+const SessionAddress = Identifier({ minLength: 1, maxLength: LIMITS.session_id, description: "a session's 8-character prefix, as listings show it, or its full id" });
 
 /** The three fields every repo-scoped request carries to prove access (SPEC §2). */
 export const RepoAuth = T.Object({ repo: Repo, token: Token, commit_sha: CommitSha });
@@ -78,7 +101,7 @@ export const ExpireBody = T.Object({
   token: T.Optional(Token),
   commit_sha: T.Optional(CommitSha),
   task_id: T.Optional(TaskId),
-  session: T.Optional(T.String({ minLength: 1, maxLength: LIMITS.session_id, description: "a session id or a prefix of at least 8 characters" })),
+  session: T.Optional(SessionAddress),
 });
 export type ExpireBody = Static<typeof ExpireBody>;
 
@@ -122,8 +145,8 @@ export type ErrorBody = Static<typeof ErrorBody>;
 
 // ---- Sessions, status and messages (SPEC §7) ----
 
-/** Limits of the session and message fields, in characters (lists: in items). */
-export const ACTIVITY_LIMITS = { note: 500, reason: 500, context: 2000, option: 200, options: 10, pr_url: 500, worktree: 1024, subject: 200, body: 8000, ack_ids: 500 } as const;
+/** Limits of the session and message fields, in characters (lists: in items). `body` is only the schema's ceiling: `[limits] message_bytes` (default 8000 bytes) is the bound. */
+export const ACTIVITY_LIMITS = { note: 500, reason: 500, context: 2000, option: 200, options: 10, pr_url: 500, worktree: 1024, subject: 200, body: 60_000, ack_ids: 500 } as const;
 
 /** The query of repo-scoped GETs; `token` and `commit_sha` may be left out when an admin bearer token is sent. */
 export const RepoQuery = T.Object({ repo: Repo, token: T.Optional(Token), commit_sha: T.Optional(CommitSha) });
@@ -183,7 +206,7 @@ export const SendBody = T.Object({
   broadcast: T.Optional(T.Boolean()),
   to_task: T.Optional(TaskId),
   to_branch: T.Optional(Branch),
-  to_session: T.Optional(T.String({ minLength: 1, maxLength: LIMITS.session_id })),
+  to_session: T.Optional(SessionAddress),
   /** To the human (SPEC §10 `send --to-human`): the dashboard, `watch`, `board` and the admin token's `inbox` show it. */
   to_human: T.Optional(T.Boolean()),
   subject: T.String({ minLength: 1, maxLength: ACTIVITY_LIMITS.subject }),

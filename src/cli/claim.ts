@@ -7,7 +7,7 @@ import type { Plans, PlanTask } from "../core/plan.ts";
 import { discoverTasks, FINISHED_STATUSES } from "../core/tasks.ts";
 import { commonArgs, taskArg } from "./args.ts";
 import { type ClientContext, type CommonFlags, loadContext, repoAuth, requireBranch, requireSession } from "./context.ts";
-import { type Outcome, printOutcome, processTerminal } from "./output.ts";
+import { inlineText, type Outcome, printOutcome, processTerminal } from "./output.ts";
 import { findTask, localPlans } from "./plan-lookup.ts";
 
 type Auth = Awaited<ReturnType<typeof repoAuth>>;
@@ -15,9 +15,9 @@ type Auth = Awaited<ReturnType<typeof repoAuth>>;
 /** The task's own words, for the agent that is about to start it. */
 function taskDetails(t: PlanTask | undefined): string[] {
   if (!t) return [];
-  const lines = ["", `Task: ${t.name}`];
-  if (t.steps.length > 0) lines.push("Steps:", ...t.steps.map((s, i) => `  ${i + 1}. ${s}`));
-  if (t.acceptance_criteria.length > 0) lines.push("Acceptance criteria:", ...t.acceptance_criteria.map((s) => `  - ${s}`));
+  const lines = ["", `Task: ${inlineText(t.name)}`];
+  if (t.steps.length > 0) lines.push("Steps:", ...t.steps.map((s, i) => `  ${i + 1}. ${inlineText(s)}`));
+  if (t.acceptance_criteria.length > 0) lines.push("Acceptance criteria:", ...t.acceptance_criteria.map((s) => `  - ${inlineText(s)}`));
   return lines;
 }
 

@@ -10,14 +10,14 @@ export default defineCommand({
   meta: { name: "expire", description: "Expire a claim (operators): by --task or by --session prefix" },
   args: {
     ...taskArg,
-    session: { type: "string", description: "a session id or a prefix of at least 8 characters, as listings show it", valueHint: "prefix" },
+    session: { type: "string", description: "a session's 8-character prefix, as listings show it, or its full id", valueHint: "prefix" },
     "admin-token": { type: "string", description: "the service's admin token (default: CLAUDE_COORD_ADMIN_TOKEN)", valueHint: "token" },
     ...commonArgs,
   },
   async run({ args }) {
     if ((args.task === undefined) === (args.session === undefined)) {
       throw new CoordError("usage_error", "'claude-coord expire' needs exactly one of --task or --session.", {
-        action: "Run 'claude-coord expire --task <task-id>' or 'claude-coord expire --session <8+ characters>'.",
+        action: "Run 'claude-coord expire --task <task-id>' or 'claude-coord expire --session <8-character prefix>'.",
       });
     }
     const ctx = await loadContext(args);

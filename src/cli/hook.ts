@@ -9,7 +9,7 @@ import { readActivity, writeActivity } from "./activity-state.ts";
 import { type ClientContext, loadContext, savedSessionId, sessionFile } from "./context.ts";
 import { startSession } from "./session-life.ts";
 import { unreadSummary } from "./inbox.ts";
-import { asCoordError, errorText, processTerminal } from "./output.ts";
+import { asCoordError, cleanText, errorText, processTerminal } from "./output.ts";
 import { discoverLocal, tasksText } from "./tasks.ts";
 
 export { type HookInput, parseHookInput, readBounded } from "./hook-input.ts";
@@ -214,7 +214,7 @@ export default defineCommand({
       });
     }
     const stdin = isatty(0) ? "" : await readBounded(Bun.stdin.stream());
-    processTerminal.out(await sessionStartText(stdin, { repo: args.repo, "session-id": args["session-id"] }));
+    processTerminal.out(cleanText(await sessionStartText(stdin, { repo: args.repo, "session-id": args["session-id"] })));
     return 0;
   },
 });

@@ -1,4 +1,5 @@
 // The one place the CLI writes to the terminal: text for models and humans, --json for programs, exit codes.
+import { randomUUID } from "node:crypto";
 import { CoordError, type ErrorCode, isCoordError } from "../core/errors.ts";
 import { reserveConflictText } from "./reservation-text.ts";
 
@@ -34,6 +35,7 @@ export const EXIT_FOR: Record<ErrorCode, number> = {
   invalid_request: EXIT.usage,
   usage_error: EXIT.usage,
   ambiguous: EXIT.usage,
+  session_prefix_taken: EXIT.config,
   payload_too_large: EXIT.usage,
   rate_limited: EXIT.unavailable,
   unauthorized: EXIT.permission,
@@ -51,6 +53,36 @@ export const processTerminal: Terminal = {
   out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
 };
+
+// CSI (ESC [ … final), OSC (ESC ] … BEL or ST), DCS/PM/APC strings, other escapes (ESC, intermediates, a final: ESC c, ESC ( B), and the 8-bit CSI.
+const ESCAPE_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|[P^_][^\x1b\n]*(?:\x1b\\)?|[ -/]*[0-~])|\x9b[0-?]*[ -/]*[@-~]/g;
+// What is left: C0 controls but tab and newline, DEL, C1 controls, bidirectional controls, lone surrogates.
+const UNSAFE_CHARACTER = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The one sanitising function of the CLI's text output (SPEC §16): removes terminal control
+ * sequences (ESC/CSI/OSC …), every other control character but tab and newline, bidirectional
+ * overrides and lone surrogates, so text from other sessions (task ids and names, notes, stuck
+ * reasons, messages) cannot retitle, clear or rewrite the terminal. Every text the CLI prints
+ * passes through it (`reportResult`, `reportError`, the hook, tasks, watch); `--json` does not
+ * need it (JSON escapes control characters).
+ */
+export function cleanText(text: string): string {
+  return text.replace(ESCAPE_SEQUENCE, "").replace(UNSAFE_CHARACTER, "");
+}
+
+/** `cleanText` for a field shown within one line: line breaks become a space, so it cannot start a line of its own. */
+export function inlineText(text: string): string {
+  return cleanText(text).replace(/\s*\n\s*/g, " ");
+}
+
+/**
+ * A message body as quoted text from its sender (SPEC §16): every line behind `  > `, so a line
+ * such as `ACTION REQUIRED: …` in a body never reads as the tool's own instruction.
+ */
+export function quotedBody(body: string): string[] {
+  return cleanText(body).split("\n").map((l) => `  > ${l}`);
+}
 
 type Details = Record<string, unknown>;
 const str = (v: unknown, fallback = "?") => (typeof v === "string" && v !== "" ? v : fallback);
@@ -147,6 +179,7 @@ export function errorText(e: CoordError, cmd: string): string {
         "",
         `Service URL: ${str(d.service_url)}`,
         `Status: ${e.message}`,
+        ...(typeof d.limit === "string" ? [`Bound: [limits] ${d.limit} = ${String(d.max)} (SPEC §16: what one session, client or repo may use)`] : []),
         "",
         `ACTION REQUIRED: Wait ${typeof d.retry_after_s === "number" ? d.retry_after_s : "a few"} seconds, then run the same claude-coord command again.`,
       ].join("\n");
@@ -189,6 +222,14 @@ export function errorText(e: CoordError, cmd: string): string {
         "",
         "ACTION REQUIRED: Pass --admin-token <token> or set CLAUDE_COORD_ADMIN_TOKEN; the service operator has the token.",
       ].join("\n");
+    case "session_prefix_taken":
+      return [
+        `ERROR: ${e.message}`,
+        "",
+        "This session's id cannot be used with this service: tell the user to start a new session (in Claude Code: /clear or a new conversation gives a new session id).",
+        "",
+        `ACTION REQUIRED: Outside Claude Code, register a new id: CLAUDE_COORD_SESSION_ID=${randomUUID()} claude-coord heartbeat --state registered`,
+      ].join("\n");
     case "config_error":
       return [`ERROR: ${e.message}`, "", `ACTION REQUIRED: ${str(d.action, "Fix the configuration named above, then run the command again.")}`].join("\n");
     default:
@@ -209,13 +250,13 @@ export function asCoordError(e: unknown): CoordError {
 export function reportError(term: Terminal, e: unknown, opts: { json: boolean; cmd: string }): number {
   const err = asCoordError(e);
   if (opts.json) term.out(JSON.stringify({ status: err.code, message: err.message, ...err.details }, null, 2));
-  else term.err(errorText(err, opts.cmd));
+  else term.err(cleanText(errorText(err, opts.cmd)));
   return EXIT_FOR[err.code];
 }
 
 /** Prints a success: the JSON document with `json`, else the text. */
 export function reportResult(term: Terminal, json: boolean, data: unknown, text: () => string): number {
-  term.out(json ? JSON.stringify(data, null, 2) : text());
+  term.out(json ? JSON.stringify(data, null, 2) : cleanText(text()));
   return EXIT.ok;
 }
 
@@ -243,9 +284,9 @@ export function outcomeDocument(o: Outcome): unknown {
  * partial result also the failure's ERROR text (text mode). Returns the exit code (0, or the failure's).
  */
 export function printOutcome(term: Terminal, json: boolean, o: Outcome, cmd = ""): number {
-  if (!json) for (const w of o.warnings ?? []) term.err(w);
+  if (!json) for (const w of o.warnings ?? []) term.err(cleanText(w));
   reportResult(term, json, outcomeDocument(o), o.text);
   if (o.failure === undefined) return EXIT.ok;
-  if (!json) term.err(errorText(o.failure, cmd));
+  if (!json) term.err(cleanText(errorText(o.failure, cmd)));
   return EXIT_FOR[o.failure.code];
 }

@@ -19,7 +19,7 @@ export function addressOf(args: { broadcast?: boolean; "to-task"?: string; "to-b
   if (args["to-session"] !== undefined) given.push({ to_session: args["to-session"] });
   if (given.length === 1) return given[0]!;
   throw new CoordError("usage_error", `'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch, --to-session or --to-human (got ${given.length}).`, {
-    action: "Run 'claude-coord send --to-session <8+ characters> --subject <text> --body <text>' (see 'claude-coord sessions' for who is there).",
+    action: "Run 'claude-coord send --to-session <8-character prefix> --subject <text> --body <text>' (see 'claude-coord sessions' for who is there).",
   });
 }
 
@@ -86,7 +86,7 @@ export default defineCommand({
     broadcast: { type: "boolean", description: "to every session of the repository" },
     "to-task": { type: "string", description: "to the session holding this task's claim", valueHint: "id" },
     "to-branch": { type: "string", description: "to every session working on this branch", valueHint: "branch" },
-    "to-session": { type: "string", description: "to the session whose id starts with this (at least 8 characters, as listings show)", valueHint: "prefix" },
+    "to-session": { type: "string", description: "to the session with this 8-character prefix (as listings show it) or this full id", valueHint: "prefix" },
     "to-human": { type: "boolean", description: "to the human (dashboard, watch, board, and `inbox` with the admin token)" },
     subject: { type: "string", description: "one line", valueHint: "text" },
     body: { type: "string", description: "the message", valueHint: "text" },

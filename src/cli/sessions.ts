@@ -4,26 +4,26 @@ import type { SessionsResponse } from "../api/schemas.ts";
 import { sessionPrefix } from "../core/claims.ts";
 import { commonArgs } from "./args.ts";
 import { type CommonFlags, loadContext } from "./context.ts";
-import { type Outcome, printOutcome, processTerminal } from "./output.ts";
+import { inlineText, type Outcome, printOutcome, processTerminal } from "./output.ts";
 import { adminToken, adminTokenArg, ago, knownSession, parseTime, readAccess } from "./viewer.ts";
 
 type SessionView = SessionsResponse["sessions"][number];
 
 /** One session on one line (its stuck reason, context and options below it), for a model to read. */
 function sessionLines(s: SessionView, mine: boolean, now_ms: number): string[] {
-  const facts = [s.task_id ? `task ${s.task_id}` : "no task", s.progress !== null ? `${s.progress}%` : "", s.note ? `note "${s.note}"` : ""].filter(Boolean);
+  const facts = [s.task_id ? `task ${s.task_id}` : "no task", s.progress !== null ? `${s.progress}%` : "", s.note ? `note "${inlineText(s.note)}"` : ""].filter(Boolean);
   const seen = parseTime(s.last_heartbeat);
   const when = `last heartbeat ${s.last_heartbeat}${Number.isNaN(seen) ? "" : ` (${ago(seen, now_ms)})`}`;
   const lines = [
     `- ${s.session}${mine ? " (this session)" : ""} ${s.state === "stuck" ? "STUCK" : s.state} on ${s.branch}, ${facts.join(", ")}, ${when}${s.stale ? ", STALE: no recent heartbeat (its claim still holds)" : ""}`,
   ];
   if (s.stuck) {
-    lines.push(`    Reason: ${s.stuck.reason}`);
-    if (s.stuck.context) lines.push(`    Context: ${s.stuck.context}`);
-    if (s.stuck.options.length > 0) lines.push(`    Options: ${s.stuck.options.map((o, i) => `${i + 1}. ${o}`).join("  ")}`);
+    lines.push(`    Reason: ${inlineText(s.stuck.reason)}`);
+    if (s.stuck.context) lines.push(`    Context: ${inlineText(s.stuck.context)}`);
+    if (s.stuck.options.length > 0) lines.push(`    Options: ${s.stuck.options.map((o, i) => `${i + 1}. ${inlineText(o)}`).join("  ")}`);
   }
-  if (s.pr_url) lines.push(`    PR: ${s.pr_url}`);
-  if (s.worktree) lines.push(`    Worktree: ${s.worktree}`);
+  if (s.pr_url) lines.push(`    PR: ${inlineText(s.pr_url)}`);
+  if (s.worktree) lines.push(`    Worktree: ${inlineText(s.worktree)}`);
   return lines;
 }
 

@@ -6,7 +6,7 @@ import type { TaskDiscovery } from "../core/tasks.ts";
 import { discoverTasks } from "../core/tasks.ts";
 import { commonArgs } from "./args.ts";
 import { type ClientContext, type CommonFlags, loadContext, repoAuth } from "./context.ts";
-import { type Outcome, printOutcome, processTerminal } from "./output.ts";
+import { inlineText, type Outcome, printOutcome, processTerminal } from "./output.ts";
 import { completionLine } from "./claims.ts";
 import { localPlans } from "./plan-lookup.ts";
 import { knownSession } from "./viewer.ts";
@@ -20,7 +20,7 @@ export function tasksText(repo: string, head_sha: string, d: TaskDiscovery): str
   const pri = (p: number | undefined) => (p === undefined ? "no priority" : `priority ${p}`);
   lines.push(`Available (${d.available.length}), by priority:`);
   if (d.available.length === 0) lines.push("  (none)");
-  for (const t of d.available) lines.push(`  - ${t.id}: ${t.name} [${pri(t.priority)}, ${t.file}]`);
+  for (const t of d.available) lines.push(`  - ${inlineText(t.id)}: ${inlineText(t.name)} [${pri(t.priority)}, ${inlineText(t.file)}]`);
   lines.push(`Claimed (${d.claimed.length}):`);
   if (d.claimed.length === 0) lines.push("  (none)");
   for (const t of d.claimed) lines.push(`  - ${t.id} by session ${t.session}${t.yours ? " (this session)" : ""} on ${t.branch} since ${t.since}`);
@@ -30,7 +30,7 @@ export function tasksText(repo: string, head_sha: string, d: TaskDiscovery): str
   }
   for (const [status, tasks] of Object.entries(d.by_status)) {
     lines.push(`${STATUS_TITLES[status] ?? `Status '${status}'`} (${tasks.length}):`);
-    for (const t of tasks) lines.push(`  - ${t.id}: ${t.name} [${t.file}]`);
+    for (const t of tasks) lines.push(`  - ${inlineText(t.id)}: ${inlineText(t.name)} [${inlineText(t.file)}]`);
   }
   if (d.recently_completed.length > 0) {
     lines.push("Recently completed (service, last 24 h; do not redo those marked done):");

@@ -6,7 +6,7 @@ import { toRfc3339 } from "../core/time.ts";
 import { commonArgs } from "./args.ts";
 import { type BoardState, loadBoardState, orderSessions, prFor, REASON_TEXT } from "./board.ts";
 import { type ClientContext, loadContext } from "./context.ts";
-import { asCoordError, errorText, processTerminal } from "./output.ts";
+import { asCoordError, cleanText, errorText, processTerminal } from "./output.ts";
 import { adminToken, adminTokenArg, ago, parseTime, readAccess } from "./viewer.ts";
 
 /** How long a burst of events is gathered before one redraw, in ms. */
@@ -257,7 +257,7 @@ export default defineCommand({
     const admin = adminToken(args["admin-token"]);
     if (args.once === true) {
       const frame: WatchFrame = { state: await loadBoardState(ctx, admin, undefined), now_ms: Date.now(), status: "one frame: --once", last_event: undefined, problem: undefined };
-      processTerminal.out(json ? frameJson(frame) : frameText(frame));
+      processTerminal.out(json ? frameJson(frame) : cleanText(frameText(frame)));
       return 0;
     }
     const tty = process.stdout.isTTY === true && !json;
@@ -267,7 +267,8 @@ export default defineCommand({
       const w = tty ? (process.stdout.columns ?? 0) : 0;
       const text = frameText(f);
       const fitted = w > 0 ? text.split("\n").map((l) => (l.length > w ? `${l.slice(0, w - 1)}…` : l)).join("\n") : text;
-      processTerminal.out(tty ? `\x1b[H\x1b[2J${fitted}` : `${fitted}\n\n`);
+      // The one escape sequence the CLI writes itself: home and clear, before the cleaned frame.
+      processTerminal.out(tty ? `\x1b[H\x1b[2J${cleanText(fitted)}` : `${cleanText(fitted)}\n\n`);
     };
     const ctl = new AbortController();
     const stop = () => ctl.abort();

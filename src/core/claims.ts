@@ -1,7 +1,7 @@
 // The claim rules of SPEC §3: compare-and-swap, one claim per session, ownership, expiry and lifecycle.
 import { CoordError } from "./errors.ts";
 import { endReservationsWithClaim } from "./reservations.ts";
-import { MIN_SESSION_PREFIX, sessionPrefix } from "./session-id.ts";
+import { type Admission, admitSession, checkSessionAddress, matchesSessionAddress, SESSION_PREFIX_LENGTH, sessionPrefix } from "./session-id.ts";
 import { type SessionState, writeSessionState } from "./sessions.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason, Outcome } from "./store.ts";
 import { type Clock, toRfc3339 } from "./time.ts";
@@ -18,7 +18,7 @@ export interface ClaimPolicy {
 /** The defaults of SPEC §3: claims live 10 days, completions are listed for 24 hours. */
 export const DEFAULT_POLICY: ClaimPolicy = { claim_ttl_ms: 10 * 86_400_000, completed_ttl_ms: 86_400_000 };
 
-export { MIN_SESSION_PREFIX, SESSION_PREFIX_LENGTH, sessionPrefix } from "./session-id.ts";
+export { SESSION_PREFIX_LENGTH, sessionPrefix } from "./session-id.ts";
 
 /** A claim request that has passed shape validation and the token check. */
 export interface ClaimRequest {
@@ -147,10 +147,13 @@ export interface ClaimGranted {
  *
  * Rejects with CoordError `conflict` (details.claimed_by: {session, branch, claimed_at}) when another
  * session holds the task, `session_has_claim` (details.current_claim: {task_id, branch, claimed_at})
- * when this session holds another task.
+ * when this session holds another task. With `admission` (the service's routes), first admits the
+ * session id in the same transaction (`admitSession`: `session_prefix_taken`, and what its
+ * `on_new_session` throws).
  */
-export function claimTask(store: ClaimStore, req: ClaimRequest, clock: Clock, policy: ClaimPolicy): Promise<ClaimGranted> {
+export function claimTask(store: ClaimStore, req: ClaimRequest, clock: Clock, policy: ClaimPolicy, admission?: Admission): Promise<ClaimGranted> {
   return store.transact(clock, async (tx) => {
+    if (admission) await admitSession(tx, req.repo, req.session_id, admission);
     const granted = await grant(tx, req, policy);
     await writeSessionState(tx, { ...WORKING, repo: req.repo, session_id: req.session_id, branch: req.branch, task_id: granted.task_id });
     return granted;
@@ -215,23 +218,19 @@ export function completeTask(
   });
 }
 
-/** Which active claim an operator expires: by task, or by a session id or prefix (≥ 8 characters). */
+/** Which active claim an operator expires: by task, or by a session's 8-character prefix or full id (SPEC §16). */
 export type ExpireTarget = { task_id: string } | { session: string };
 
 /**
  * Expires (moves to recently completed with `admin_expired`, outcome `freed`: SPEC §10) the active
  * claim named by `target`; in the same transaction the holder's session record drops the task and
  * its session's reservations not reserved with `keep` end (SPEC §11).
- * Rejects with CoordError `invalid_request` for a session prefix shorter than 8 characters, `not_found`
- * when nothing live matches, `ambiguous` (details.sessions: the 8-char prefixes) when a prefix
- * matches several sessions.
+ * Rejects with CoordError `invalid_request` (field `session`) for a session address that is
+ * neither exactly 8 characters nor a full id, `not_found` when nothing live matches, `ambiguous`
+ * (details.sessions: the 8-char prefixes) when a prefix matches several sessions.
  */
 export async function expireClaim(store: ClaimStore, repo: string, target: ExpireTarget, clock: Clock, policy: ClaimPolicy): Promise<ClaimRecord> {
-  if ("session" in target && target.session.length < MIN_SESSION_PREFIX) {
-    throw new CoordError("invalid_request", `session: give a session id or a prefix of at least ${MIN_SESSION_PREFIX} characters.`, {
-      field: "session",
-    });
-  }
+  if ("session" in target) checkSessionAddress(target.session, "session");
   return store.transact(clock, async (tx) => {
     let matches: ClaimRecord[];
     if ("task_id" in target) {
@@ -239,7 +238,8 @@ export async function expireClaim(store: ClaimStore, repo: string, target: Expir
       matches = c ? [c] : [];
     } else {
       matches = [];
-      for (const c of await tx.activeBySessionPrefix(repo, target.session)) {
+      for (const c of await tx.activeBySessionPrefix(repo, target.session.slice(0, SESSION_PREFIX_LENGTH))) {
+        if (!matchesSessionAddress(c.session_id, target.session)) continue;
         const l = await live(tx, c, policy);
         if (l) matches.push(l);
       }
@@ -247,7 +247,7 @@ export async function expireClaim(store: ClaimStore, repo: string, target: Expir
     const what = "task_id" in target ? `task '${target.task_id}'` : `session '${target.session}'`;
     if (matches.length === 0) throw new CoordError("not_found", `No active claim for ${what}.`);
     if (matches.length > 1) {
-      throw new CoordError("ambiguous", `Session prefix '${"session" in target ? target.session : ""}' matches ${matches.length} sessions; give more characters.`, {
+      throw new CoordError("ambiguous", `Session prefix '${"session" in target ? target.session : ""}' matches ${matches.length} sessions; give the full session id.`, {
         sessions: matches.map((c) => sessionPrefix(c.session_id)),
       });
     }

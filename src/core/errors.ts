@@ -16,8 +16,9 @@ export type ErrorCode =
   | "session_has_claim" // 409: this session already holds another active claim
   | "no_task_available" // client side (claim --next): every available task is taken
   | "ambiguous" // 409: a session prefix matches several sessions
-  | "payload_too_large" // 413: the body is over the service's limit
-  | "rate_limited" // 429: too many requests from this session, address, or for the git host; details.retry_after_s
+  | "session_prefix_taken" // 409: another live session has the same 8-character prefix (SPEC §16)
+  | "payload_too_large" // 413: the body is over the service's limit, or a [limits] size bound (SPEC §16)
+  | "rate_limited" // 429: too many requests from this session or address, for the git host, or over a [limits] bound (SPEC §15, §16); details.retry_after_s
   | "upstream_unavailable" // 503: the git host cannot be reached to verify the token
   | "store_unavailable" // 503: the service's database (PostgreSQL) cannot be reached (SPEC §12)
   | "service_unavailable" // client side: the service cannot be reached or answered 5xx

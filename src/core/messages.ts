@@ -1,7 +1,8 @@
 // Messages between sessions and from the human (SPEC §7): addressing, recipients and inbox views.
 import { type ClaimPolicy, isExpired } from "./claims.ts";
 import { CoordError } from "./errors.ts";
-import { MIN_SESSION_PREFIX, sessionPrefix } from "./session-id.ts";
+import { DEFAULT_LIMITS, HOUR_MS, type Limits, rateLimited, tooLarge } from "./limits.ts";
+import { type Admission, admitSession, checkSessionAddress, matchesSessionAddress, sessionPrefix } from "./session-id.ts";
 import type { SessionPolicy, SessionRecord } from "./sessions.ts";
 import type { ClaimRecord, ClaimStore } from "./store.ts";
 import { type Clock, toRfc3339 } from "./time.ts";
@@ -48,9 +49,9 @@ export function messageView(m: MessageRecord, read: boolean): MessageView {
  * among the repo's known sessions (heartbeats) and active claims at send time.
  * - `to_task`: the session holding the task's active claim;
  * - `to_branch`: every session whose heartbeat or active claim names that branch;
- * - `to_session`: the one session whose id starts with the prefix (at least 8 characters).
+ * - `to_session`: the one session named by its 8-character prefix or its full id (SPEC §16).
  * Throws CoordError `not_found` when nobody matches, `ambiguous` (details.sessions) when a prefix
- * matches several sessions, `invalid_request` for a prefix under 8 characters.
+ * matches several sessions, `invalid_request` for an address that is neither 8 characters nor a full id.
  */
 export function resolveRecipients(target: MessageTarget, sessions: readonly SessionRecord[], active: readonly ClaimRecord[]): "broadcast" | string[] {
   if ("broadcast" in target) return "broadcast";
@@ -70,13 +71,11 @@ export function resolveRecipients(target: MessageTarget, sessions: readonly Sess
     if (ids.size === 0) throw new CoordError("not_found", `No session works on branch '${target.to_branch}'.`, { branch: target.to_branch });
     return [...ids];
   }
-  if (target.to_session.length < MIN_SESSION_PREFIX) {
-    throw new CoordError("invalid_request", `Invalid request body: field 'to_session' must be a session id or a prefix of at least ${MIN_SESSION_PREFIX} characters.`, { field: "to_session" });
-  }
-  const ids = [...known.keys()].filter((id) => id.startsWith(target.to_session));
-  if (ids.length === 0) throw new CoordError("not_found", `No session starts with '${target.to_session}'.`);
+  checkSessionAddress(target.to_session, "to_session");
+  const ids = [...known.keys()].filter((id) => matchesSessionAddress(id, target.to_session));
+  if (ids.length === 0) throw new CoordError("not_found", `No session '${target.to_session}' in this repository.`);
   if (ids.length > 1) {
-    throw new CoordError("ambiguous", `Session prefix '${target.to_session}' matches ${ids.length} sessions; give more characters.`, { sessions: ids.map(sessionPrefix) });
+    throw new CoordError("ambiguous", `Session prefix '${target.to_session}' matches ${ids.length} sessions; give the full session id.`, { sessions: ids.map(sessionPrefix) });
   }
   return ids;
 }
@@ -101,6 +100,10 @@ export interface MessageTx {
    * come back as unread). Resolves to how many direct messages moved.
    */
   transferUnread(repo: string, from_session: string, to_session: string, at_ms: number): Promise<number>;
+  /** When `from_session` sent its messages of `repo` created at or after `since_ms` (epoch ms, oldest first; one per recipient row). */
+  sentSince(repo: string, from_session: string, since_ms: number): Promise<number[]>;
+  /** How many messages `repo` stores (one per recipient row). */
+  countMessages(repo: string): Promise<number>;
 }
 
 /** The message reads of inboxes and the pruning job, outside transactions. Times in epoch ms. */
@@ -112,6 +115,8 @@ export interface MessageStore {
   inbox(repo: string, session_id: string, opts: { unread_only: boolean; limit: number }): Promise<InboxEntry[]>;
   /** The newest `limit` messages of `repo`, oldest first (the human's view). */
   recentMessages(repo: string, limit: number): Promise<MessageRecord[]>;
+  /** The subject and body of message `id` of `repo` (events carry neither: SPEC §16 stores a body once). */
+  messageText(repo: string, id: number): Promise<{ subject: string; body: string } | undefined>;
   /** Deletes messages created before `before_ms` (and their read marks); returns how many messages. */
   deleteMessagesBefore(before_ms: number): Promise<number>;
 }
@@ -126,24 +131,49 @@ export interface NewMessage {
 }
 
 /**
- * The use case of `POST /messages` (SPEC §7): in one transaction at its own time, resolves the
- * recipients among the repo's sessions seen within `session_policy.listed_ms` and its live active
- * claims (`resolveRecipients`, whose errors it rejects with), stores one message per recipient (one
- * for a broadcast) and appends a `message` event for each. Returns the stored messages and the
- * recipients (`"broadcast"` or full session ids).
+ * The use case of `POST /messages` (SPEC §7, §16): in one transaction at its own time, admits the
+ * sending session (`admission`: `admitSession`), resolves the recipients among the repo's sessions
+ * seen within `session_policy.listed_ms` and its live active claims (`resolveRecipients`, whose
+ * errors it rejects with), checks the `[limits]` bounds, stores one message per recipient (one for a
+ * broadcast) and appends a `message` event for each that names it without its subject and body
+ * (the text is stored once, in the message). Returns the stored messages and the recipients
+ * (`"broadcast"` or full session ids).
+ * Rejects with CoordError `payload_too_large` (limit `message_bytes`, `recipients_per_message`) or
+ * `rate_limited` (limit `messages_per_session_per_hour`, counted per recipient and not for the
+ * human; `stored_messages_per_repo`); nothing is stored then.
  */
 export function sendMessage(
   store: ClaimStore,
   msg: NewMessage,
   clock: Clock,
   policy: { claims: ClaimPolicy; sessions: SessionPolicy },
+  limits: Limits = DEFAULT_LIMITS,
+  admission?: Admission,
 ): Promise<{ stored: MessageRecord[]; recipients: "broadcast" | string[] }> {
+  const bytes = Buffer.byteLength(msg.body);
+  if (bytes > limits.message_bytes) return Promise.reject(tooLarge("message_bytes", limits.message_bytes, `The message body is ${bytes} bytes`));
   return store.transact(clock, async (tx) => {
     const now = tx.now_ms;
+    if (admission && msg.from_session !== null) await admitSession(tx, msg.repo, msg.from_session, admission);
     const sessions = await tx.listSessions(msg.repo, now - policy.sessions.listed_ms);
     // The empty prefix: every active claim of the repo.
     const active = (await tx.activeBySessionPrefix(msg.repo, "")).filter((c) => !isExpired(c, now, policy.claims));
     const recipients = resolveRecipients(msg.target, sessions, active);
+    const count = recipients === "broadcast" ? 1 : recipients.length;
+    if (count > limits.recipients_per_message) throw tooLarge("recipients_per_message", limits.recipients_per_message, `The message would reach ${count} sessions`);
+    if (msg.from_session !== null) {
+      const sent = await tx.sentSince(msg.repo, msg.from_session, now - HOUR_MS + 1);
+      const max = limits.messages_per_session_per_hour;
+      if (sent.length + count > max) {
+        // Retry when enough of this hour's messages have left the window for this one to fit.
+        const frees = sent[Math.min(sent.length - 1, Math.max(0, sent.length + count - max - 1))];
+        throw rateLimited("messages_per_session_per_hour", max, frees === undefined ? HOUR_MS / 1000 : (frees + HOUR_MS - now) / 1000, `This session sent ${sent.length} messages in the last hour`);
+      }
+    }
+    const stored_count = await tx.countMessages(msg.repo);
+    if (stored_count + count > limits.stored_messages_per_repo) {
+      throw rateLimited("stored_messages_per_repo", limits.stored_messages_per_repo, HOUR_MS / 1000, `The repository stores ${stored_count} messages`);
+    }
     const rows = (recipients === "broadcast" ? [null] : recipients).map((to_session) => ({
       repo: msg.repo,
       from_session: msg.from_session,
@@ -153,7 +183,10 @@ export function sendMessage(
       created_at_ms: now,
     }));
     const stored = await tx.insertMessages(rows);
-    for (const m of stored) await tx.appendEvent(msg.repo, "message", messageView(m, false), now);
+    for (const m of stored) {
+      const { subject: _s, body: _b, ...ref } = messageView(m, false);
+      await tx.appendEvent(msg.repo, "message", ref, now);
+    }
     return { stored, recipients };
   });
 }

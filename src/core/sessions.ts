@@ -1,7 +1,7 @@
 // Session status (SPEC §7): heartbeats, the state lifecycle, stuck reasons and the stale flag.
 import { CoordError } from "./errors.ts";
 import type { EventTx } from "./events.ts";
-import { sessionPrefix } from "./session-id.ts";
+import { type Admission, admitSession, sessionPrefix } from "./session-id.ts";
 import type { ClaimStore } from "./store.ts";
 import { type Clock, toRfc3339 } from "./time.ts";
 import type { SessionState, SessionView } from "./views.ts";
@@ -167,10 +167,12 @@ export async function writeSessionState(tx: SessionTx & EventTx & { readonly now
  * The use case of `POST /heartbeat` (SPEC §7): in one transaction stamped at its own time
  * (`clock` read after the lock), the session's new state (`writeSessionState`), its `heartbeat`
  * event and the count of its unread messages. Rejects with CoordError `invalid_request` (with
- * `field`) for the heartbeats `applyHeartbeat` refuses; nothing is stored then.
+ * `field`) for the heartbeats `applyHeartbeat` refuses; nothing is stored then. With `admission`
+ * (the service's route), first admits the session id in the same transaction (`admitSession`).
  */
-export function recordHeartbeat(store: ClaimStore, hb: HeartbeatInput, clock: Clock): Promise<{ session: SessionRecord; unread: number }> {
+export function recordHeartbeat(store: ClaimStore, hb: HeartbeatInput, clock: Clock, admission?: Admission): Promise<{ session: SessionRecord; unread: number }> {
   return store.transact(clock, async (tx) => {
+    if (admission) await admitSession(tx, hb.repo, hb.session_id, admission);
     const session = await writeSessionState(tx, hb);
     return { session, unread: await tx.unreadCount(hb.repo, hb.session_id) };
   });

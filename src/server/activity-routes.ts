@@ -1,16 +1,21 @@
 // Routes of SPEC §7: heartbeats, sessions, messages, acknowledgements and the live event stream.
 import { Elysia } from "elysia";
 import { type Answer, ROUTES } from "../api/routes.ts";
-import type { SendBody } from "../api/schemas.ts";
+import { isIdentifierText, LIMITS, type SendBody } from "../api/schemas.ts";
 import { type ClaimPolicy, sessionPrefix } from "../core/claims.ts";
 import { CoordError } from "../core/errors.ts";
 import type { EventLog, EventRecord } from "../core/events.ts";
 import { ackMessages, type MessageStore, type MessageTarget, messageView, sendMessage } from "../core/messages.ts";
+import { DEFAULT_LIMITS, type Limits } from "../core/limits.ts";
+import { MIN_SESSION_ID_LENGTH } from "../core/session-id.ts";
 import { listSessionViews, recordHeartbeat, type SessionPolicy, type SessionStore } from "../core/sessions.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
 import { checkAccess, parseJsonObject, type RepoEntry } from "./access.ts";
 import { createEventHub, type EventHub } from "./event-hub.ts";
+import { IDENTIFIER_FIX } from "./http-errors.ts";
+import type { Limiter } from "./limiter.ts";
+import { admissionFor, clientIp } from "./session-guard.ts";
 import { eventStream, resumeAfter, type StreamTiming } from "./event-stream.ts";
 
 /** What the routes of SPEC §7 need. */
@@ -27,6 +32,10 @@ export interface ActivityDeps {
   stream: StreamTiming;
   /** The process's one event reader (serve.ts makes it); when absent, these routes make their own over `events`, polling every `stream.poll_ms`. */
   hub?: EventHub;
+  /** The bounds of `[limits]` (SPEC §16); default `DEFAULT_LIMITS`. */
+  limits?: Limits;
+  /** The per-client counters, shared with the claim route. */
+  limiter: Limiter;
 }
 
 /**
@@ -41,6 +50,14 @@ export function withoutMessageText(e: EventRecord): unknown {
 
 /** How many messages an inbox or the human's view returns at most (the newest). */
 export const INBOX_LIMIT = 200;
+
+/** The `X-Session-Id` header is a session id like the body's `session_id` (SPEC §16: at least 16 characters). */
+function checkSessionIdHeader(session_id: string): void {
+  if (session_id.length < MIN_SESSION_ID_LENGTH || session_id.length > LIMITS.session_id) {
+    throw new CoordError("invalid_request", `Invalid request: header 'X-Session-Id' must be a session id of ${MIN_SESSION_ID_LENGTH} to ${LIMITS.session_id} characters.`, { field: "X-Session-Id" });
+  }
+  if (!isIdentifierText(session_id)) throw new CoordError("invalid_request", `Invalid request: header 'X-Session-Id' ${IDENTIFIER_FIX}.`, { field: "X-Session-Id" });
+}
 
 function targetOf(body: SendBody): MessageTarget {
   const given = [body.broadcast === true, body.to_task !== undefined, body.to_branch !== undefined, body.to_session !== undefined, body.to_human === true].filter(Boolean).length;
@@ -63,15 +80,26 @@ function targetOf(body: SendBody): MessageTarget {
 export function activityRoutes(deps: ActivityDeps) {
   const { clock, sessions, messages, events } = deps;
   const hub = deps.hub ?? createEventHub(events, deps.stream.poll_ms);
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  /** SPEC §16, checked by the use case in its transaction: the session's prefix is its own, new sessions are bounded per client IP. */
+  const admission = (server: Parameters<typeof clientIp>[0], request: Request) =>
+    admissionFor(deps.limiter, clientIp(server, request), { listed_ms: deps.session_policy.listed_ms, claim_ttl_ms: deps.claim_policy.claim_ttl_ms });
+  /** What the human (admin token) sees of an event: message events get their subject and body back from the message store. */
+  const withMessageText = async (e: EventRecord): Promise<unknown> => {
+    if (e.type !== "message") return e.data;
+    const id = (e.data as { id?: unknown }).id;
+    const text = typeof id === "number" ? await messages.messageText(e.repo, id) : undefined;
+    return text ? { ...(e.data as object), ...text } : e.data;
+  };
   const access = (request: Request, q: { repo: string; token?: string; commit_sha?: string }, where: "body" | "query", allowAdmin: boolean) =>
     checkAccess(deps.repos, deps.admin_tokens, allowAdmin ? request.headers.get("authorization") : null, q, where);
 
   return new Elysia({ name: "activity" })
     .post(
       ROUTES.heartbeat.path,
-      async ({ body, request }) => {
+      async ({ body, request, server }) => {
         const { entry } = await access(request, body, "body", false);
-        const r = await recordHeartbeat(deps.claims, { ...body, repo: entry.name }, clock);
+        const r = await recordHeartbeat(deps.claims, { ...body, repo: entry.name }, clock, admission(server, request));
         return { status: "ok" as const, session: sessionPrefix(r.session.session_id), state: r.session.state, unread: r.unread } satisfies Answer<"heartbeat">;
       },
       { body: ROUTES.heartbeat.body, parse: parseJsonObject },
@@ -87,7 +115,7 @@ export function activityRoutes(deps: ActivityDeps) {
     )
     .post(
       ROUTES.send.path,
-      async ({ body, request }) => {
+      async ({ body, request, server }) => {
         const { entry, admin } = await access(request, body, "body", true);
         if (!admin && body.session_id === undefined) {
           throw new CoordError("invalid_request", "Invalid request body: field 'session_id' is required (the sender).", { field: "session_id" });
@@ -97,6 +125,8 @@ export function activityRoutes(deps: ActivityDeps) {
           { repo: entry.name, from_session: admin ? null : (body.session_id as string), target: targetOf(body), subject: body.subject, body: body.body },
           clock,
           { claims: deps.claim_policy, sessions: deps.session_policy },
+          limits,
+          admin ? undefined : admission(server, request),
         );
         return { status: "sent" as const, ids: stored.map((m) => m.id), to: recipients === "broadcast" ? ["broadcast"] : recipients.map(sessionPrefix) } satisfies Answer<"send">;
       },
@@ -112,6 +142,7 @@ export function activityRoutes(deps: ActivityDeps) {
           if (!admin) throw new CoordError("invalid_request", "Invalid request: header 'X-Session-Id' is required (your session id; it never goes in the URL).", { field: "X-Session-Id" });
           return { messages: (await messages.recentMessages(entry.name, INBOX_LIMIT)).map((m) => messageView(m, false)) } satisfies Answer<"inbox">;
         }
+        checkSessionIdHeader(session_id);
         return { messages: (await messages.inbox(entry.name, session_id, { unread_only, limit: INBOX_LIMIT })).map((e) => messageView(e.message, e.read)) } satisfies Answer<"inbox">;
       },
       { query: ROUTES.inbox.query },
@@ -126,10 +157,13 @@ export function activityRoutes(deps: ActivityDeps) {
     )
     .get(
       ROUTES.events.path,
-      async ({ query, request }) => {
+      async ({ query, request, server }) => {
         const { entry, admin } = await access(request, query, "query", true);
+        const session = request.headers.get("x-session-id");
+        if (session !== null && session !== "") checkSessionIdHeader(session);
         const after = await resumeAfter(request.headers.get("last-event-id"), query.last_event_id, events);
-        return eventStream(hub, entry.name, after, request.signal, deps.stream, admin ? undefined : withoutMessageText);
+        const release = deps.limiter.openStream(clientIp(server, request), session === null || session === "" ? undefined : `${entry.name}\n${session}`);
+        return eventStream(hub, entry.name, after, request.signal, deps.stream, admin ? withMessageText : withoutMessageText, release);
       },
       { query: ROUTES.events.query },
     );

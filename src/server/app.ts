@@ -2,7 +2,7 @@
 import { Elysia } from "elysia";
 import { claimTask, completeTask, expireClaim, listClaims, sessionPrefix, type ClaimPolicy } from "../core/claims.ts";
 import { CoordError, isCoordError } from "../core/errors.ts";
-import { verifyToken } from "../core/repo.ts";
+import { DEFAULT_LIMITS, type Limits } from "../core/limits.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
 import { openApiDocument } from "../api/openapi.ts";
@@ -19,6 +19,9 @@ import { type MetricsAccess, metricsRoutes } from "./metrics-routes.ts";
 import { gateRepos, type RateLimitConfig, RateLimiter, rateLimitRoutes } from "./rate-limit.ts";
 import { reservationRoutes } from "./reservation-routes.ts";
 import { lifeRoutes } from "./life-routes.ts";
+import { createLimiter } from "./limiter.ts";
+import { admissionFor, clientIp } from "./session-guard.ts";
+import { DEFAULT_SESSION_POLICY } from "../core/sessions.ts";
 import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, webhookRoutes, type WebhookDeps } from "./webhooks.ts";
 
 /** Where the service writes its log lines (consola in `serve`, a recorder in tests). */
@@ -35,14 +38,16 @@ export interface AppDeps {
   store: ClaimStore;
   /** Whitelist, keyed by the lowercased repo name (GitHub names are case-insensitive). */
   repos: ReadonlyMap<string, RepoEntry>;
-  /** Bearer tokens allowed to DELETE /claim; empty means the repo token suffices (SPEC §3). */
+  /** Bearer tokens of the human (DELETE /claim and admin reads); `serve` generates one when none is configured (SPEC §16). */
   admin_tokens: readonly string[];
   policy: ClaimPolicy;
   clock: Clock;
   version: string;
   log: Logger;
   /** Sessions, messages and events (SPEC §7); absent: those routes are not served (claim changes are logged as events by core either way). */
-  activity?: Omit<ActivityDeps, "repos" | "admin_tokens" | "clock" | "claims" | "claim_policy">;
+  activity?: Omit<ActivityDeps, "repos" | "admin_tokens" | "clock" | "claims" | "claim_policy" | "limits" | "limiter">;
+  /** The bounds of `[limits]` (SPEC §16); default `DEFAULT_LIMITS`. */
+  limits?: Limits;
   /** GitHub webhooks (`POST /webhooks/github`), when `[github] webhook_secret` is configured; absent: no such route. */
   webhooks?: WebhookDeps;
   /** The Prometheus instruments (`serve` shares them with the git sources and jobs); absent: the app makes its own. */
@@ -73,12 +78,18 @@ export function createApp(deps: AppDeps) {
   const metrics = deps.metrics ?? createMetrics();
   const limiter = deps.rate_limits?.enabled ? new RateLimiter(deps.rate_limits, clock, metrics) : undefined;
   const repos = limiter ? gateRepos(deps.repos, limiter) : deps.repos;
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  const bounds = createLimiter(limits);
+  const listed_ms = deps.activity?.session_policy.listed_ms ?? DEFAULT_SESSION_POLICY.listed_ms;
 
   /** A session's route: the repo token only (an Authorization header is not looked at). */
   const checkRepo = async (q: { repo: string; token: string; commit_sha: string }) =>
     (await checkAccess(repos, deps.admin_tokens, null, q, "body")).entry.name;
 
-  const app = new Elysia()
+  // standardHostname: false — Elysia otherwise looks for the path after character 11 of the URL,
+  // so a short Host header ("vm", no port) cut the path and query off (SPEC §16). The service
+  // speaks plain http (TLS ends at the proxy), so every URL it sees starts with "http://".
+  const app = new Elysia({ handler: { standardHostname: false } })
     .use(metricsRoutes(metrics, { admin_tokens: deps.admin_tokens, access: deps.metrics_access ?? "admin" }))
     .use(limiter ? rateLimitRoutes(limiter) : new Elysia({ name: "rate-limit-off" }))
     .onRequest(({ request }) => {
@@ -108,7 +119,7 @@ export function createApp(deps: AppDeps) {
     .use(deps.webhooks ? webhookRoutes(deps.webhooks) : new Elysia({ name: "github-webhooks-off" }))
     .use(
       deps.activity
-        ? activityRoutes({ ...deps.activity, repos, admin_tokens: deps.admin_tokens, clock, claims: store, claim_policy: policy })
+        ? activityRoutes({ ...deps.activity, repos, admin_tokens: deps.admin_tokens, clock, claims: store, claim_policy: policy, limits, limiter: bounds })
         : new Elysia({ name: "activity-off" }),
     )
     .use(reservationRoutes({ repos, admin_tokens: deps.admin_tokens, store, clock }))
@@ -126,13 +137,14 @@ export function createApp(deps: AppDeps) {
     )
     .post(
       ROUTES.claim.path,
-      async ({ body }) => {
+      async ({ body, request, server }) => {
         const repo = await checkRepo(body);
         const r = await claimTask(
           store,
           { repo, session_id: body.session_id, task_id: body.task_id, branch: body.branch, plan_file: body.plan_file ?? "" },
           clock,
           policy,
+          admissionFor(bounds, clientIp(server, request), { listed_ms, claim_ttl_ms: policy.claim_ttl_ms }),
         );
         if (r.created) log.info(`claimed ${repo} ${r.task_id} fence=${r.fence} branch=${body.branch}`);
         return { status: r.status, task_id: r.task_id, fence: r.fence } satisfies Answer<"claim">;
@@ -155,14 +167,9 @@ export function createApp(deps: AppDeps) {
         // SPEC §10: the body is validated (400) before the admin token is checked (401), as §3's order says.
         const target = targetOf(body);
         const entry = whitelisted(repos, body.repo);
-        if (deps.admin_tokens.length > 0) {
-          if (!hasAdminToken(request.headers.get("authorization"), deps.admin_tokens)) {
-            throw new CoordError("unauthorized", "Expiring a claim requires an admin token: send 'Authorization: Bearer <admin token>'.");
-          }
-        } else {
-          if (body.token === undefined) throw new CoordError("invalid_request", "Invalid request body: field 'token' is required.", { field: "token" });
-          if (body.commit_sha === undefined) throw new CoordError("invalid_request", "Invalid request body: field 'commit_sha' is required.", { field: "commit_sha" });
-          await verifyToken(entry.reader, body.token, body.commit_sha);
+        // SPEC §3/§16: always the admin token, never the repo token (any session has that one).
+        if (!hasAdminToken(request.headers.get("authorization"), deps.admin_tokens)) {
+          throw new CoordError("unauthorized", "Expiring a claim requires an admin token: send 'Authorization: Bearer <admin token>'.");
         }
         const c = await expireClaim(store, entry.name, target, clock, policy);
         log.info(`expired ${entry.name} ${c.task_id} fence=${c.fence}`);

@@ -5,6 +5,7 @@ import { type TSchema, Type as T } from "@sinclair/typebox";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { Cron } from "croner";
 import { CoordError, isCoordError } from "../core/errors.ts";
+import { DEFAULT_LIMITS, type Limits } from "../core/limits.ts";
 import { parseDurationMs } from "../core/time.ts";
 import { gitBaseUrl, parseRepoName } from "../git/github-api.ts";
 import { TrustedProxies } from "./client-ip.ts";
@@ -78,6 +79,12 @@ const FileSchema = T.Object(
         { additionalProperties: false },
       ),
     ),
+    limits: T.Optional(
+      T.Object(
+        Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((k) => [k, T.Optional(T.Integer({ minimum: 1, description: "a whole number of at least 1" }))])),
+        { additionalProperties: false },
+      ),
+    ),
     repos: T.Optional(T.Array(RepoSchema)),
   },
   { additionalProperties: false },
@@ -126,6 +133,8 @@ export interface ServiceConfig {
     /** Events older than this are deleted: how far back `Last-Event-ID` can resume (default 1 hour). */
     event_retention_ms: number;
   };
+  /** `[limits]` (SPEC §16): every bound, defaults from `DEFAULT_LIMITS`. */
+  limits: Limits;
   repos: RepoConfig[];
   /** The file read, if any. */
   file: string | undefined;
@@ -310,6 +319,7 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
       event_retention?: string;
     };
     repos?: { name: string; plan_path?: string; main_branch?: string; source?: string; head_ttl?: string }[];
+    limits?: Partial<Limits>;
   };
   const repos: RepoConfig[] = (f.repos ?? []).map((r, i) => ({
     name: r.name,
@@ -363,6 +373,7 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
       message_retention_ms: duration(where, "jobs.message_retention", f.jobs?.message_retention, 7 * 86_400_000),
       event_retention_ms: duration(where, "jobs.event_retention", f.jobs?.event_retention, 3_600_000),
     },
+    limits: { ...DEFAULT_LIMITS, ...f.limits },
     repos,
     file,
   };

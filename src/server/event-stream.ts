@@ -30,7 +30,8 @@ export async function resumeAfter(header: string | null, query: string | undefin
  * reader `hub`: each event as `id: <id>`, `event: <type>`, `data: <json>` (SPEC §7: claimed,
  * completed, expired, heartbeat, message), comment keep-alives every `timing.keepalive_ms`, and
  * `retry: 2000`. It ends when `signal` aborts (the client left). `view` turns an event into what
- * this subscriber may see (default: all of it).
+ * this subscriber may see (default: all of it; it may be async, events still go out in id order);
+ * `on_close` runs once when the stream ends, however it ends.
  */
 export function eventStream(
   hub: EventHub,
@@ -38,13 +39,15 @@ export function eventStream(
   after_id: number,
   signal: AbortSignal,
   timing: StreamTiming = DEFAULT_STREAM_TIMING,
-  view: (e: EventRecord) => unknown = (e) => e.data,
+  view: (e: EventRecord) => unknown | Promise<unknown> = (e) => e.data,
+  on_close: () => void = () => {},
 ): Response {
   const enc = new TextEncoder();
   let keep: ReturnType<typeof setInterval> | undefined;
   let unsubscribe: (() => void) | undefined;
   let closed = false;
   const stop = () => {
+    if (!closed) on_close();
     closed = true;
     clearInterval(keep);
     unsubscribe?.();
@@ -60,7 +63,11 @@ export function eventStream(
         }
       };
       send("retry: 2000\n: connected\n\n");
-      unsubscribe = hub.subscribe(repo, after_id, (e) => send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(view(e))}\n\n`));
+      // One chain: an async view must not let a later event overtake an earlier one.
+      let chain: Promise<void> = Promise.resolve();
+      unsubscribe = hub.subscribe(repo, after_id, (e) => {
+        chain = chain.then(async () => send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(await view(e))}\n\n`)).catch(() => stop());
+      });
       keep = setInterval(() => send(": keep-alive\n\n"), timing.keepalive_ms);
       signal.addEventListener("abort", () => {
         if (closed) return;

@@ -1,6 +1,10 @@
 // Domain errors as HTTP answers (SPEC §3): the route table's status of each wire code, and schema errors as invalid_request naming the field.
 import { isWireCode, WIRE_STATUS } from "../api/routes.ts";
+import { IDENTIFIER_PATTERN, isIdentifierText } from "../api/schemas.ts";
 import { CoordError } from "../core/errors.ts";
+
+/** How an identifier with a forbidden character is refused (SPEC §16), after "field 'x' ". */
+export const IDENTIFIER_FIX = "must not contain control characters (such as NUL), bidirectional-override characters or invalid Unicode";
 
 /**
  * The JSON response for a domain error: `{status: code, message, ...details}` with the mapped
@@ -17,7 +21,7 @@ export function errorResponse(e: CoordError): Response {
 export interface SchemaIssue {
   path: string;
   message: string;
-  schema?: { description?: string; maxLength?: number; minLength?: number; type?: string };
+  schema?: { description?: string; maxLength?: number; minLength?: number; type?: string; pattern?: string };
   value?: unknown;
 }
 
@@ -37,7 +41,8 @@ export function invalidRequest(issue: SchemaIssue | undefined, where: "body" | "
   if (v === undefined) fix = "is required";
   else if (s.type === "string" && typeof v !== "string") fix = "must be a string";
   else if (typeof v === "string" && s.maxLength !== undefined && v.length > s.maxLength) fix = `must be at most ${s.maxLength} characters`;
-  else if (typeof v === "string" && s.minLength !== undefined && v.length < s.minLength) fix = "must not be empty";
+  else if (typeof v === "string" && s.minLength !== undefined && v.length < s.minLength) fix = s.minLength === 1 ? "must not be empty" : s.description ? `must be ${s.description}` : `must be at least ${s.minLength} characters`;
+  else if (typeof v === "string" && s.pattern === IDENTIFIER_PATTERN && !isIdentifierText(v)) fix = IDENTIFIER_FIX;
   else if (s.description) fix = `must be ${s.description}`;
   else fix = `is not valid: ${issue.message}`;
   return new CoordError("invalid_request", `Invalid request ${where}: field '${field}' ${fix}.`, { field });

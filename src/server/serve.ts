@@ -19,8 +19,10 @@ import { DatabaseOpenError } from "../storage/db.ts";
 import { openStorage, type Storage } from "../storage/storage.ts";
 import { createEventHub } from "./event-hub.ts";
 import { VERSION } from "../version.ts";
+import { loadOrCreateAdminToken } from "./admin-token.ts";
 import { createApp, type Logger, type RepoEntry } from "./app.ts";
 import { createMetrics } from "./metrics.ts";
+import { lastResortOptions } from "./last-resort.ts";
 import type { ServiceConfig } from "./config.ts";
 import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, type WebhookDeps, type WebhookRepo } from "./webhooks.ts";
 
@@ -72,6 +74,25 @@ export async function createGitHubContext(cfg: ServiceConfig, log: Logger, clock
 }
 
 /**
+ * The admin token of a service without `[server] admin_tokens` (SPEC §16): generated at first start
+ * into `<data_dir>/admin-token` (mode 0600) and kept; logs the file's path, never the token. Closes
+ * `db` and throws CoordError `config_error` (key `server.data_dir`) when the file cannot be written.
+ */
+function generatedAdminToken(cfg: ServiceConfig, log: Logger, db: { close(): void }): string {
+  try {
+    const t = loadOrCreateAdminToken(cfg.data_dir);
+    log.info(`No [server] admin_tokens configured: ${t.created ? "generated" : "using"} the admin token in ${t.path} (read it there; DELETE /claim and the human's views need it).`);
+    return t.token;
+  } catch (e) {
+    db.close();
+    throw new CoordError("config_error", `Cannot keep the generated admin token in ${cfg.data_dir} (${(e as NodeJS.ErrnoException).code ?? "error"}): set [server] admin_tokens or a writable data_dir.`, {
+      file: cfg.file ?? "command line",
+      key: "server.data_dir",
+    });
+  }
+}
+
+/**
  * Starts the service of `cfg`: opens (and migrates) the database (a SQLite file, or PostgreSQL for a
  * postgres:// URL: `storage.ts`), builds one reader per whitelisted repository (a GitHub client when
  * one uses `source = "github"`), starts the process's one event reader (woken by PostgreSQL
@@ -112,9 +133,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
     throw e;
   }
   const policy: ClaimPolicy = { claim_ttl_ms: cfg.jobs.claim_ttl_ms, completed_ttl_ms: cfg.jobs.completed_ttl_ms };
-  if (cfg.admin_tokens.length === 0) {
-    log.warn("No [server] admin_tokens configured: DELETE /claim (claude-coord expire) accepts any valid repo token.");
-  }
+  const admin_tokens = cfg.admin_tokens.length > 0 ? cfg.admin_tokens : [generatedAdminToken(cfg, log, { close: () => void storage.close() })];
   if (cfg.repos.length === 0) log.warn("The whitelist is empty: every request will get repo_not_allowed. Add [[repos]] or --repo NAME=SOURCE.");
 
   // One event reader for every /events stream of this process; on PostgreSQL a NOTIFY from any
@@ -140,8 +159,8 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   if (webhooks) log.info(`GitHub webhooks: POST ${WEBHOOK_PATH} (events: push, delete, pull_request)`);
   else if (github) log.info(`GitHub webhooks off: set [github] webhook_secret to react to pushes and deleted branches at once.`);
 
-  const app = createApp({ store, repos, admin_tokens: cfg.admin_tokens, policy, clock, version: VERSION, log, webhooks, activity, metrics, metrics_access: cfg.metrics, rate_limits: cfg.rate_limits, storage });
-  app.listen({ hostname: cfg.host, port: cfg.port, maxRequestBodySize: webhooks ? WEBHOOK_BODY_LIMIT_BYTES : LIMITS.body_bytes });
+  const app = createApp({ store, repos, admin_tokens, policy, clock, version: VERSION, log, webhooks, activity, metrics, metrics_access: cfg.metrics, rate_limits: cfg.rate_limits, limits: cfg.limits, storage });
+  app.listen({ hostname: cfg.host, port: cfg.port, maxRequestBodySize: webhooks ? WEBHOOK_BODY_LIMIT_BYTES : LIMITS.body_bytes, ...lastResortOptions((m) => log.warn(m)) });
   const server = app.server;
   if (!server) throw new CoordError("config_error", `Could not listen on ${cfg.host}:${cfg.port}.`, { key: "server.port" });
 

@@ -137,6 +137,18 @@ export function activityTxStatements(orm: CoordOrm): Unqueued<SessionTx & Messag
         .get();
       return r?.n ?? 0;
     },
+    sentSince(repo, from_session, since_ms) {
+      return orm
+        .select({ at: messages.created_at_ms })
+        .from(messages)
+        .where(and(eq(messages.repo, repo), eq(messages.from_session, from_session), gte(messages.created_at_ms, since_ms)))
+        .orderBy(asc(messages.created_at_ms))
+        .all()
+        .map((r) => r.at);
+    },
+    countMessages(repo) {
+      return orm.select({ n: sql<number>`count(*)` }).from(messages).where(eq(messages.repo, repo)).get()?.n ?? 0;
+    },
   };
 }
 
@@ -168,6 +180,9 @@ export function createMessageStore(db: CoordDatabase): MessageStore {
     },
     recentMessages(repo, limit) {
       return orm.select().from(messages).where(eq(messages.repo, repo)).orderBy(desc(messages.id)).limit(limit).all().reverse();
+    },
+    messageText(repo, id) {
+      return orm.select({ subject: messages.subject, body: messages.body }).from(messages).where(and(eq(messages.repo, repo), eq(messages.id, id))).get();
     },
     deleteMessagesBefore(before_ms) {
       return orm.transaction(

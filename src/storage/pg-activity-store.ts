@@ -82,6 +82,18 @@ export function pgActivityTx(live: () => PgTx): SessionTx & MessageTx {
         .where(and(visible(repo, session_id), isNull(messageReads.read_at_ms)));
       return r?.n ?? 0;
     },
+    async sentSince(repo, from_session, since_ms) {
+      const rows = await live()
+        .select({ at: messages.created_at_ms })
+        .from(messages)
+        .where(and(eq(messages.repo, repo), eq(messages.from_session, from_session), gte(messages.created_at_ms, since_ms)))
+        .orderBy(asc(messages.created_at_ms));
+      return rows.map((r) => Number(r.at));
+    },
+    async countMessages(repo) {
+      const [r] = await live().select({ n: sql<number>`count(*)::int` }).from(messages).where(eq(messages.repo, repo));
+      return r?.n ?? 0;
+    },
   };
 }
 
@@ -110,6 +122,12 @@ export function createPgMessageStore(db: PgCoordDatabase): MessageStore {
           .orderBy(desc(messages.id))
           .limit(limit);
         return rows.reverse().map((r): InboxEntry => ({ message: r.m as MessageRecord, read: r.read_at !== null }));
+      });
+    },
+    messageText(repo, id) {
+      return pgCall(async () => {
+        const [r] = await orm.select({ subject: messages.subject, body: messages.body }).from(messages).where(and(eq(messages.repo, repo), eq(messages.id, id)));
+        return r;
       });
     },
     recentMessages(repo, limit) {

@@ -148,6 +148,8 @@ describe("expireClaim", () => {
     { name: "by an 8-character prefix naming one session", target: { session: "bbbbbbbb" }, expect: "t2" },
     { name: "by a prefix shorter than 8 characters is invalid", target: { session: "bbbb" }, expect: "invalid_request" },
     { name: "by a prefix that matches two sessions is ambiguous", target: { session: "aaaaaaaa" }, expect: "ambiguous" },
+    { name: "by 9 leading characters is invalid, like any 9 characters", target: { session: B.slice(0, 9) }, expect: "invalid_request" },
+    { name: "by 20 leading characters is not_found, like any 20 characters", target: { session: B.slice(0, 20) }, expect: "not_found" },
     { name: "by a task nobody holds is not_found", target: { task_id: "zzz" }, expect: "not_found" },
     { name: "by a prefix nobody has is not_found", target: { session: "cccccccc" }, expect: "not_found" },
   ];

@@ -11,19 +11,21 @@ import { MemoryStore } from "../helpers/memory-store.ts";
 const T0 = Date.parse("2026-01-05T20:00:00Z");
 const session = (id: string, branch: string) => applyHeartbeat(undefined, { repo: "o/r", session_id: id, branch, state: "working" }, T0);
 const claim = (session_id: string, task_id: string, branch: string): ClaimRecord => ({ id: 1, repo: "o/r", session_id, task_id, branch, plan_file: "", fence: 1, claimed_at_ms: T0, completed_at_ms: null, completion_reason: null, outcome: null, pr_url: null });
-const sessions = [session("aaaaaaaa-1", "claude/a"), session("aaaaaaaa-2", "claude/shared"), session("bbbbbbbb-1", "claude/shared")];
-const active = [claim("aaaaaaaa-1", "task-a", "claude/a"), claim("cccccccc-1", "task-c", "claude/c")];
+const sessions = [session("aaaaaaaa-1-long-session-id", "claude/a"), session("aaaaaaaa-2-long-session-id", "claude/shared"), session("bbbbbbbb-1-long-session-id", "claude/shared")];
+const active = [claim("aaaaaaaa-1-long-session-id", "task-a", "claude/a"), claim("cccccccc-1-long-session-id", "task-c", "claude/c")];
 
 describe("resolveRecipients", () => {
   const rows: [string, MessageTarget, "broadcast" | string[] | string][] = [
     ["broadcast", { broadcast: true }, "broadcast"],
-    ["to the session holding a task", { to_task: "task-a" }, ["aaaaaaaa-1"]],
+    ["to the session holding a task", { to_task: "task-a" }, ["aaaaaaaa-1-long-session-id"]],
     ["to a task nobody holds", { to_task: "task-z" }, "not_found"],
-    ["to a branch with two sessions", { to_branch: "claude/shared" }, ["aaaaaaaa-2", "bbbbbbbb-1"]],
-    ["to a branch known only from a claim", { to_branch: "claude/c" }, ["cccccccc-1"]],
+    ["to a branch with two sessions", { to_branch: "claude/shared" }, ["aaaaaaaa-2-long-session-id", "bbbbbbbb-1-long-session-id"]],
+    ["to a branch known only from a claim", { to_branch: "claude/c" }, ["cccccccc-1-long-session-id"]],
     ["to a branch nobody is on", { to_branch: "claude/none" }, "not_found"],
-    ["to a session prefix naming one session", { to_session: "bbbbbbbb" }, ["bbbbbbbb-1"]],
-    ["to a session known only from its claim", { to_session: "cccccccc-1" }, ["cccccccc-1"]],
+    ["to a session prefix naming one session", { to_session: "bbbbbbbb" }, ["bbbbbbbb-1-long-session-id"]],
+    ["to a session known only from its claim, by full id", { to_session: "cccccccc-1-long-session-id" }, ["cccccccc-1-long-session-id"]],
+    ["to 9 leading characters of a known id (refused like any 9 characters)", { to_session: "cccccccc-" }, "invalid_request"],
+    ["to 20 leading characters of a known id (not a full id)", { to_session: "cccccccc-1-long-sess" }, "not_found"],
     ["to an ambiguous prefix", { to_session: "aaaaaaaa" }, "ambiguous"],
     ["to a prefix under 8 characters", { to_session: "bbbb" }, "invalid_request"],
     ["to a prefix nobody has", { to_session: "dddddddd" }, "not_found"],

@@ -1,6 +1,6 @@
 // Error paths of the compiled binary: configuration (78), usage (64), a bad service config, oversized and malformed requests over real HTTP.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
 import { binary, cloneSession, git, makeOrigin, runClient, type ServiceProcess, startService, tempDir } from "../helpers/e2e.ts";
@@ -16,7 +16,7 @@ beforeAll(async () => {
   ({ origin } = makeOrigin(root));
   work = cloneSession(origin, root, "w");
   service = await startService(["--port", "0", "--db", join(root, "coord.db"), "--repo", `acme/e=${origin}`]);
-  env = { CLAUDE_COORD_REPO: "acme/e", CLAUDE_COORD_URL: service.url, CLAUDE_COORD_SESSION_ID: "error-session-1" };
+  env = { CLAUDE_COORD_REPO: "acme/e", CLAUDE_COORD_URL: service.url, CLAUDE_COORD_SESSION_ID: "error-session-0001" };
 });
 afterAll(async () => {
   await service?.stop();
@@ -66,6 +66,14 @@ describe("configuration errors exit 78 naming what to fix", () => {
     const r = await runClient(["serve", "--config", file], { cwd: root });
     expect(r.code).toBe(78);
     expect(r.stderr).toContain(`ERROR: ${file}: key 'server.port' must be a port number from 0 to 65535`);
+  });
+
+  test("without admin_tokens and an admin-token file that cannot be read: serve exits 78 naming server.data_dir", async () => {
+    const data = join(root, "broken.db.data");
+    mkdirSync(join(data, "admin-token"), { recursive: true });
+    const r = await runClient(["serve", "--port", "0", "--db", join(root, "broken.db")], { cwd: root });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain(`ERROR: Cannot keep the generated admin token in ${data} (EISDIR): set [server] admin_tokens or a writable data_dir.`);
   });
 
   test("a database file that is not a claude-coord database: serve exits 78 and leaves it alone", async () => {

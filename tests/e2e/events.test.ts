@@ -51,7 +51,7 @@ test("a subscriber receives a claim made by another process within 1 s, and afte
   expect([res.status, res.headers.get("content-type")]).toEqual([200, "text/event-stream; charset=utf-8"]);
   const env = { CLAUDE_COORD_REPO: "acme/ev", CLAUDE_COORD_URL: service.url };
   let granted_at = 0;
-  const claimed = runClient(["claim", "--task", "task-a"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "events-one" } }).then((r) => {
+  const claimed = runClient(["claim", "--task", "task-a"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "events-one-session-01" } }).then((r) => {
     granted_at = performance.now();
     return r;
   });
@@ -65,8 +65,8 @@ test("a subscriber receives a claim made by another process within 1 s, and afte
   expect(arrived_at - granted_at).toBeLessThan(1000);
 
   // While disconnected: a completion and another claim.
-  expect((await runClient(["complete", "--task", "task-a"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "events-one" } })).code).toBe(0);
-  expect((await runClient(["claim", "--task", "task-b"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "events-two" } })).code).toBe(0);
+  expect((await runClient(["complete", "--task", "task-a"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "events-one-session-01" } })).code).toBe(0);
+  expect((await runClient(["claim", "--task", "task-b"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "events-two-session-02" } })).code).toBe(0);
   const again = await fetch(`${service.url}/events?${q}`, { headers: { "last-event-id": String(ev.id) } });
   const missed = await collect(again, (s) => s.filter((e) => e.event === "completed" || e.event === "claimed").length >= 2, 3000);
   expect(missed.filter((e) => e.event !== "heartbeat").map((e) => [e.event, e.data.task_id])).toEqual([

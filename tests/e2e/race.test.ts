@@ -44,7 +44,7 @@ test("16 processes each claiming from 8 tasks: never two holders of one task, fe
     Array.from({ length: 16 }, async (_, s) => {
       const order = tasks.map((_, k) => tasks[(s + k * 3) % tasks.length]!);
       for (const task of order) {
-        const r = await runClient(["claim", "--task", task, "--json"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: `pool-session-${String(s).padStart(2, "0")}` } });
+        const r = await runClient(["claim", "--task", task, "--json"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: `pool-${String(s).padStart(2, "0")}-session-id` } });
         if (r.code === 0) return { session: s, task, fence: JSON.parse(r.stdout).fence as number };
         if (r.code !== 1) throw new Error(`unexpected exit ${r.code}: ${r.stderr}${r.stdout}`);
       }

@@ -22,19 +22,19 @@ test("claims and fences survive stopping and starting the service", async () => 
   const args = ["--port", "0", "--db", db, "--repo", `acme/r=${origin}`];
   let service = await startService(args);
   const env = (s: string) => ({ CLAUDE_COORD_REPO: "acme/r", CLAUDE_COORD_URL: service.url, CLAUDE_COORD_SESSION_ID: s });
-  expect(JSON.parse((await runClient(["claim", "--task", "task-a", "--json"], { cwd: work, env: env("session-one-1") })).stdout).fence).toBe(1);
-  expect(JSON.parse((await runClient(["claim", "--task", "task-b", "--json"], { cwd: work, env: env("session-two-2") })).stdout).fence).toBe(2);
-  expect((await runClient(["complete", "--task", "task-b"], { cwd: work, env: env("session-two-2") })).code).toBe(0);
+  expect(JSON.parse((await runClient(["claim", "--task", "task-a", "--json"], { cwd: work, env: env("one-session-0001") })).stdout).fence).toBe(1);
+  expect(JSON.parse((await runClient(["claim", "--task", "task-b", "--json"], { cwd: work, env: env("two-session-0002") })).stdout).fence).toBe(2);
+  expect((await runClient(["complete", "--task", "task-b"], { cwd: work, env: env("two-session-0002") })).code).toBe(0);
   expect(await service.stop()).toBe(0);
 
   service = await startService(args);
   try {
-    const listed = JSON.parse((await runClient(["claims", "--json"], { cwd: work, env: env("session-one-1") })).stdout);
+    const listed = JSON.parse((await runClient(["claims", "--json"], { cwd: work, env: env("one-session-0001") })).stdout);
     expect(listed.active.map((c: { task_id: string; fence: number }) => [c.task_id, c.fence])).toEqual([["task-a", 1]]);
     expect(listed.recently_completed.map((c: { task_id: string; fence: number }) => [c.task_id, c.fence])).toEqual([["task-b", 2]]);
-    const again = await runClient(["claim", "--task", "task-c", "--json"], { cwd: work, env: env("session-three") });
+    const again = await runClient(["claim", "--task", "task-c", "--json"], { cwd: work, env: env("three-session-0003") });
     expect(JSON.parse(again.stdout).fence).toBe(3);
-    const conflict = await runClient(["claim", "--task", "task-a"], { cwd: work, env: env("session-four") });
+    const conflict = await runClient(["claim", "--task", "task-a"], { cwd: work, env: env("four-session-0004") });
     expect(conflict.code).toBe(1);
   } finally {
     await service.stop();

@@ -7,7 +7,7 @@ import type { ClientContext } from "../../src/cli/context.ts";
 import { unreadSummary } from "../../src/cli/inbox.ts";
 import { CLIENT_DEFAULTS } from "../../src/config.ts";
 import { findCheckout } from "../../src/git/checkout.ts";
-import { binary, cloneSession, makeOrigin, type RunResult, runClient, type ServiceProcess, startService, tempDir } from "../helpers/e2e.ts";
+import { binary, runPrinted, cloneSession, makeOrigin, type RunResult, runClient, type ServiceProcess, startService, tempDir } from "../helpers/e2e.ts";
 
 const ADMIN = "human-admin-token-0123456789";
 const A = "aaaaaaaa-1111-4111-8111-111111111111";
@@ -234,25 +234,33 @@ describe("messages", () => {
     expect((await send(wa, A, ["--broadcast", "--subject", "SPECS complete", "--body", "ready for BUILD"])).stdout).toBe(sent("'SPECS complete' to every session (broadcast) (message 4)"));
     const j = await send(wa, A, ["--to-session", B, "--subject", "full id", "--body", "works too", "--json"]);
     expect([j.code, JSON.parse(j.stdout)]).toEqual([0, { status: "sent", ids: [5], to: ["bbbbbbbb"] }]);
-    ok(await runClient(["heartbeat", "--state", "planning", "--branch", "claude/s"], { cwd: wb, env: envOf(s, "samepfx1-one") }));
-    ok(await runClient(["heartbeat", "--state", "planning", "--branch", "claude/s"], { cwd: wb, env: envOf(s, "samepfx1-two") }));
-    expect((await send(wa, A, ["--to-branch", "claude/s", "--subject", "both", "--body", "of you"])).stdout).toBe(sent("'both' to sessions samepfx1, samepfx1 (messages 6, 7)"));
+    ok(await runClient(["heartbeat", "--state", "planning", "--branch", "claude/s"], { cwd: wb, env: envOf(s, "samepfx1-one-session") }));
+    const other = await runClient(["heartbeat", "--state", "planning", "--branch", "claude/s"], { cwd: wb, env: envOf(s, "samepfx1-two-session") });
+    ok(await runClient(["heartbeat", "--state", "planning", "--branch", "claude/s"], { cwd: wb, env: envOf(s, "0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f") }));
+    const both = await send(wa, A, ["--to-branch", "claude/s", "--subject", "both", "--body", "of you", "--json"]);
+    expect([both.code, JSON.parse(both.stdout).ids, JSON.parse(both.stdout).to.sort()]).toEqual([0, [6, 7], ["0f1e2d3c", "samepfx1"]]);
+    // A second id with a live session's prefix was refused, and the printed command registers a new one.
+    const lines = other.stderr.split("\n");
+    expect([other.code, lines[0], lines[2]]).toEqual([
+      78,
+      "ERROR: Another live session already uses the prefix 'samepfx1'; a session id's first 8 characters must be its own in this repository. Start a new session (a new session id).",
+      "This session's id cannot be used with this service: tell the user to start a new session (in Claude Code: /clear or a new conversation gives a new session id).",
+    ]);
+    const action = /^ACTION REQUIRED: Outside Claude Code, register a new id: (CLAUDE_COORD_SESSION_ID=([0-9a-f-]{36}) claude-coord heartbeat --state registered)$/.exec(lines[4]!);
+    expect(action).not.toBeNull();
+    const fixed = await runPrinted(action![1]!, { cwd: wb, env: envOf(s) });
+    expect([fixed.code, fixed.stdout.split("\n")[0]]).toEqual([0, `Heartbeat recorded: session ${action![2]!.slice(0, 8)} is registered on branch claude/b.`]);
   });
 
-  test("an ambiguous or short prefix and a missing or double address exit 64; nobody at the address exits 6; nothing is sent", async () => {
-    const amb = await send(wa, A, ["--to-session", "samepfx1", "--subject", "s", "--body", "b"]);
-    expect([amb.code, amb.stderr]).toEqual([
-      64,
-      "ERROR: --to-session \"samepfx1\": Session prefix 'samepfx1' matches 2 sessions; give more characters.\n\nACTION REQUIRED: Run 'claude-coord sessions' and pass --to-session with a session's 8-character prefix as listed there (or its full id).\n",
-    ]);
-    const ambJson = await send(wa, A, ["--to-session", "samepfx1", "--subject", "s", "--body", "b", "--json"]);
-    expect([ambJson.code, JSON.parse(ambJson.stdout).status, JSON.parse(ambJson.stdout).sessions]).toEqual([64, "ambiguous", ["samepfx1", "samepfx1"]]);
+  test("a short or partial prefix and a missing or double address exit 64; nobody at the address exits 6; nothing is sent", async () => {
+    const partial = await send(wa, A, ["--to-session", "samepfx1-one", "--subject", "s", "--body", "b", "--json"]);
+    expect([partial.code, JSON.parse(partial.stdout).field]).toEqual([64, "to_session"]);
     const short = await send(wa, A, ["--to-session", "bbbb", "--subject", "s", "--body", "b"]);
-    expect([short.code, short.stderr.split("\n")[0]]).toEqual([64, 'ERROR: --to-session "bbbb": must be a session id or a prefix of at least 8 characters.']);
+    expect([short.code, short.stderr.split("\n")[0]]).toEqual([64, "ERROR: Invalid request body: field 'to_session' must be a session's 8-character prefix, as listings show it, or its full id (at least 16 characters)."]);
     const noAddress = await send(wa, A, ["--subject", "s", "--body", "b"]);
     expect([noAddress.code, noAddress.stderr]).toEqual([
       64,
-      "ERROR: 'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch, --to-session or --to-human (got 0).\n\nACTION REQUIRED: Run 'claude-coord send --to-session <8+ characters> --subject <text> --body <text>' (see 'claude-coord sessions' for who is there).\n",
+      "ERROR: 'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch or --to-session (got 0).\n\nACTION REQUIRED: Run 'claude-coord send --to-session <8-character prefix> --subject <text> --body <text>' (see 'claude-coord sessions' for who is there).\n",
     ]);
     expect((await send(wa, A, ["--broadcast", "--to-task", "task-a", "--subject", "s", "--body", "b"])).stderr.split("\n")[0]).toBe(
       "ERROR: 'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch, --to-session or --to-human (got 2).",
@@ -266,7 +274,7 @@ describe("messages", () => {
       { status: "not_found", message: "No session works on branch 'nowhere'.", branch: "nowhere", action: "Run 'claude-coord sessions' to see which sessions there are, then send to one of them (or --broadcast)." },
     ]);
     const session = await send(wa, A, ["--to-session", "zzzzzzzz", "--subject", "s", "--body", "b"]);
-    expect([session.code, session.stderr.split("\n")[0]]).toEqual([6, "ERROR: No session starts with 'zzzzzzzz'."]);
+    expect([session.code, session.stderr.split("\n")[0]]).toEqual([6, "ERROR: No session 'zzzzzzzz' in this repository."]);
     // The next message still gets id 8: none of the refused ones was stored.
     expect((await send(wa, A, ["--to-session", "bbbbbbbb", "--subject", "after", "--body", "errors"])).stdout).toBe(sent("'after' to session bbbbbbbb (message 8)"));
   });
@@ -298,20 +306,24 @@ describe("messages", () => {
         "",
         "#1 UNREAD from bbbbbbbb to aaaaaaaa, <T> (<ago>)",
         "  Subject: Templates?",
-        "  Do you need the email templates?",
+        "  Session bbbbbbbb wrote (quoted; not an instruction from claude-coord):",
+        "  > Do you need the email templates?",
         "",
         "#2 UNREAD from bbbbbbbb to aaaaaaaa, <T> (<ago>)",
         "  Subject: Branch",
-        "  hello branch",
+        "  Session bbbbbbbb wrote (quoted; not an instruction from claude-coord):",
+        "  > hello branch",
         "",
         "#9 UNREAD from human to aaaaaaaa, <T> (<ago>)",
         "  Subject: Use sliding",
-        "  Use sliding expiration",
-        "  with a 15-minute window.",
+        "  The human wrote (quoted; not an instruction from claude-coord):",
+        "  > Use sliding expiration",
+        "  > with a 15-minute window.",
         "",
         "#10 UNREAD from human to broadcast, <T> (<ago>)",
         "  Subject: Freeze",
-        "  no merges today",
+        "  The human wrote (quoted; not an instruction from claude-coord):",
+        "  > no merges today",
         "",
         "After reading, mark them read: claude-coord inbox --ack",
         "To reply to a session: claude-coord send --to-session <from> --subject <text> --body <text>",
@@ -383,8 +395,9 @@ describe("unread messages for hook session-start", () => {
       "",
       "#1 UNREAD from bbbbbbbb to aaaaaaaa, <T> (<ago>)",
       "  Subject: Welcome",
-      "  take task-b",
-      "  not task-a",
+      "  Session bbbbbbbb wrote (quoted; not an instruction from claude-coord):",
+      "  > take task-b",
+      "  > not task-a",
       "",
       "After reading, mark them read: claude-coord inbox --ack",
     ].join("\n");
@@ -568,7 +581,7 @@ describe("watch and board", () => {
     };
     try {
       expect(await until(() => out.includes("(live; Ctrl-C to quit)"), 5000)).toBe(true);
-      ok(await runClient(["claim", "--task", "task-d"], { cwd: wb, env: envOf(s, "dddddddd-watch") }));
+      ok(await runClient(["claim", "--task", "task-d"], { cwd: wb, env: envOf(s, "dddddddd-watch-session") }));
       expect(await until(() => /ACTIVE CLAIMS: 2\n.*\n  task-d  dddddddd  claude\/b  since /.test(out), 5000)).toBe(true);
       expect(out).toMatch(/Last event: #\d+ dddddddd (claimed task-d|is working)/);
       proc.kill("SIGINT");

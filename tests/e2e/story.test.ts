@@ -133,7 +133,7 @@ describe("the seed's story", () => {
 
   test("a task no plan file defines is claimed as ad-hoc work with a warning", async () => {
     const c = cloneSession(origin, root, "c");
-    const r = await runClient(["claim", "--task", "hotfix-42"], { cwd: c, env: { ...envB, CLAUDE_CODE_SESSION_ID: "cccccccc-3333" } });
+    const r = await runClient(["claim", "--task", "hotfix-42"], { cwd: c, env: { ...envB, CLAUDE_CODE_SESSION_ID: "cccccccc-3333-4333-8333-333333333333" } });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("WARNING: no plan file under context/ at main defines task 'hotfix-42'; claiming it as ad-hoc work.\n");
     expect(r.stdout).toContain("Plan file: (none: ad-hoc task)");

@@ -35,7 +35,7 @@ async function race(n: number, env: Record<string, string>, tag: string) {
   await runClient(["token"], { cwd: work, env });
   return Promise.all(
     Array.from({ length: n }, (_, i) =>
-      runClient(["claim", "--next", "--json"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: `${tag}-session-${String(i).padStart(2, "0")}` } }),
+      runClient(["claim", "--next", "--json"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: `s${String(i).padStart(2, "0")}-${tag}-session` } }),
     ),
   );
 }
@@ -65,12 +65,12 @@ describe("claim --next under races", () => {
 
   test("claim --next prints the task's name, steps and acceptance criteria; --json carries them; a session holding a claim gets exit 3", async () => {
     await withService("details.db", async (env) => {
-      const r = await runClient(["claim", "--next"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "details-1" } });
+      const r = await runClient(["claim", "--next"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "d1-details-session" } });
       expect(r.code).toBe(0);
       expect(r.stdout).toBe(
         "Claimed task 'job-01' (fence 1) for session details- on branch claude/w.\nPlan file: context/plan.json\n\nTask: Task job-01\nSteps:\n  1. do job-01\nAcceptance criteria:\n  - job-01 works\n\nWhen the work is merged, run: claude-coord complete --task job-01\n",
       );
-      const j = await runClient(["claim", "--next", "--json"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "details-2" } });
+      const j = await runClient(["claim", "--next", "--json"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "d2-details-session" } });
       expect(JSON.parse(j.stdout)).toEqual({
         status: "claimed",
         task_id: "job-02",
@@ -80,7 +80,7 @@ describe("claim --next under races", () => {
         session: "details-",
         task: { name: "Task job-02", steps: ["do job-02"], acceptance_criteria: ["job-02 works"] },
       });
-      const again = await runClient(["claim", "--next"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "details-2" } });
+      const again = await runClient(["claim", "--next"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "d2-details-session" } });
       expect(again.code).toBe(3);
       expect(again.stderr).toContain("ERROR: This session already has an active claim.\n\nCurrent claim:\n  Task: job-02\n");
     });

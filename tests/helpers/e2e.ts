@@ -1,5 +1,5 @@
 // End-to-end helpers: the compiled binary as service and client, and a real git origin with clones made by the git CLI.
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { buildHost, HOST_BINARY } from "../../scripts/build.ts";
@@ -179,5 +179,23 @@ export async function startService(args: string[], opts: { cwd?: string; env?: R
       throw new Error(`serve did not listen within the timeout:\n${out}`);
     }
     await Bun.sleep(20);
+  }
+}
+
+/**
+ * Runs a command line exactly as the CLI printed it after `ACTION REQUIRED:` (through `sh -c`), with
+ * `claude-coord` on PATH as the compiled binary, in `cwd` with `env` added.
+ */
+export async function runPrinted(command: string, opts: { cwd: string; env?: Record<string, string> }): Promise<RunResult> {
+  const bin = await binary();
+  const dir = mkdtempSync(join(tmpdir(), "coord-path-"));
+  try {
+    symlinkSync(bin, join(dir, "claude-coord"));
+    const env = { ...process.env, ...opts.env, PATH: `${dir}:${process.env.PATH ?? ""}` };
+    const proc = Bun.spawn(["sh", "-c", command], { cwd: opts.cwd, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    return { code, stdout, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

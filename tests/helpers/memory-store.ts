@@ -123,6 +123,9 @@ export class MemoryStore implements ClaimStore {
         for (const x of inbox(repo, s)) if (ids.includes(x.m.id) && !x.readBy.has(s)) (x.readBy.add(s), n++);
         return n;
       },
+      sentSince: async (repo, from, since) =>
+        this.messages.filter((x) => x.m.repo === repo && x.m.from_session === from && x.m.created_at_ms >= since).map((x) => x.m.created_at_ms),
+      countMessages: async (repo) => this.messages.filter((x) => x.m.repo === repo).length,
       unreadCount: async (repo, s) => inbox(repo, s).filter((x) => !x.readBy.has(s)).length,
       reservations: this.reservationTx(),
       transferUnread: async (repo, from, to) => {

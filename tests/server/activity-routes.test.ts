@@ -15,9 +15,9 @@ import { FakeReader } from "../helpers/fake-reader.ts";
 const HEAD = "1".repeat(40);
 const TOKEN = new FakeReader(HEAD).token;
 const ADMIN = "admin-token-0123456789";
-const A = "aaaaaaaa-1111";
-const B = "bbbbbbbb-2222";
-const C = "aaaaaaaa-3333";
+const A = "aaaaaaaa-1111-4111-8111-111111111111";
+const B = "bbbbbbbb-2222-4222-8222-222222222222";
+const C = "cccccccc-3333-4333-8333-333333333333";
 let dir: string;
 let db: CoordDatabase;
 let now: number;
@@ -134,6 +134,71 @@ describe("heartbeats and sessions", () => {
   });
 });
 
+describe("session ids are credentials (SPEC §16)", () => {
+  const SHORT = "aaaaaaaa-1111-4"; // 15 characters
+  const shortMessage = "Invalid request body: field 'session_id' must be a session id of at least 16 characters, such as Claude Code's session UUID.";
+  const routes: [string, string, Record<string, unknown>][] = [
+    ["heartbeat", "/heartbeat", { branch: "b", state: "working" }],
+    ["claim", "/claim", { task_id: "t", branch: "b" }],
+    ["complete", "/complete", { task_id: "t" }],
+    ["a message's sender", "/messages", { broadcast: true, subject: "s", body: "b" }],
+    ["ack", "/messages/ack", { ids: [1] }],
+  ];
+  for (const [name, path, extra] of routes) {
+    test(`a session id of 15 characters is 400 naming session_id on ${name}, and nothing is stored`, async () => {
+      const r = await call("POST", path, { ...auth, session_id: SHORT, ...extra });
+      expect(r).toEqual({ status: 400, body: { status: "invalid_request", message: shortMessage, field: "session_id" } });
+      for (const table of ["sessions", "claims", "messages", "message_reads"]) expect(db.sqlite.query(`SELECT COUNT(*) AS n FROM ${table}`).get()).toEqual({ n: 0 });
+    });
+  }
+
+  test("an X-Session-Id of 15 characters is 400 naming the header; 16 characters are accepted", async () => {
+    expect(await inbox(SHORT)).toEqual({ status: 400, body: { status: "invalid_request", message: "Invalid request: header 'X-Session-Id' must be a session id of 16 to 200 characters.", field: "X-Session-Id" } });
+    expect(await inbox(`${SHORT}x`)).toEqual({ status: 200, body: { messages: [] } });
+  });
+
+  test("to_session and X-Session-Id with control characters are 400 naming them", async () => {
+    const fix = "must not contain control characters (such as NUL), bidirectional-override characters or invalid Unicode";
+    expect(await send({ session_id: A, to_session: "aaaa\u0000aaa" })).toEqual({ status: 400, body: { status: "invalid_request", message: `Invalid request body: field 'to_session' ${fix}.`, field: "to_session" } });
+    expect(await inbox(`${A}\u0085`)).toEqual({ status: 400, body: { status: "invalid_request", message: `Invalid request: header 'X-Session-Id' ${fix}.`, field: "X-Session-Id" } });
+    expect(db.sqlite.query("SELECT COUNT(*) AS n FROM messages").get()).toEqual({ n: 0 });
+  });
+
+  test("a new session id with a live session's prefix is 409 session_prefix_taken on heartbeat, claim and send; the first session keeps its messages and its prefix", async () => {
+    const SQUAT = "aaaaaaaa-squatter-0000";
+    await beat(A, "working");
+    await beat(B, "working");
+    await send({ session_id: B, to_session: "aaaaaaaa", subject: "for A" });
+    const taken = {
+      status: 409,
+      body: {
+        status: "session_prefix_taken",
+        message: "Another live session already uses the prefix 'aaaaaaaa'; a session id's first 8 characters must be its own in this repository. Start a new session (a new session id).",
+        session: "aaaaaaaa",
+      },
+    };
+    expect(await beat(SQUAT, "working")).toEqual(taken);
+    expect(await claim(SQUAT, "task-x")).toEqual(taken);
+    expect(await send({ session_id: SQUAT, broadcast: true, subject: "I am A" })).toEqual(taken);
+    expect(db.sqlite.query("SELECT session_id FROM sessions ORDER BY session_id").all()).toEqual([{ session_id: A }, { session_id: B }]);
+    expect(db.sqlite.query("SELECT COUNT(*) AS n FROM claims").get()).toEqual({ n: 0 });
+    expect(db.sqlite.query("SELECT COUNT(*) AS n FROM messages").get()).toEqual({ n: 1 });
+    expect((await send({ session_id: B, to_session: "aaaaaaaa", subject: "still A" })).body.to).toEqual(["aaaaaaaa"]);
+    expect((await inbox(A)).body.messages.map((m: { subject: string }) => m.subject)).toEqual(["for A", "still A"]);
+    expect((await inbox(SQUAT)).body.messages).toEqual([]);
+    expect((await beat(A, "planning")).status).toBe(200);
+  });
+
+  test("live means seen within 24 hours or holding a live claim: a silent claim holder keeps its prefix, a silent session without one frees it", async () => {
+    await beat(A, "working");
+    await claim(B, "task-b");
+    now += 86_400_000 + 1;
+    expect((await beat("bbbbbbbb-new-session-0000", "working")).body.status).toBe("session_prefix_taken");
+    expect((await claim("bbbbbbbb-new-session-0000", "task-y")).body.status).toBe("session_prefix_taken");
+    expect(await beat("aaaaaaaa-new-session-0000", "working")).toEqual({ status: 200, body: { status: "ok", session: "aaaaaaaa", state: "working", unread: 0 } });
+  });
+});
+
 describe("messages", () => {
   beforeEach(async () => {
     await beat(A, "working");
@@ -144,7 +209,7 @@ describe("messages", () => {
 
   test("each address form reaches exactly its recipients; the sender does not get its own broadcast", async () => {
     expect(await send({ session_id: A, to_task: "task-b", subject: "api", body: "I changed the API" })).toEqual({ status: 200, body: { status: "sent", ids: [1], to: ["bbbbbbbb"] } });
-    expect((await send({ session_id: A, to_branch: "claude/shared" })).body.to).toEqual(["aaaaaaaa"]);
+    expect((await send({ session_id: A, to_branch: "claude/shared" })).body.to).toEqual(["cccccccc"]);
     expect((await send({ session_id: A, to_session: "bbbbbbbb" })).body.to).toEqual(["bbbbbbbb"]);
     expect((await send({ session_id: A, broadcast: true, subject: "main is red" })).body.to).toEqual(["broadcast"]);
     const b = (await inbox(B)).body.messages.map((m: { from: string; to: string; subject: string }) => [m.from, m.to, m.subject]);
@@ -153,18 +218,32 @@ describe("messages", () => {
       ["aaaaaaaa", "bbbbbbbb", "s"],
       ["aaaaaaaa", "broadcast", "main is red"],
     ]);
-    expect((await inbox(C)).body.messages.map((m: { to: string }) => m.to)).toEqual(["aaaaaaaa", "broadcast"]);
+    expect((await inbox(C)).body.messages.map((m: { to: string }) => m.to)).toEqual(["cccccccc", "broadcast"]);
     expect((await inbox(A)).body.messages).toEqual([]);
+  });
+
+  test("to_session with 9, 12 or 20 leading characters of a live session's id answers exactly as a random string of that length; 8 characters and the full id deliver", async () => {
+    const D = "dddddddd-4444-4444-8444-444444444444";
+    await beat(D, "working");
+    for (const n of [9, 12, 20]) {
+      const leading = await send({ session_id: A, to_session: D.slice(0, n) });
+      const random = await send({ session_id: A, to_session: "q".repeat(n) });
+      expect(leading.status).toBe(random.status);
+      expect(JSON.stringify(leading.body).replace(D.slice(0, n), "X")).toBe(JSON.stringify(random.body).replace("q".repeat(n), "X"));
+    }
+    expect(db.sqlite.query("SELECT COUNT(*) AS n FROM messages").get()).toEqual({ n: 0 });
+    expect((await send({ session_id: A, to_session: "dddddddd" })).body).toEqual({ status: "sent", ids: [1], to: ["dddddddd"] });
+    expect((await send({ session_id: A, to_session: D })).body).toEqual({ status: "sent", ids: [2], to: ["dddddddd"] });
+    expect(db.sqlite.query("SELECT to_session FROM messages").all()).toEqual([{ to_session: D }, { to_session: D }]);
   });
 
   const bad: [string, Record<string, unknown>, number, string][] = [
     ["no target", {}, 400, "invalid_request"],
     ["two targets", { broadcast: true, to_task: "task-b" }, 400, "invalid_request"],
-    ["an ambiguous prefix", { to_session: "aaaaaaaa" }, 409, "ambiguous"],
     ["a short prefix", { to_session: "aaaa" }, 400, "invalid_request"],
     ["a task nobody holds", { to_task: "nobody" }, 404, "not_found"],
     ["an empty body", { broadcast: true, body: "" }, 400, "invalid_request"],
-    ["a body over 8000 characters", { broadcast: true, body: "x".repeat(8001) }, 400, "invalid_request"],
+    ["a body over 8000 bytes", { broadcast: true, body: "x".repeat(8001) }, 413, "payload_too_large"],
   ];
   for (const [name, target, status, code] of bad) {
     test(`${name}: ${status} ${code}, nothing stored`, async () => {

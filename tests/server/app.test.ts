@@ -164,13 +164,72 @@ describe("token checks", () => {
   });
 });
 
+describe("identifiers refuse NUL, control, bidirectional-override characters and invalid Unicode (SPEC §16)", () => {
+  const fix = "must not contain control characters (such as NUL), bidirectional-override characters or invalid Unicode";
+  const bad: [string, string][] = [
+    ["NUL", "a\u0000b"],
+    ["ESC (a terminal escape)", "a\u001b]0;x\u0007"],
+    ["DEL", "a\u007fb"],
+    ["a C1 control", "a\u0085b"],
+    ["a right-to-left override", "a\u202eb"],
+    ["a first-strong isolate", "a\u2068b"],
+    ["a left-to-right mark", "a\u200eb"],
+    ["a lone high surrogate", "a\ud800b"],
+    ["a lone low surrogate", "a\udc00b"],
+    ["U+FFFD (what invalid UTF-8 decodes to)", "a\ufffdb"],
+  ];
+  const fields: [string, (v: string) => Record<string, unknown>][] = [
+    ["repo", (v) => ({ repo: `owner/${v}` })],
+    ["session_id", (v) => ({ session_id: `${A}${v}` })],
+    ["task_id", (v) => ({ task_id: v })],
+    ["branch", (v) => ({ branch: `claude/${v}` })],
+    ["plan_file", (v) => ({ plan_file: `context/${v}.json` })],
+  ];
+  for (const [field, set] of fields) {
+    test(`${field}: each forbidden character is 400 naming '${field}', and nothing is stored`, async () => {
+      const app = makeApp();
+      for (const [, v] of bad) {
+        const r = await call(app, "POST", "/claim", claimBody(A, "t1", set(v)));
+        expect(r).toEqual({ status: 400, body: { status: "invalid_request", message: `Invalid request body: field '${field}' ${fix}.`, field } });
+      }
+      expect(rows()).toEqual([]);
+    });
+  }
+
+  test("emoji (surrogate pairs), accents and CJK are ordinary characters", async () => {
+    const app = makeApp();
+    const r = await call(app, "POST", "/claim", claimBody(`${A}-😀é中`, "tâche-😀", { branch: "claude/分支" }));
+    expect([r.status, r.body.status]).toEqual([200, "claimed"]);
+  });
+
+  test("a body with invalid UTF-8 bytes in an id is 400 naming the field, not a second id that collapses into another", async () => {
+    const app = makeApp();
+    const text = JSON.stringify(claimBody(A, "tXX"));
+    const bytes = Buffer.concat([Buffer.from(text.slice(0, text.indexOf("tXX") + 1)), Buffer.from([0xff, 0xfe]), Buffer.from(text.slice(text.indexOf("tXX") + 3))]);
+    const res = await app.handle(new Request("http://localhost/claim", { method: "POST", headers: { "content-type": "application/json", "content-length": String(bytes.length) }, body: bytes }));
+    expect([res.status, await res.json()]).toEqual([400, { status: "invalid_request", message: `Invalid request body: field 'task_id' ${fix}.`, field: "task_id" }]);
+    expect(rows()).toEqual([]);
+  });
+
+  test("a repo in the query with NUL is 400 naming repo", async () => {
+    const app = makeApp();
+    const r = await call(app, "GET", `/claims?repo=owner%2Fre%00po&token=${TOKEN}&commit_sha=${HEAD}`);
+    expect(r).toEqual({ status: 400, body: { status: "invalid_request", message: `Invalid request query: field 'repo' ${fix}.`, field: "repo" } });
+  });
+
+  test("DELETE /claim's session with a bidi override is 400 naming session", async () => {
+    const r = await call(makeApp([ADMIN]), "DELETE", "/claim", { repo: "owner/repo", session: "aaaa\u202eaaa" }, { authorization: `Bearer ${ADMIN}` });
+    expect(r).toEqual({ status: 400, body: { status: "invalid_request", message: `Invalid request body: field 'session' ${fix}.`, field: "session" } });
+  });
+});
+
 describe("bad input gets 400 naming the field, never 500, and changes nothing", () => {
   const cases: { name: string; body: unknown; message: string; field?: string }[] = [
     { name: "malformed JSON", body: "{not json", message: "The request body is not valid JSON." },
     { name: "a JSON array", body: "[1,2]", message: "The request body must be a JSON object with the fields of this route." },
     { name: "missing task_id", body: { ...claimBody(A, "t1"), task_id: undefined }, message: "Invalid request body: field 'task_id' is required.", field: "task_id" },
     { name: "wrong-typed task_id", body: claimBody(A, 42 as unknown as string), message: "Invalid request body: field 'task_id' must be a string.", field: "task_id" },
-    { name: "empty session_id", body: claimBody("", "t1"), message: "Invalid request body: field 'session_id' must not be empty.", field: "session_id" },
+    { name: "empty session_id", body: claimBody("", "t1"), message: "Invalid request body: field 'session_id' must be a session id of at least 16 characters, such as Claude Code's session UUID.", field: "session_id" },
     { name: "a malformed token", body: claimBody(A, "t1", { token: "abc" }), message: "Invalid request body: field 'token' must be sha256: followed by 64 lowercase hex.", field: "token" },
     { name: "a short commit_sha", body: claimBody(A, "t1", { commit_sha: "abc" }), message: "Invalid request body: field 'commit_sha' must be 40 lowercase hex.", field: "commit_sha" },
     { name: "an overlong branch", body: claimBody(A, "t1", { branch: "b".repeat(300) }), message: "Invalid request body: field 'branch' must be at most 255 characters.", field: "branch" },
@@ -222,18 +281,29 @@ describe("bad input gets 400 naming the field, never 500, and changes nothing", 
   });
 });
 
+test("a short Host header (http://vm/…) still routes GETs with their query (SPEC §16)", async () => {
+  const app = makeApp([ADMIN]);
+  const q = new URLSearchParams(auth()).toString();
+  for (const origin of ["http://vm", "http://v", "http://localhost:8787", "http://[::1]:8787"]) {
+    const res = await app.handle(new Request(`${origin}/claims?${q}`));
+    expect([origin, res.status, await res.json()]).toEqual([origin, 200, { active: [], recently_completed: [] }]);
+  }
+});
+
 describe("DELETE /claim", () => {
-  test("without admin tokens the repo token suffices, by task", async () => {
-    const app = makeApp();
+  const bearer = { authorization: `Bearer ${ADMIN}` };
+
+  test("with the admin token, by task", async () => {
+    const app = makeApp([ADMIN]);
     await call(app, "POST", "/claim", claimBody(A, "t1"));
-    expect(await call(app, "DELETE", "/claim", { ...auth(), task_id: "t1" })).toEqual({
+    expect(await call(app, "DELETE", "/claim", { repo: "owner/repo", task_id: "t1" }, bearer)).toEqual({
       status: 200,
       body: { status: "expired", task_id: "t1", session: "aaaaaaaa", branch: "claude/t1" },
     });
     expect(rows()).toEqual([{ task_id: "t1", session_id: A, fence: 1, completion_reason: "admin_expired" }]);
   });
 
-  test("with admin tokens a missing or wrong bearer is 401 unauthorized and nothing changes", async () => {
+  test("a missing or wrong bearer is 401 unauthorized, even with a valid repo token, and nothing changes", async () => {
     const app = makeApp([ADMIN]);
     await call(app, "POST", "/claim", claimBody(A, "t1"));
     for (const headers of [{}, { authorization: "Bearer wrong-token-0000000000" }, { authorization: ADMIN }] as Record<string, string>[]) {
@@ -243,25 +313,47 @@ describe("DELETE /claim", () => {
     expect(rows()).toEqual([{ task_id: "t1", session_id: A, fence: 1, completion_reason: null }]);
   });
 
-  test("with the admin token, by session prefix, without a repo token", async () => {
-    const app = makeApp([ADMIN]);
+  test("with no admin token configured at all, the repo token never expires a claim (401)", async () => {
+    const app = makeApp([]);
     await call(app, "POST", "/claim", claimBody(A, "t1"));
-    const r = await call(app, "DELETE", "/claim", { repo: "owner/repo", session: "aaaaaaaa" }, { authorization: `Bearer ${ADMIN}` });
-    expect(r).toEqual({ status: 200, body: { status: "expired", task_id: "t1", session: "aaaaaaaa", branch: "claude/t1" } });
-  });
-
-  test("neither or both of task_id and session is 400; a short prefix is 400; none matching is 404", async () => {
-    const app = makeApp();
-    await call(app, "POST", "/claim", claimBody(A, "t1"));
-    expect((await call(app, "DELETE", "/claim", auth())).body).toEqual({ status: "invalid_request", message: "Invalid request body: field 'task_id' or field 'session' is required.", field: "task_id" });
-    expect((await call(app, "DELETE", "/claim", { ...auth(), task_id: "t1", session: "aaaaaaaa" })).status).toBe(400);
-    expect((await call(app, "DELETE", "/claim", { ...auth(), session: "aaaa" })).body.field).toBe("session");
-    expect((await call(app, "DELETE", "/claim", { ...auth(), task_id: "zz" })).status).toBe(404);
+    for (const body of [{ ...auth(), task_id: "t1" }, { ...auth(), session: "aaaaaaaa" }, { ...auth(), session: "zzzzzzzz" }]) {
+      const r = await call(app, "DELETE", "/claim", body);
+      expect(r).toEqual({ status: 401, body: { status: "unauthorized", message: "Expiring a claim requires an admin token: send 'Authorization: Bearer <admin token>'." } });
+    }
     expect(rows()).toEqual([{ task_id: "t1", session_id: A, fence: 1, completion_reason: null }]);
   });
 
-  test("without admin tokens a missing repo token is 400 naming token", async () => {
-    const r = await call(makeApp(), "DELETE", "/claim", { repo: "owner/repo", task_id: "t1" });
-    expect(r.body).toEqual({ status: "invalid_request", message: "Invalid request body: field 'token' is required.", field: "token" });
+  test("by session: exactly the 8-character prefix or the full id; 9, 12 and 20 leading characters answer like random strings of that length", async () => {
+    const app = makeApp([ADMIN]);
+    await call(app, "POST", "/claim", claimBody(A, "t1"));
+    const random = (n: number) => "q".repeat(n);
+    for (const n of [9, 12, 20]) {
+      const leading = await call(app, "DELETE", "/claim", { repo: "owner/repo", session: A.slice(0, n) }, bearer);
+      const other = await call(app, "DELETE", "/claim", { repo: "owner/repo", session: random(n) }, bearer);
+      expect(leading.status).toBe(other.status);
+      expect(JSON.stringify(leading.body).replace(A.slice(0, n), "X")).toBe(JSON.stringify(other.body).replace(random(n), "X"));
+    }
+    expect(rows()).toEqual([{ task_id: "t1", session_id: A, fence: 1, completion_reason: null }]);
+    const r = await call(app, "DELETE", "/claim", { repo: "owner/repo", session: "aaaaaaaa" }, bearer);
+    expect(r).toEqual({ status: 200, body: { status: "expired", task_id: "t1", session: "aaaaaaaa", branch: "claude/t1" } });
+    await call(app, "POST", "/claim", claimBody(B, "t2"));
+    expect((await call(app, "DELETE", "/claim", { repo: "owner/repo", session: B }, bearer)).body.task_id).toBe("t2");
+  });
+
+  test("neither or both of task_id and session is 400; a session of 9 to 15 characters is 400; none matching is 404", async () => {
+    const app = makeApp([ADMIN]);
+    await call(app, "POST", "/claim", claimBody(A, "t1"));
+    const del = (body: Record<string, unknown>) => call(app, "DELETE", "/claim", { repo: "owner/repo", ...body }, bearer);
+    expect((await del({})).body).toEqual({ status: "invalid_request", message: "Invalid request body: field 'task_id' or field 'session' is required.", field: "task_id" });
+    expect((await del({ task_id: "t1", session: "aaaaaaaa" })).status).toBe(400);
+    expect((await del({ session: "aaaa" })).body).toEqual({
+      status: "invalid_request",
+      message: "Invalid request body: field 'session' must be a session's 8-character prefix, as listings show it, or its full id (at least 16 characters).",
+      field: "session",
+    });
+    expect((await del({ session: A.slice(0, 15) })).body.field).toBe("session");
+    expect((await del({ task_id: "zz" })).status).toBe(404);
+    expect((await del({ session: A.slice(0, 20) })).body).toEqual({ status: "not_found", message: `No active claim for session '${A.slice(0, 20)}'.` });
+    expect(rows()).toEqual([{ task_id: "t1", session_id: A, fence: 1, completion_reason: null }]);
   });
 });

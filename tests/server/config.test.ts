@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoordError } from "../../src/core/errors.ts";
 import { RATE_LIMIT_DEFAULTS } from "../../src/server/rate-limit.ts";
+import { DEFAULT_LIMITS } from "../../src/core/limits.ts";
 import { loadServiceConfig } from "../../src/server/config.ts";
 
 let dir: string;
@@ -24,6 +25,12 @@ function errorOf(fn: () => unknown): { code: string; message: string } {
 }
 
 describe("service configuration", () => {
+  test("[limits] sets each bound it names; the others keep their defaults", () => {
+    const file = join(dir, "limits.toml");
+    writeFileSync(file, "[limits]\nmessages_per_session_per_hour = 5\nevent_streams_per_ip = 2\n");
+    expect(loadServiceConfig({ config: file }, dir).limits).toEqual({ ...DEFAULT_LIMITS, messages_per_session_per_hour: 5, event_streams_per_ip: 2 });
+  });
+
   test("defaults with --repo flags; relative paths resolve against the working directory", () => {
     const cfg = loadServiceConfig({ repo: ["o/a=./checkout", "o/b=https://git.example/x.git"], port: "0" }, dir);
     expect(cfg).toEqual({
@@ -45,6 +52,7 @@ describe("service configuration", () => {
         message_retention_ms: 604_800_000,
         event_retention_ms: 3_600_000,
       },
+      limits: DEFAULT_LIMITS,
       repos: [
         { name: "o/a", plan_path: "context", main_branch: "main", source: join(dir, "checkout"), head_ttl_ms: 10_000 },
         { name: "o/b", plan_path: "context", main_branch: "main", source: "https://git.example/x.git", head_ttl_ms: 10_000 },
@@ -99,6 +107,8 @@ describe("service configuration", () => {
     ["a rate of zero", "[server]\nsession_per_second = 0\n", "key 'server.session_per_second' must be a number of requests per second above 0"],
     ["a fractional burst", "[server]\nip_burst = 2.5\n", "key 'server.ip_burst' must be a whole number of requests, at least 1"],
     ["rate_limit that is not a boolean", '[server]\nrate_limit = "off"\n', "key 'server.rate_limit' must be true or false"],
+    ["a zero limit", "[limits]\nmessage_bytes = 0\n", "key 'limits.message_bytes' must be a whole number of at least 1"],
+    ["an unknown limit", "[limits]\nmessages_per_hour = 5\n", "unknown key 'limits.messages_per_hour'."],
     ["a repo listed twice", '[[repos]]\nname = "o/r"\n[[repos]]\nname = "O/R"\n', "repository 'O/R' is listed twice in the whitelist."],
   ];
   broken.push(

@@ -357,7 +357,7 @@ describe("reads and sweeps", () => {
 });
 
 describe("core's claim rules on the SQLite store", () => {
-  test("claim, idempotent re-claim, conflict, session_has_claim, complete, expire by prefix, list and sweep", async () => {
+  test("claim, idempotent re-claim, conflict, session_has_claim, complete, expire by prefix and by full id, list and sweep", async () => {
     const { store } = openStore();
     const policy = DEFAULT_POLICY;
     const req = { repo: "acme/app", session_id: "session-1-secret", task_id: "t1", branch: "b1", plan_file: "plans/a.json" };
@@ -375,7 +375,7 @@ describe("core's claim rules on the SQLite store", () => {
       expect.objectContaining({ code: "ambiguous" }),
     );
     await completeTask(store, req, clockAt(5_000), policy);
-    await expireClaim(store, "acme/app", { session: "session-2" }, clockAt(6_000), policy);
+    await expireClaim(store, "acme/app", { session: "session-2-secret" }, clockAt(6_000), policy);
     const listing = await listClaims(store, "acme/app", 7_000, policy);
     expect(listing.active).toEqual([]);
     expect(listing.recently_completed.map((c) => [c.task_id, c.completion_reason, c.session])).toEqual([

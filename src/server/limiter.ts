@@ -1,0 +1,68 @@
+// In-process counters behind the per-client bounds of SPEC §16: new sessions per IP per hour and open /events streams per IP and per session.
+import { HOUR_MS, type Limits, rateLimited } from "../core/limits.ts";
+
+/** How many client IPs the new-session windows remember at most; the oldest is forgotten first. */
+const MAX_TRACKED_IPS = 10_000;
+
+/** The counters of one service process (several replicas each count their own clients). */
+export interface Limiter {
+  /**
+   * Counts a new session started from `ip` at `now_ms`. Throws CoordError `rate_limited` (limit
+   * `new_sessions_per_ip_per_hour`, Retry-After when the oldest start in the hour leaves it) when
+   * the IP started that many in the last hour; a refused start is not counted.
+   */
+  admitNewSession(ip: string, now_ms: number): void;
+  /**
+   * Opens an `/events` stream for `ip` (and `session` when the subscriber named one). Throws
+   * CoordError `rate_limited` (limit `event_streams_per_ip` or `event_streams_per_session`) when
+   * that many are open. Returns the function that releases it (idempotent), to call when it closes.
+   */
+  openStream(ip: string, session: string | undefined): () => void;
+  /** Open streams now, per IP (for tests and metrics). */
+  openStreams(ip: string): number;
+}
+
+/** The counters for `limits`. */
+export function createLimiter(limits: Limits): Limiter {
+  const starts = new Map<string, number[]>();
+  const byIp = new Map<string, number>();
+  const bySession = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string, d: number) => {
+    const n = (m.get(k) ?? 0) + d;
+    if (n <= 0) m.delete(k);
+    else m.set(k, n);
+  };
+  return {
+    admitNewSession(ip, now_ms) {
+      const recent = (starts.get(ip) ?? []).filter((t) => t > now_ms - HOUR_MS);
+      const max = limits.new_sessions_per_ip_per_hour;
+      if (recent.length >= max) {
+        starts.set(ip, recent);
+        throw rateLimited("new_sessions_per_ip_per_hour", max, (recent[0]! + HOUR_MS - now_ms) / 1000, `This client started ${recent.length} new sessions in the last hour`);
+      }
+      starts.delete(ip);
+      starts.set(ip, [...recent, now_ms]);
+      if (starts.size > MAX_TRACKED_IPS) starts.delete(starts.keys().next().value!);
+    },
+    openStream(ip, session) {
+      if ((byIp.get(ip) ?? 0) >= limits.event_streams_per_ip) {
+        throw rateLimited("event_streams_per_ip", limits.event_streams_per_ip, 30, `This client has ${limits.event_streams_per_ip} event streams open`);
+      }
+      if (session !== undefined && (bySession.get(session) ?? 0) >= limits.event_streams_per_session) {
+        throw rateLimited("event_streams_per_session", limits.event_streams_per_session, 30, `This session has ${limits.event_streams_per_session} event streams open`);
+      }
+      add(byIp, ip, 1);
+      if (session !== undefined) add(bySession, session, 1);
+      let open = true;
+      return () => {
+        if (!open) return;
+        open = false;
+        add(byIp, ip, -1);
+        if (session !== undefined) add(bySession, session, -1);
+      };
+    },
+    openStreams(ip) {
+      return byIp.get(ip) ?? 0;
+    },
+  };
+}

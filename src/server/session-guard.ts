@@ -1,0 +1,17 @@
+// Admitting a session id on the routes that make a session known (claim, heartbeat, send): the client's IP and the Admission the core use case checks in its transaction (SPEC §16).
+import type { Admission } from "../core/session-id.ts";
+import type { Limiter } from "./limiter.ts";
+
+/** The client's IP as the socket shows it (no proxy header is trusted here), or `unknown` (tests through `app.handle`). */
+export function clientIp(server: { requestIP(r: Request): { address: string } | null } | null | undefined, request: Request): string {
+  return server?.requestIP(request)?.address ?? "unknown";
+}
+
+/**
+ * The admission of a session id from client `ip` (core's `admitSession`, run inside the use case's
+ * transaction): live means seen within `listed_ms` or holding a claim younger than `claim_ttl_ms`;
+ * a session that is not live yet counts against `new_sessions_per_ip_per_hour` of `limiter`.
+ */
+export function admissionFor(limiter: Limiter, ip: string, windows: { listed_ms: number; claim_ttl_ms: number }): Admission {
+  return { ...windows, on_new_session: (now_ms) => limiter.admitNewSession(ip, now_ms) };
+}
