@@ -28,8 +28,8 @@ export function isIdentifierText(value: string): boolean {
   return identifierRegExp.test(value);
 }
 
-/** A string identifier of `minLength`..`maxLength` characters matching `IDENTIFIER_PATTERN`. */
-function Identifier(opts: { minLength: number; maxLength: number; description?: string }) {
+/** A string identifier of `minLength`..`maxLength` characters matching `IDENTIFIER_PATTERN` (reuse it for every new identifier field, e.g. reservation paths). */
+export function Identifier(opts: { minLength: number; maxLength: number; description?: string }) {
   return T.String({ ...opts, pattern: IDENTIFIER_PATTERN });
 }
 

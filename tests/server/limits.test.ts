@@ -3,17 +3,11 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_POLICY } from "../../src/core/claims.ts";
-import { DEFAULT_LIMITS, type Limits } from "../../src/core/limits.ts";
-import { DEFAULT_SESSION_POLICY } from "../../src/core/sessions.ts";
-import { type App, createApp } from "../../src/server/app.ts";
-import { createEventLog, createMessageStore, createSessionStore } from "../../src/storage/activity-store.ts";
-import { createClaimStore } from "../../src/storage/claim-store.ts";
+import type { Limits } from "../../src/core/limits.ts";
+import type { App } from "../../src/server/app.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
-import { FakeReader } from "../helpers/fake-reader.ts";
+import { activityApp, HEAD, TOKEN } from "../helpers/activity-app.ts";
 
-const HEAD = "1".repeat(40);
-const TOKEN = new FakeReader(HEAD).token;
 const ADMIN = "admin-token-0123456789";
 const HOUR = 3_600_000;
 const id = (c: string) => `${c.repeat(8)}-1111-4111-8111-111111111111`;
@@ -24,23 +18,7 @@ let now: number;
 let app: App;
 
 function makeApp(limits: Partial<Limits>): void {
-  app = createApp({
-    store: createClaimStore(db),
-    repos: new Map([["o/r", { name: "o/r", reader: new FakeReader(HEAD) }]]),
-    admin_tokens: [ADMIN],
-    policy: DEFAULT_POLICY,
-    clock: () => now,
-    version: "t",
-    log: { info: () => {}, warn: () => {}, error: () => {} },
-    limits: { ...DEFAULT_LIMITS, ...limits },
-    activity: {
-      sessions: createSessionStore(db),
-      messages: createMessageStore(db),
-      events: createEventLog(db),
-      session_policy: DEFAULT_SESSION_POLICY,
-      stream: { poll_ms: 20, keepalive_ms: 1000 },
-    },
-  });
+  app = activityApp(db, ADMIN, () => now, limits);
 }
 
 beforeEach(() => {

@@ -1,0 +1,34 @@
+// The app of the session and message routes for HTTP tests: real SQLite stores, repo o/r at a fixed head, the admin token, a test clock and optional [limits].
+import { DEFAULT_POLICY } from "../../src/core/claims.ts";
+import { DEFAULT_LIMITS, type Limits } from "../../src/core/limits.ts";
+import { DEFAULT_SESSION_POLICY } from "../../src/core/sessions.ts";
+import { type App, createApp } from "../../src/server/app.ts";
+import { createEventLog, createMessageStore, createSessionStore } from "../../src/storage/activity-store.ts";
+import { createClaimStore } from "../../src/storage/claim-store.ts";
+import type { CoordDatabase } from "../../src/storage/db.ts";
+import { FakeReader } from "./fake-reader.ts";
+
+/** The head of main the fake reader reports, and the token for it. */
+export const HEAD = "1".repeat(40);
+export const TOKEN = new FakeReader(HEAD).token;
+
+/** An app with every route of SPEC §3 and §7 over `db`, reading the time from `now`, with `limits` over the defaults. */
+export function activityApp(db: CoordDatabase, admin: string, now: () => number, limits: Partial<Limits> = {}): App {
+  return createApp({
+    store: createClaimStore(db),
+    repos: new Map([["o/r", { name: "o/r", reader: new FakeReader(HEAD) }]]),
+    admin_tokens: [admin],
+    policy: DEFAULT_POLICY,
+    clock: now,
+    version: "t",
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    activity: {
+      sessions: createSessionStore(db),
+      messages: createMessageStore(db),
+      events: createEventLog(db),
+      session_policy: DEFAULT_SESSION_POLICY,
+      stream: { poll_ms: 20, keepalive_ms: 1000 },
+    },
+  });
+}
