@@ -68,7 +68,7 @@ describe("claim --next under races", () => {
       const r = await runClient(["claim", "--next"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "d1-details-session" } });
       expect(r.code).toBe(0);
       expect(r.stdout).toBe(
-        "Claimed task 'job-01' (fence 1) for session details- on branch claude/w.\nPlan file: context/plan.json\n\nTask: Task job-01\nSteps:\n  1. do job-01\nAcceptance criteria:\n  - job-01 works\n\nWhen the work is merged, run: claude-coord complete --task job-01\n",
+        "Claimed task 'job-01' (fence 1) for session d1-detai on branch claude/w.\nPlan file: context/plan.json\n\nTask: Task job-01\nSteps:\n  1. do job-01\nAcceptance criteria:\n  - job-01 works\n\nWhen the work is merged, run: claude-coord complete --task job-01\n",
       );
       const j = await runClient(["claim", "--next", "--json"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "d2-details-session" } });
       expect(JSON.parse(j.stdout)).toEqual({
@@ -77,7 +77,7 @@ describe("claim --next under races", () => {
         fence: 2,
         plan_file: "context/plan.json",
         branch: "claude/w",
-        session: "details-",
+        session: "d2-detai",
         task: { name: "Task job-02", steps: ["do job-02"], acceptance_criteria: ["job-02 works"] },
       });
       const again = await runClient(["claim", "--next"], { cwd: work, env: { ...env, CLAUDE_COORD_SESSION_ID: "d2-details-session" } });
