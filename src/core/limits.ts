@@ -24,7 +24,7 @@ export const DEFAULT_LIMITS: Limits = {
   messages_per_session_per_hour: 120,
   message_bytes: 8000,
   recipients_per_message: 20,
-  new_sessions_per_ip_per_hour: 60,
+  new_sessions_per_ip_per_hour: 300,
   event_streams_per_ip: 16,
   event_streams_per_session: 4,
   stored_messages_per_repo: 10_000,

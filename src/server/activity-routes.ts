@@ -99,7 +99,9 @@ export function activityRoutes(deps: ActivityDeps) {
       ROUTES.heartbeat.path,
       async ({ body, request, server }) => {
         const { entry } = await access(request, body, "body", false);
-        const r = await recordHeartbeat(deps.claims, { ...body, repo: entry.name }, clock, admission(server, request));
+        const admit = admission(server, request);
+        const r = await recordHeartbeat(deps.claims, { ...body, repo: entry.name }, clock, admit.admission);
+        admit.done();
         return { status: "ok" as const, session: sessionPrefix(r.session.session_id), state: r.session.state, unread: r.unread } satisfies Answer<"heartbeat">;
       },
       { body: ROUTES.heartbeat.body, parse: parseJsonObject },
@@ -120,14 +122,16 @@ export function activityRoutes(deps: ActivityDeps) {
         if (!admin && body.session_id === undefined) {
           throw new CoordError("invalid_request", "Invalid request body: field 'session_id' is required (the sender).", { field: "session_id" });
         }
+        const admit = admin ? undefined : admission(server, request);
         const { stored, recipients } = await sendMessage(
           deps.claims,
           { repo: entry.name, from_session: admin ? null : (body.session_id as string), target: targetOf(body), subject: body.subject, body: body.body },
           clock,
           { claims: deps.claim_policy, sessions: deps.session_policy },
           limits,
-          admin ? undefined : admission(server, request),
+          admit?.admission,
         );
+        admit?.done();
         return { status: "sent" as const, ids: stored.map((m) => m.id), to: recipients === "broadcast" ? ["broadcast"] : recipients.map(sessionPrefix) } satisfies Answer<"send">;
       },
       { body: ROUTES.send.body, parse: parseJsonObject },

@@ -139,13 +139,15 @@ export function createApp(deps: AppDeps) {
       ROUTES.claim.path,
       async ({ body, request, server }) => {
         const repo = await checkRepo(body);
+        const admit = admissionFor(bounds, clientIp(server, request), { listed_ms, claim_ttl_ms: policy.claim_ttl_ms });
         const r = await claimTask(
           store,
           { repo, session_id: body.session_id, task_id: body.task_id, branch: body.branch, plan_file: body.plan_file ?? "" },
           clock,
           policy,
-          admissionFor(bounds, clientIp(server, request), { listed_ms, claim_ttl_ms: policy.claim_ttl_ms }),
+          admit.admission,
         );
+        admit.done();
         if (r.created) log.info(`claimed ${repo} ${r.task_id} fence=${r.fence} branch=${body.branch}`);
         return { status: r.status, task_id: r.task_id, fence: r.fence } satisfies Answer<"claim">;
       },

@@ -7,11 +7,14 @@ const MAX_TRACKED_IPS = 10_000;
 /** The counters of one service process (several replicas each count their own clients). */
 export interface Limiter {
   /**
-   * Counts a new session started from `ip` at `now_ms`. Throws CoordError `rate_limited` (limit
+   * Checks that `ip` may start a new session at `now_ms`. Throws CoordError `rate_limited` (limit
    * `new_sessions_per_ip_per_hour`, Retry-After when the oldest start in the hour leaves it) when
-   * the IP started that many in the last hour; a refused start is not counted.
+   * the IP started that many in the last hour. Counts nothing: `recordNewSession` does, once the
+   * request that started it succeeded (a refused claim starts no session).
    */
-  admitNewSession(ip: string, now_ms: number): void;
+  checkNewSession(ip: string, now_ms: number): void;
+  /** Counts a session started from `ip` at `now_ms`. */
+  recordNewSession(ip: string, now_ms: number): void;
   /**
    * Opens an `/events` stream for `ip` (and `session` when the subscriber named one). Throws
    * CoordError `rate_limited` (limit `event_streams_per_ip` or `event_streams_per_session`) when
@@ -33,13 +36,15 @@ export function createLimiter(limits: Limits): Limiter {
     else m.set(k, n);
   };
   return {
-    admitNewSession(ip, now_ms) {
+    checkNewSession(ip, now_ms) {
       const recent = (starts.get(ip) ?? []).filter((t) => t > now_ms - HOUR_MS);
       const max = limits.new_sessions_per_ip_per_hour;
       if (recent.length >= max) {
-        starts.set(ip, recent);
         throw rateLimited("new_sessions_per_ip_per_hour", max, (recent[0]! + HOUR_MS - now_ms) / 1000, `This client started ${recent.length} new sessions in the last hour`);
       }
+    },
+    recordNewSession(ip, now_ms) {
+      const recent = (starts.get(ip) ?? []).filter((t) => t > now_ms - HOUR_MS);
       starts.delete(ip);
       starts.set(ip, [...recent, now_ms]);
       if (starts.size > MAX_TRACKED_IPS) starts.delete(starts.keys().next().value!);

@@ -121,6 +121,14 @@ describe("new sessions per client IP per hour", () => {
     now += HOUR - 10_000;
     expect((await beat(C)).status).toBe(200);
   });
+
+  test("a claim refused for another reason (the task is taken) counts no new session", async () => {
+    makeApp({ new_sessions_per_ip_per_hour: 2 });
+    expect((await call("POST", "/claim", { ...auth, session_id: A, task_id: "t", branch: "b" })).status).toBe(200);
+    for (const s of [B, C, D]) expect((await call("POST", "/claim", { ...auth, session_id: s, task_id: "t", branch: "b" })).body.status).toBe("conflict");
+    expect((await beat(B)).status).toBe(200);
+    expect((await beat(C)).body.limit).toBe("new_sessions_per_ip_per_hour");
+  });
 });
 
 describe("stored messages per repo", () => {
