@@ -254,13 +254,13 @@ describe("messages", () => {
 
   test("a short or partial prefix and a missing or double address exit 64; nobody at the address exits 6; nothing is sent", async () => {
     const partial = await send(wa, A, ["--to-session", "samepfx1-one", "--subject", "s", "--body", "b", "--json"]);
-    expect([partial.code, JSON.parse(partial.stdout).field]).toEqual([64, "to_session"]);
+    expect([partial.code, JSON.parse(partial.stdout).field]).toEqual([64, "to-session"]);
     const short = await send(wa, A, ["--to-session", "bbbb", "--subject", "s", "--body", "b"]);
-    expect([short.code, short.stderr.split("\n")[0]]).toEqual([64, "ERROR: Invalid request body: field 'to_session' must be a session's 8-character prefix, as listings show it, or its full id (at least 16 characters)."]);
+    expect([short.code, short.stderr.split("\n")[0]]).toEqual([64, 'ERROR: --to-session "bbbb": must be a session\'s 8-character prefix, as listings show it, or its full id (at least 16 characters).']);
     const noAddress = await send(wa, A, ["--subject", "s", "--body", "b"]);
     expect([noAddress.code, noAddress.stderr]).toEqual([
       64,
-      "ERROR: 'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch or --to-session (got 0).\n\nACTION REQUIRED: Run 'claude-coord send --to-session <8-character prefix> --subject <text> --body <text>' (see 'claude-coord sessions' for who is there).\n",
+      "ERROR: 'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch, --to-session or --to-human (got 0).\n\nACTION REQUIRED: Run 'claude-coord send --to-session <8-character prefix> --subject <text> --body <text>' (see 'claude-coord sessions' for who is there).\n",
     ]);
     expect((await send(wa, A, ["--broadcast", "--to-task", "task-a", "--subject", "s", "--body", "b"])).stderr.split("\n")[0]).toBe(
       "ERROR: 'claude-coord send' needs exactly one address: --broadcast, --to-task, --to-branch, --to-session or --to-human (got 2).",
