@@ -192,6 +192,6 @@ describe("the errors of SPEC §10", () => {
   test("a --to-session error names the flag, not the body field", async () => {
     const r = await run(["send", "--to-session", "short", "--subject", "s", "--body", "b"], "a", E);
     expect(r.code).toBe(64);
-    expect(r.stderr.split("\n")[0]).toBe('ERROR: --to-session "short": must be a session id or a prefix of at least 8 characters.');
+    expect(r.stderr.split("\n")[0]).toBe('ERROR: --to-session "short": must be a session\'s 8-character prefix, as listings show it, or its full id (at least 16 characters).');
   });
 });
