@@ -74,7 +74,12 @@ const ERROR_FIELDS: { [K in WireCode]?: TProperties } = {
   ambiguous: { sessions: T.Array(T.String(), { description: "the 8-character prefixes it matches" }) },
   upstream_unavailable: { repo: T.Optional(T.String()) },
   store_unavailable: { backend: T.Optional(T.String({ description: "the storage backend that cannot be reached (postgresql)" })) },
-  rate_limited: { retry_after_s: T.Integer({ description: "also sent as Retry-After" }), bucket: T.String({ description: "ip, session or git_host" }) },
+  rate_limited: {
+    retry_after_s: T.Integer({ description: "also sent as Retry-After" }),
+    bucket: T.Optional(T.String({ description: "the rate limit's token bucket (SPEC §15): ip, session or git_host" })),
+    limit: T.Optional(T.String({ description: "the [limits] bound exceeded (SPEC §16), e.g. messages_per_session_per_hour" })),
+    max: T.Optional(T.Integer({ description: "that bound's configured value" })),
+  },
 };
 
 const ERROR_SCHEMAS = new Map<WireCode, TSchema>(
