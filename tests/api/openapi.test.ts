@@ -25,7 +25,7 @@ describe("GET /openapi.json's document", () => {
       "400": "invalid_request",
       "401": "unauthorized, stale_token",
       "403": "repo_not_allowed",
-      "409": "conflict, session_has_claim",
+      "409": "conflict, session_has_claim, session_prefix_taken",
       "413": "payload_too_large",
       "503": "store_unavailable, upstream_unavailable",
     });
