@@ -59,7 +59,7 @@ describe.skipIf(postgresMissing() !== undefined)("three replicas on one PostgreS
   test("30 claim --next processes over 20 tasks, spread over the replicas: every task taken exactly once, 10 exit 1", async () => {
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        runClient(["claim", "--next", "--json"], { cwd: work, env: { CLAUDE_COORD_REPO: REPO, CLAUDE_COORD_URL: replicas[i % 3]!.url, CLAUDE_COORD_TIMEOUT: "60", CLAUDE_COORD_SESSION_ID: `next-session-${String(i).padStart(2, "0")}-xx` } }),
+        runClient(["claim", "--next", "--json"], { cwd: work, env: { CLAUDE_COORD_REPO: REPO, CLAUDE_COORD_URL: replicas[i % 3]!.url, CLAUDE_COORD_TIMEOUT: "60", CLAUDE_COORD_SESSION_ID: `next-${String(i).padStart(2, "0")}-session-xx` } }),
       ),
     );
     const codes = results.map((r) => r.code).sort((a, b) => a - b);
