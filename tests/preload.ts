@@ -13,7 +13,7 @@ const home = removeAtEnd(mkdtempSync(join(tmpdir(), "coord-test-home-")));
 // tests from failing on a loaded 2-core machine. bunfig.toml's [test] timeout is not applied by Bun 1.4, this is.
 setDefaultTimeout(60_000);
 // A hook of the preload spans the whole run: it runs once, after the last test file.
-afterAll(removeRegistered);
+afterAll(removeRegistered, 120_000);
 const gitconfig = join(home, ".gitconfig");
 writeFileSync(gitconfig, "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n");
 process.env.HOME = home;
