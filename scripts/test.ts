@@ -41,7 +41,10 @@ if ((await run([bun, "scripts/build.ts"])) !== 0) {
 }
 
 // bun test prints its summary (` N pass`, ` N fail`) on stderr: tee both streams and read the counts.
-const proc = Bun.spawn([bun, "test", ...process.argv.slice(2)], { stdio: ["inherit", "pipe", "pipe"] });
+// Tests are not timed (speed is checked by scripts/bench*.ts): 60 s per test keeps the process-heavy e2e tests from
+// failing on a loaded machine. Given here because Bun 1.4 applies neither bunfig's [test] timeout nor a preload's
+// setDefaultTimeout to every file of a run.
+const proc = Bun.spawn([bun, "test", "--timeout", "60000", ...process.argv.slice(2)], { stdio: ["inherit", "pipe", "pipe"] });
 let passed = 0;
 let failed = 0;
 async function tee(stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream): Promise<void> {

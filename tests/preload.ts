@@ -1,5 +1,5 @@
 // Test preload: clears claude-coord's and GitHub's variables and points HOME and git config at a temp dir, before any source import; removes the run's shared temp dirs when it ends.
-import { afterAll, setDefaultTimeout } from "bun:test";
+import { afterAll } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,9 +9,6 @@ for (const k of Object.keys(process.env)) {
   if (k.startsWith("CLAUDE_COORD_") || k === "CLAUDE_CODE_SESSION_ID" || k === "GITHUB_TOKEN" || k === "CLAUDE_ENV_FILE") delete process.env[k];
 }
 const home = removeAtEnd(mkdtempSync(join(tmpdir(), "coord-test-home-")));
-// Tests are not timed (speed is checked by scripts/bench*.ts): a generous default keeps the process-heavy e2e
-// tests from failing on a loaded 2-core machine. bunfig.toml's [test] timeout is not applied by Bun 1.4, this is.
-setDefaultTimeout(60_000);
 // A hook of the preload spans the whole run: it runs once, after the last test file.
 afterAll(removeRegistered, 120_000);
 const gitconfig = join(home, ".gitconfig");
