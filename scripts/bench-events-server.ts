@@ -58,6 +58,7 @@ if (import.meta.main) {
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     activity: {
       sessions: storage.sessions,
+      controls: storage.controls,
       messages: storage.messages,
       events: storage.events,
       session_policy: { stale_ms: 30 * 60_000, listed_ms: DEFAULT_SESSION_POLICY.listed_ms },

@@ -9,6 +9,9 @@ import type {
   ClaimsResponse,
   CompleteBody,
   CompleteResponse,
+  ControlBody,
+  ControlResponse,
+  DirectiveResponse,
   ExpireBody,
   ExpireResponse,
   HandoverBody,
@@ -344,6 +347,17 @@ export class CoordClient {
   inbox(auth: ReadAuth, session_id: string | undefined, opts: { unread?: boolean } = {}): Promise<InboxResponse> {
     const r = readRequest(auth, opts.unread ? { unread: "true" } : {});
     return this.request("inbox", { query: r.query, headers: session_id === undefined ? r.headers : { ...r.headers, "x-session-id": session_id } });
+  }
+
+  /** POST /sessions/control (SPEC §13): the human pauses, resumes, approves or rejects a session; needs the admin token. */
+  control(body: ControlBody, admin_token: string): Promise<ControlResponse> {
+    return this.request("control", { body, headers: { authorization: `Bearer ${admin_token}` } });
+  }
+
+  /** GET /sessions/directive (SPEC §13): `session_id`'s state and the human's latest directive (the id in `X-Session-Id`, never the URL). */
+  directive(auth: ReadAuth, session_id: string): Promise<DirectiveResponse> {
+    const r = readRequest(auth);
+    return this.request("directive", { query: r.query, headers: { ...r.headers, "x-session-id": session_id } });
   }
 
   /** POST /messages/ack: marks message ids read for `body.session_id`; answers how many were newly marked. */

@@ -2,6 +2,7 @@
 import { type Static, type TProperties, type TSchema, Type as T } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import type { ErrorCode } from "../core/errors.ts";
+import { ControlBody, ControlResponse, DirectiveResponse } from "./schemas.ts";
 import { Timestamp } from "../core/views.ts";
 import {
   AckBody,
@@ -209,6 +210,17 @@ export const ROUTES = {
     errors: [...REPO_ACCESS, "not_found", "ambiguous"],
   },
   heartbeat: { method: "POST", path: "/heartbeat", summary: "Report a session's state; answers its unread count", spec: "§7", body: HeartbeatBody, response: HeartbeatResponse, content_type: "application/json", errors: [...REPO_ACCESS, "session_prefix_taken"] },
+  control: {
+    method: "POST",
+    path: "/sessions/control",
+    summary: "The human pauses, resumes, approves or rejects a session (admin token)",
+    spec: "§13",
+    body: ControlBody,
+    response: ControlResponse,
+    content_type: "application/json",
+    errors: [...REPO_ACCESS, "not_found", "ambiguous"],
+  },
+  directive: { method: "GET", path: "/sessions/directive", summary: "The calling session's state and the human's latest directive (X-Session-Id)", spec: "§13", query: RepoQuery, response: DirectiveResponse, content_type: "application/json", errors: REPO_ACCESS },
   sessions: { method: "GET", path: "/sessions", summary: "Sessions of a repo seen in the last 24 hours, stuck first", spec: "§7", query: RepoQuery, response: SessionsResponse, content_type: "application/json", errors: REPO_ACCESS },
   send: {
     method: "POST",

@@ -107,7 +107,19 @@ export type ExpireBody = Static<typeof ExpireBody>;
 
 const ClaimedBy = T.Object({ session: T.String(), branch: T.String(), claimed_at: Timestamp });
 
-export const ClaimResponse = T.Object({ status: T.Literal("claimed"), task_id: T.String(), fence: T.Integer() });
+const ControlActionSchema = T.Union([T.Literal("pause"), T.Literal("resume"), T.Literal("approve"), T.Literal("reject")], { description: "one of pause, resume, approve, reject" });
+
+/** The human's latest control of a session (SPEC §13), as heartbeat, claim and directive answers carry it. */
+export const Directive = T.Object({ action: ControlActionSchema, message: T.Union([T.String(), T.Null()]), at: Timestamp });
+export type Directive = Static<typeof Directive>;
+
+export const ClaimResponse = T.Object({
+  status: T.Literal("claimed"),
+  task_id: T.String(),
+  fence: T.Integer(),
+  /** The human's latest control of the claiming session (SPEC §13), when there is one. */
+  directive: T.Optional(Directive),
+});
 export type ClaimResponse = Static<typeof ClaimResponse>;
 
 /** `branch` is the claim's branch (SPEC §10: the session's state follows the claim, not the checkout). */
@@ -146,7 +158,7 @@ export type ErrorBody = Static<typeof ErrorBody>;
 // ---- Sessions, status and messages (SPEC §7) ----
 
 /** Limits of the session and message fields, in characters (lists: in items). `body` is only the schema's ceiling: `[limits] message_bytes` (default 8000 bytes) is the bound. */
-export const ACTIVITY_LIMITS = { note: 500, reason: 500, context: 2000, option: 200, options: 10, pr_url: 500, worktree: 1024, subject: 200, body: 60_000, ack_ids: 500 } as const;
+export const ACTIVITY_LIMITS = { note: 500, reason: 500, context: 2000, option: 200, options: 10, pr_url: 500, worktree: 1024, subject: 200, body: 60_000, ack_ids: 500, plan: 20000, control_message: 2000 } as const;
 
 /** The query of repo-scoped GETs; `token` and `commit_sha` may be left out when an admin bearer token is sent. */
 export const RepoQuery = T.Object({ repo: Repo, token: T.Optional(Token), commit_sha: T.Optional(CommitSha) });
@@ -173,22 +185,16 @@ export const HeartbeatBody = T.Object({
   stuck: T.Optional(Stuck),
   pr_url: T.Optional(T.Union([T.String({ maxLength: ACTIVITY_LIMITS.pr_url, pattern: "^https?://", description: "an http(s) URL" }), T.Null()])),
   worktree: T.Optional(T.Union([T.String({ minLength: 1, maxLength: ACTIVITY_LIMITS.worktree, description: "the absolute path of the session's git worktree (SPEC §14)" }), T.Null()])),
+  plan: T.Optional(T.Union([T.String({ maxLength: ACTIVITY_LIMITS.plan, description: `the plan for the human to review, at most ${ACTIVITY_LIMITS.plan} characters` }), T.Null()])),
 });
 export type HeartbeatBody = Static<typeof HeartbeatBody>;
-
-/**
- * An instruction from the human for this session (SPEC §13: pause, resume, approve, reject), with
- * their message. The heartbeat answer carries it when there is one; `hook activity` passes it to
- * the model. (SPEC §13's session controls fill it; until then no answer has one.)
- */
-export const Directive = T.Object({ action: T.String(), message: T.Union([T.String(), T.Null()]) });
-export type Directive = Static<typeof Directive>;
 
 export const HeartbeatResponse = T.Object({
   status: T.Literal("ok"),
   session: T.String(),
   state: T.String(),
   unread: T.Integer(),
+  /** The human's latest control of this session (SPEC §13), when there is one; `hook activity` passes it to the model. */
   directive: T.Optional(T.Union([Directive, T.Null()])),
 });
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
@@ -247,3 +253,20 @@ export const EventsQuery = T.Object({
   last_event_id: T.Optional(T.String({ maxLength: 20 })),
 });
 export type EventsQuery = Static<typeof EventsQuery>;
+
+// ---- The human in the loop (SPEC §13) ----
+
+/** `POST /sessions/control` (admin token): `session` is a session's 8-character prefix or its full id (SPEC §16). */
+export const ControlBody = T.Object({
+  repo: Repo,
+  session: T.String({ minLength: 1, maxLength: LIMITS.session_id, description: "the session's 8-character prefix, as listings show it, or its full id" }),
+  action: ControlActionSchema,
+  message: T.Optional(T.Union([T.String({ maxLength: ACTIVITY_LIMITS.control_message }), T.Null()])),
+});
+export type ControlBody = Static<typeof ControlBody>;
+export const ControlResponse = T.Object({ status: T.Literal("ok"), session: T.String(), action: ControlActionSchema, state: T.String() });
+export type ControlResponse = Static<typeof ControlResponse>;
+
+/** `GET /sessions/directive` (repo token, header `X-Session-Id`): the caller's latest directive, for `wait` and the PreToolUse guard. */
+export const DirectiveResponse = T.Object({ session: T.String(), state: T.Union([T.String(), T.Null()]), directive: T.Union([Directive, T.Null()]) });
+export type DirectiveResponse = Static<typeof DirectiveResponse>;

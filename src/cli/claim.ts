@@ -8,6 +8,7 @@ import { discoverTasks, FINISHED_STATUSES } from "../core/tasks.ts";
 import { commonArgs, taskArg } from "./args.ts";
 import { type ClientContext, type CommonFlags, loadContext, repoAuth, requireBranch, requireSession } from "./context.ts";
 import { inlineText, type Outcome, printOutcome, processTerminal } from "./output.ts";
+import { directiveLines } from "./directive.ts";
 import { findTask, localPlans } from "./plan-lookup.ts";
 
 type Auth = Awaited<ReturnType<typeof repoAuth>>;
@@ -38,6 +39,7 @@ function claimedOutcome(r: ClaimResponse, session_id: string, branch: string, pl
         ...(withTask ? taskDetails(task) : []),
         "",
         `When the work is merged, run: claude-coord complete --task ${r.task_id}`,
+        ...(r.directive ? ["", ...directiveLines(r.directive)] : []),
       ].join("\n"),
   };
 }

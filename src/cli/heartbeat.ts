@@ -4,7 +4,9 @@ import type { HeartbeatBody, HeartbeatResponse } from "../api/schemas.ts";
 import { sessionPrefix } from "../core/claims.ts";
 import { CoordError } from "../core/errors.ts";
 import { SESSION_STATES, type SessionState } from "../core/sessions.ts";
+import { ACTIVITY_LIMITS } from "../api/schemas.ts";
 import { commonArgs } from "./args.ts";
+import { directiveLines } from "./directive.ts";
 import { type ClientContext, type CommonFlags, loadContext, repoAuth, requireBranch, requireSession } from "./context.ts";
 import { type Outcome, printOutcome, processTerminal } from "./output.ts";
 
@@ -47,6 +49,15 @@ export function parseProgress(text: string | undefined): number | undefined {
   });
 }
 
+/** Checks --plan: at most `ACTIVITY_LIMITS.plan` characters; throws CoordError `usage_error` naming the flag otherwise. */
+export function parsePlan(text: string): string {
+  if (text.length <= ACTIVITY_LIMITS.plan) return text;
+  throw new CoordError("usage_error", `--plan is ${text.length} characters; the limit is ${ACTIVITY_LIMITS.plan}.`, {
+    field: "plan",
+    action: "Shorten the plan (link to a file on the branch for the details) and run the heartbeat again.",
+  });
+}
+
 /** Checks --pr: an http(s) URL; throws CoordError `usage_error` naming the flag otherwise. */
 export function parsePrUrl(text: string | undefined): string | undefined {
   if (text === undefined || /^https?:\/\/\S+$/.test(text)) return text;
@@ -85,6 +96,9 @@ export function heartbeatText(r: HeartbeatResponse, body: HeartbeatBody): string
   const lines = [`Heartbeat recorded: session ${r.session} is ${r.state} on branch ${body.branch}${facts.length > 0 ? ` (${facts.join(", ")})` : ""}.`];
   if (body.note) lines.push(`Note: ${body.note}`);
   if (body.pr_url) lines.push(`PR: ${body.pr_url}`);
+  if (body.plan) lines.push(`Plan attached (${body.plan.length} characters) for the human to review; wait for the decision: claude-coord wait`);
+  const said = directiveLines(r.directive);
+  if (said.length > 0) lines.push("", ...said);
   lines.push("", unreadLine(r.unread));
   if (r.state === "complete") {
     lines.push(`This reports the session's state; the task's claim is released by: claude-coord complete --task ${body.task_id ?? "<task-id>"}`);
@@ -93,7 +107,7 @@ export function heartbeatText(r: HeartbeatResponse, body: HeartbeatBody): string
 }
 
 /** The flags of `heartbeat` (and the MCP tool `heartbeat`); progress as text, as typed. */
-export type HeartbeatFlags = CommonFlags & { branch?: string; state?: string; task?: string; progress?: string; note?: string; pr?: string };
+export type HeartbeatFlags = CommonFlags & { branch?: string; state?: string; task?: string; progress?: string; note?: string; pr?: string; plan?: string };
 
 /**
  * Sends a heartbeat from the flags (SPEC §7). Returns the outcome (document: the service's answer,
@@ -109,6 +123,7 @@ export async function heartbeatOutcome(args: HeartbeatFlags): Promise<Outcome> {
   if (progress !== undefined) fields.progress = progress;
   if (args.note !== undefined) fields.note = args.note;
   if (pr_url !== undefined) fields.pr_url = pr_url;
+  if (args.plan !== undefined) fields.plan = parsePlan(args.plan);
   const { r, body } = await sendHeartbeat(args, fields);
   const warnings = state === "cancelled" ? await heldClaimHint(args, body) : [];
   return { data: r, text: () => heartbeatText(r, body), warnings };
@@ -137,6 +152,7 @@ export default defineCommand({
     progress: { type: "string", description: "progress in percent, 0 to 100", valueHint: "0-100" },
     note: { type: "string", description: "one line on what the session is doing now", valueHint: "text" },
     pr: { type: "string", description: "the pull request URL (with --state complete)", valueHint: "url" },
+    plan: { type: "string", description: `the plan for the human to review (with --state planning_complete; at most ${ACTIVITY_LIMITS.plan} characters)`, valueHint: "text" },
     ...commonArgs,
     ...branchArg,
   },

@@ -1,7 +1,8 @@
-// `claude-coord hook pre-tool-use`: Claude Code's PreToolUse hook — refuses an edit of a path another session reserves (exit 2, reason on stderr).
+// `claude-coord hook pre-tool-use`: Claude Code's PreToolUse hook — refuses every tool while the human paused the session, and an edit of a path another session reserves (exit 2, reason on stderr).
 import { existsSync, statSync } from "node:fs";
 import { type ClientContext, loadContext } from "./context.ts";
 import { type GuardVerdict, guardPaths, repoRelative, sessionIfKnown } from "./guard-check.ts";
+import { pauseCheck } from "./pause-check.ts";
 
 /**
  * The tools that change files, and where their hook input names the file (Claude Code's hooks
@@ -69,10 +70,9 @@ export const reservationCheck: PreToolUseCheck = async (s) => {
 
 /**
  * The checks of `hook pre-tool-use`, in order; the first that blocks decides, warnings of the
- * others are kept. A new rule (e.g. "deny every tool while the human paused this session", SPEC §13)
- * is one more entry here.
+ * others are kept: the human's pause (SPEC §13, every tool), then reservations (SPEC §11, edits).
  */
-export const PRE_TOOL_USE_CHECKS: PreToolUseCheck[] = [reservationCheck];
+export const PRE_TOOL_USE_CHECKS: PreToolUseCheck[] = [pauseCheck, reservationCheck];
 
 /**
  * Runs the checks on hook JSON `stdin` and answers the exit code and stderr (Claude Code: exit 2

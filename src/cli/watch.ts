@@ -8,6 +8,7 @@ import { type BoardState, loadBoardState, orderSessions, prFor, REASON_TEXT } fr
 import { type ClientContext, loadContext } from "./context.ts";
 import { asCoordError, cleanText, errorText, processTerminal } from "./output.ts";
 import { adminToken, adminTokenArg, ago, parseTime, readAccess } from "./viewer.ts";
+import { type NeedKind, needsOf, timeInState } from "../core/needs.ts";
 
 /** How long a burst of events is gathered before one redraw, in ms. */
 export const REDRAW_DEBOUNCE_MS = 100;
@@ -70,6 +71,7 @@ export function renderWatchFrame(state: BoardState, now_ms: number, status: stri
   const stuck = sessions.filter((s) => s.state === "stuck").length;
   const stale = sessions.filter((s) => s.stale).length;
   const out = [`claude-coord watch: ${state.repo} at ${toRfc3339(now_ms)} (${status})`, ""];
+  out.push(...needsYouLines(sessions, now_ms), "");
 
   out.push(`SESSIONS: ${sessions.length} (${stuck} stuck, ${stale} stale)`);
   if (sessions.length === 0) out.push("  (none in the last 24 hours)");
@@ -125,6 +127,31 @@ export function renderWatchFrame(state: BoardState, now_ms: number, status: stri
   }
   out.push("", `Last event: ${last_event ? describeEvent(last_event) : "(none yet)"}`);
   return out.join("\n");
+}
+
+const NEED_TEXT: Record<NeedKind, string> = { stuck: "STUCK", plan_ready: "PLAN READY", pr_ready: "PR READY", paused: "PAUSED" };
+
+/** The frame's first section (SPEC §13): what needs the human, with time in state and the command that answers it. */
+export function needsYouLines(sessions: BoardState["sessions"], now_ms: number): string[] {
+  const needs = needsOf(sessions);
+  const out = [`NEEDS YOU: ${needs.length}`];
+  if (needs.length === 0) out.push("  (nothing)");
+  const act: Record<NeedKind, (s: string) => string> = {
+    stuck: (s) => `claude-coord send --to-session ${s} --subject <text> --body <decision>`,
+    plan_ready: (s) => `claude-coord approve ${s} | claude-coord reject ${s} --message <why>`,
+    pr_ready: () => "",
+    paused: (s) => `claude-coord resume ${s}`,
+  };
+  out.push(
+    ...columns(needs.map(({ s, kind }) => [`!! ${NEED_TEXT[kind]}`, s.session, s.task_id ?? "-", `for ${timeInState(s, now_ms)}`, kind === "pr_ready" ? (s.pr_url ?? "") : act[kind](s.session)])).map((l) => ` ${l}`),
+  );
+  return out;
+}
+
+/** The needs in `state` that `seen` did not have (none on the first frame, when `seen` is null), and the keys to remember. */
+export function newNeeds(seen: ReadonlySet<string> | null, state: BoardState): { fresh: number; keys: Set<string> } {
+  const keys = new Set(needsOf(state.sessions).map((n) => n.key));
+  return { fresh: seen === null ? 0 : [...keys].filter((k) => !seen.has(k)).length, keys };
 }
 
 /** The status a frame shows for the event stream's state. */
@@ -262,8 +289,13 @@ export default defineCommand({
     }
     const tty = process.stdout.isTTY === true && !json;
     // On a terminal each frame replaces the last (cut to its width); piped, frames follow each other a blank line apart; --json: one document per line.
+    // A new item in NEEDS YOU rings the terminal bell (BEL) once.
+    let seen: Set<string> | null = null;
     const emit = (f: WatchFrame) => {
+      const { fresh, keys } = newNeeds(seen, f.state);
+      seen = keys;
       if (json) return processTerminal.out(frameJson(f));
+      if (fresh > 0) process.stdout.write("\x07");
       const w = tty ? (process.stdout.columns ?? 0) : 0;
       const text = frameText(f);
       const fitted = w > 0 ? text.split("\n").map((l) => (l.length > w ? `${l.slice(0, w - 1)}…` : l)).join("\n") : text;

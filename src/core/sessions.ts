@@ -1,5 +1,6 @@
 // Session status (SPEC §7): heartbeats, the state lifecycle, stuck reasons and the stale flag.
 import { CoordError } from "./errors.ts";
+import { type ControlRecord, type ControlTx, heldState, startsNewReview } from "./controls.ts";
 import type { EventTx } from "./events.ts";
 import { type Admission, admitSession, sessionPrefix } from "./session-id.ts";
 import type { ClaimStore } from "./store.ts";
@@ -30,8 +31,12 @@ export interface SessionRecord {
   pr_url: string | null;
   /** The absolute path of the git worktree the session runs in (SPEC §14, set by `spawn`); null when never reported. */
   worktree: string | null;
+  /** The plan the session attached for the human to review (`heartbeat --plan`, SPEC §13), or null. */
+  plan: string | null;
   first_seen_ms: number;
   last_heartbeat_ms: number;
+  /** When the session entered its current state (a heartbeat repeating the state keeps it). */
+  state_since_ms: number;
 }
 
 /** What a heartbeat names; a field left undefined keeps its stored value (SPEC §7; `state` too, SPEC §10: registration and `hook activity` keep it). */
@@ -46,6 +51,7 @@ export interface HeartbeatInput {
   stuck?: { reason: string; context?: string | null; options?: string[] } | null;
   pr_url?: string | null;
   worktree?: string | null;
+  plan?: string | null;
 }
 
 /** Durations of the session rules, in ms. */
@@ -78,11 +84,12 @@ export function applyHeartbeat(prev: SessionRecord | undefined, hb: HeartbeatInp
     throw new CoordError("invalid_request", "Invalid request body: field 'progress' must be an integer from 0 to 100.", { field: "progress" });
   }
   const keep = <T>(v: T | undefined, old: T): T => (v === undefined ? old : v);
+  const state = hb.state ?? prev?.state ?? "registered";
   return {
     repo: hb.repo,
     session_id: hb.session_id,
     branch: hb.branch,
-    state: hb.state ?? prev?.state ?? "registered",
+    state,
     task_id: keep(hb.task_id, prev?.task_id ?? null),
     progress: keep(hb.progress, prev?.progress ?? null),
     note: keep(hb.note, prev?.note ?? null),
@@ -94,8 +101,10 @@ export function applyHeartbeat(prev: SessionRecord | undefined, hb: HeartbeatInp
           : null,
     pr_url: keep(hb.pr_url, prev?.pr_url ?? null),
     worktree: keep(hb.worktree, prev?.worktree ?? null),
+    plan: keep(hb.plan, prev?.plan ?? null),
     first_seen_ms: prev?.first_seen_ms ?? now_ms,
     last_heartbeat_ms: now_ms,
+    state_since_ms: prev !== undefined && prev.state === state ? prev.state_since_ms : now_ms,
   };
 }
 
@@ -116,8 +125,10 @@ export function sessionView(s: SessionRecord, now_ms: number, policy: SessionPol
     stuck: s.stuck,
     pr_url: s.pr_url,
     worktree: s.worktree,
+    plan: s.plan,
     first_seen: toRfc3339(s.first_seen_ms),
     last_heartbeat: toRfc3339(s.last_heartbeat_ms),
+    state_since: toRfc3339(s.state_since_ms),
     stale: isStale(s, now_ms, policy),
   };
 }
@@ -156,24 +167,45 @@ export interface SessionStore {
  * it throws its `invalid_request` errors), stores it and appends its `heartbeat` event (the
  * session as listings show it; a session just written is never stale). Returns the new record.
  */
-export async function writeSessionState(tx: SessionTx & EventTx & { readonly now_ms: number }, hb: HeartbeatInput): Promise<SessionRecord> {
-  const rec = applyHeartbeat(await tx.getSession(hb.repo, hb.session_id), hb, tx.now_ms);
+export async function writeSessionState(tx: SessionTx & EventTx & ControlTx & { readonly now_ms: number }, hb: HeartbeatInput): Promise<SessionRecord> {
+  return (await writeHeldSessionState(tx, hb)).session;
+}
+
+/**
+ * `writeSessionState` under the human's control (SPEC §13), also returning the control: while the
+ * session is paused it stays `paused` whatever `hb` reports (its stuck info dropped); a session
+ * entering `planning_complete` again forgets the earlier approve, reject or resume (a new plan
+ * awaits review).
+ */
+export async function writeHeldSessionState(
+  tx: SessionTx & EventTx & ControlTx & { readonly now_ms: number },
+  hb: HeartbeatInput,
+): Promise<{ session: SessionRecord; control: ControlRecord | undefined }> {
+  const prev = await tx.getSession(hb.repo, hb.session_id);
+  let control = await tx.getControl(hb.repo, hb.session_id);
+  const held = heldState(hb.state, control);
+  const rec = applyHeartbeat(prev, held === hb.state ? hb : { ...hb, state: held, stuck: undefined }, tx.now_ms);
+  if (startsNewReview(prev?.state, rec.state, control)) {
+    await tx.deleteControl(hb.repo, hb.session_id);
+    control = undefined;
+  }
   await tx.putSession(rec);
   await tx.appendEvent(hb.repo, "heartbeat", sessionView(rec, tx.now_ms, DEFAULT_SESSION_POLICY), tx.now_ms);
-  return rec;
+  return { session: rec, control };
 }
 
 /**
  * The use case of `POST /heartbeat` (SPEC §7): in one transaction stamped at its own time
- * (`clock` read after the lock), the session's new state (`writeSessionState`), its `heartbeat`
- * event and the count of its unread messages. Rejects with CoordError `invalid_request` (with
+ * (`clock` read after the lock), the session's new state (`writeHeldSessionState`: a paused
+ * session stays paused), its `heartbeat` event, the count of its unread messages and the human's
+ * latest control (the directive the answer carries). Rejects with CoordError `invalid_request` (with
  * `field`) for the heartbeats `applyHeartbeat` refuses; nothing is stored then. With `admission`
  * (the service's route), first admits the session id in the same transaction (`admitSession`).
  */
-export function recordHeartbeat(store: ClaimStore, hb: HeartbeatInput, clock: Clock, admission?: Admission): Promise<{ session: SessionRecord; unread: number }> {
+export function recordHeartbeat(store: ClaimStore, hb: HeartbeatInput, clock: Clock, admission?: Admission): Promise<{ session: SessionRecord; unread: number; control: ControlRecord | undefined }> {
   return store.transact(clock, async (tx) => {
     if (admission) await admitSession(tx, hb.repo, hb.session_id, admission);
-    const session = await writeSessionState(tx, hb);
-    return { session, unread: await tx.unreadCount(hb.repo, hb.session_id) };
+    const { session, control } = await writeHeldSessionState(tx, hb);
+    return { session, control, unread: await tx.unreadCount(hb.repo, hb.session_id) };
   });
 }

@@ -1,4 +1,5 @@
 // The claim store interface core needs: async primitives run inside one serialised write transaction.
+import type { ControlTx } from "./controls.ts";
 import type { EventTx } from "./events.ts";
 import type { MessageTx } from "./messages.ts";
 import type { SessionTx } from "./sessions.ts";
@@ -48,7 +49,7 @@ export interface CompletionExtra {
  * isolation. "Active" here means `completed_at_ms IS NULL`, whatever its age: callers apply the
  * TTL. A handle used after its transaction ended throws.
  */
-export interface ClaimTx extends SessionTx, MessageTx, EventTx {
+export interface ClaimTx extends SessionTx, MessageTx, EventTx, ControlTx {
   /**
    * The transaction's time, epoch ms: read from the clock after the write lock was taken (SPEC §16:
    * times written by a transaction are read after its lock is taken, so a claim is never stamped

@@ -56,8 +56,12 @@ export const SessionView = T.Object({
   stuck: T.Union([T.Object({ reason: T.String(), context: T.Union([T.String(), T.Null()]), options: T.Array(T.String()) }), T.Null()]),
   pr_url: T.Union([T.String(), T.Null()]),
   worktree: T.Union([T.String(), T.Null()]),
+  /** The plan attached for the human's review (SPEC §13 `heartbeat --plan`), or null. */
+  plan: T.Optional(T.Union([T.String(), T.Null()])),
   first_seen: Timestamp,
   last_heartbeat: Timestamp,
+  /** When the session entered its state (SPEC §13: time in state = now − state_since). */
+  state_since: T.Optional(Timestamp),
   stale: T.Boolean(),
 });
 export type SessionView = Static<typeof SessionView>;

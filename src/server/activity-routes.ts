@@ -9,6 +9,7 @@ import { ackMessages, type MessageStore, type MessageTarget, messageView, sendMe
 import { DEFAULT_LIMITS, type Limits } from "../core/limits.ts";
 import { MIN_SESSION_ID_LENGTH } from "../core/session-id.ts";
 import { listSessionViews, recordHeartbeat, type SessionPolicy, type SessionStore } from "../core/sessions.ts";
+import { type ControlStore, directiveOf } from "../core/controls.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
 import { checkAccess, parseJsonObject, type RepoEntry } from "./access.ts";
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   claims: ClaimStore;
   claim_policy: ClaimPolicy;
   sessions: SessionStore;
+  /** The human's controls (SPEC §13): a paused session stays paused, and heartbeats answer the directive. */
+  controls: ControlStore;
   messages: MessageStore;
   events: EventLog;
   session_policy: SessionPolicy;
@@ -102,7 +105,13 @@ export function activityRoutes(deps: ActivityDeps) {
         const admit = admission(server, request);
         const r = await recordHeartbeat(deps.claims, { ...body, repo: entry.name }, clock, admit.admission);
         admit.done();
-        return { status: "ok" as const, session: sessionPrefix(r.session.session_id), state: r.session.state, unread: r.unread } satisfies Answer<"heartbeat">;
+        return {
+          status: "ok" as const,
+          session: sessionPrefix(r.session.session_id),
+          state: r.session.state,
+          unread: r.unread,
+          ...(r.control ? { directive: directiveOf(r.control) } : {}),
+        } satisfies Answer<"heartbeat">;
       },
       { body: ROUTES.heartbeat.body, parse: parseJsonObject },
     )

@@ -13,6 +13,7 @@ import { type ExpireBody, LIMITS } from "../api/schemas.ts";
 import { checkAccess, hasAdminToken, parseJsonObject, type RepoEntry, whitelisted } from "./access.ts";
 import { errorResponse, invalidRequest, type SchemaIssue } from "./http-errors.ts";
 import { activityRoutes, type ActivityDeps } from "./activity-routes.ts";
+import { controlRoutes } from "./control-routes.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { type MetricsAccess, metricsRoutes } from "./metrics-routes.ts";
@@ -22,6 +23,7 @@ import { lifeRoutes } from "./life-routes.ts";
 import { createLimiter } from "./limiter.ts";
 import { admissionFor, clientIp } from "./session-guard.ts";
 import { DEFAULT_SESSION_POLICY } from "../core/sessions.ts";
+import { toRfc3339 } from "../core/time.ts";
 import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, webhookRoutes, type WebhookDeps } from "./webhooks.ts";
 
 /** Where the service writes its log lines (consola in `serve`, a recorder in tests). */
@@ -124,6 +126,7 @@ export function createApp(deps: AppDeps) {
     )
     .use(reservationRoutes({ repos, admin_tokens: deps.admin_tokens, store, clock }))
     .use(lifeRoutes({ repos, admin_tokens: deps.admin_tokens, store, policy, clock, log }))
+    .use(deps.activity ? controlRoutes({ ...deps.activity, repos, admin_tokens: deps.admin_tokens, clock, claims: store }) : new Elysia({ name: "controls-off" }))
     .use(dashboardRoutes())
     .get(ROUTES.health.path, () => health(deps))
     .get(ROUTES.openapi.path, () => openApiDocument(deps.version))
@@ -149,7 +152,8 @@ export function createApp(deps: AppDeps) {
         );
         admit.done();
         if (r.created) log.info(`claimed ${repo} ${r.task_id} fence=${r.fence} branch=${body.branch}`);
-        return { status: r.status, task_id: r.task_id, fence: r.fence } satisfies Answer<"claim">;
+        const control = deps.activity ? await deps.activity.controls.getControl(repo, body.session_id) : undefined;
+        return { status: r.status, task_id: r.task_id, fence: r.fence, ...(control ? { directive: { action: control.action, message: control.message, at: toRfc3339(control.at_ms) } } : {}) } satisfies Answer<"claim">;
       },
       { body: ROUTES.claim.body, parse: parseJsonObject },
     )

@@ -11,6 +11,9 @@ import { gitBaseUrl, parseRepoName } from "../git/github-api.ts";
 import { TrustedProxies } from "./client-ip.ts";
 import { RATE_LIMIT_DEFAULTS, type RateLimitConfig } from "./rate-limit.ts";
 import { isPostgresUrl } from "../storage/database-url.ts";
+import { DEFAULT_NOTIFY_EVENTS, NOTIFY_EVENTS, type NotifyEvent } from "../core/notify.ts";
+import type { NotifyTarget } from "./notifier.ts";
+import { NOTIFY_FORMATS, type NotifyFormat } from "./notify-formats.ts";
 
 const Duration = T.String({ description: "a duration such as 10s, 90m, 24h or 10d" });
 const CronText = T.String({ description: "a cron pattern in croner syntax, such as \"0 * * * *\"" });
@@ -25,6 +28,17 @@ const RepoSchema = T.Object(
     main_branch: T.Optional(T.String({ minLength: 1 })),
     source: T.Optional(T.String({ minLength: 1, description: "\"github\", a git URL (https://, file://) or a local path" })),
     head_ttl: T.Optional(Duration),
+  },
+  { additionalProperties: false },
+);
+
+const NotifySchema = T.Object(
+  {
+    url: T.String({ pattern: "^https?://", description: "an http(s) URL" }),
+    format: T.Optional(T.Union(NOTIFY_FORMATS.map((f) => T.Literal(f)), { description: `one of ${NOTIFY_FORMATS.join(", ")}` })),
+    events: T.Optional(T.Array(T.Union(NOTIFY_EVENTS.map((e) => T.Literal(e))), { description: `a list of: ${NOTIFY_EVENTS.join(", ")}` })),
+    repos: T.Optional(T.Array(T.String({ minLength: 1 }), { description: "a list of whitelisted repo names" })),
+    secret: T.Optional(T.String({ pattern: "^whsec_[A-Za-z0-9+/]+={0,2}$", description: "a Standard Webhooks secret: whsec_ followed by base64" })),
   },
   { additionalProperties: false },
 );
@@ -86,6 +100,7 @@ const FileSchema = T.Object(
       ),
     ),
     repos: T.Optional(T.Array(RepoSchema)),
+    notify: T.Optional(T.Array(NotifySchema)),
   },
   { additionalProperties: false },
 );
@@ -136,6 +151,8 @@ export interface ServiceConfig {
   /** `[limits]` (SPEC §16): every bound, defaults from `DEFAULT_LIMITS`. */
   limits: Limits;
   repos: RepoConfig[];
+  /** `[[notify]]` targets (SPEC §13), with the default events filled in. */
+  notify: NotifyTarget[];
   /** The file read, if any. */
   file: string | undefined;
 }
@@ -188,7 +205,9 @@ function validate(schema: TSchema, value: unknown, file: string): void {
   if (first.type === ValueErrorType.ObjectAdditionalProperties) {
     throw new CoordError("config_error", `${file}: unknown key '${key || "(top level)"}'.`, { file, key });
   }
-  fail(file, key, `must be ${parentSchema.description ?? parentSchema.type ?? "valid"} (${first.message}), got ${JSON.stringify(first.value)}`);
+  // A notify URL or secret is a credential: the message names the key, never the value.
+  const got = /^notify\[\d+\]\.(url|secret)$/.test(key) ? "" : `, got ${JSON.stringify(first.value)}`;
+  fail(file, key, `must be ${parentSchema.description ?? parentSchema.type ?? "valid"} (${first.message})${got}`);
 }
 
 function duration(file: string, key: string, text: string | undefined, fallback_ms: number): number {
@@ -320,6 +339,7 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
     };
     repos?: { name: string; plan_path?: string; main_branch?: string; source?: string; head_ttl?: string }[];
     limits?: Partial<Limits>;
+    notify?: RawNotify[];
   };
   const repos: RepoConfig[] = (f.repos ?? []).map((r, i) => ({
     name: r.name,
@@ -354,6 +374,10 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
     }
   }
   const database = flags.db ? databaseLocation(flags.db, cwd, "--db") : flags.database_url ? databaseLocation(flags.database_url, cwd, "CLAUDE_COORD_DATABASE_URL") : databaseLocation(f.server?.database ?? "claude-coord.db", base, `${where}: key 'server.database'`);
+  // Notification deliveries are stored on SQLite only so far: on PostgreSQL, refuse rather than drop them.
+  if (isPostgresUrl(database) && (f.notify ?? []).length > 0) {
+    fail(where, "notify", "is not supported on PostgreSQL yet (notification deliveries are stored on SQLite only); remove the [[notify]] entries or use a SQLite database");
+  }
   return {
     host: flags.host ?? f.server?.host ?? "127.0.0.1",
     port,
@@ -375,6 +399,24 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
     },
     limits: { ...DEFAULT_LIMITS, ...f.limits },
     repos,
+    notify: notifyTargets(f.notify ?? [], repos, where),
     file,
   };
 }
+
+/**
+ * `[[notify]]` entries resolved: `format` defaults to json, `events` to stuck, plan_ready and
+ * pr_ready; every name in `repos` must be whitelisted; `secret` goes with `json` only. Messages
+ * never contain a URL or a secret (a Slack or Discord URL is itself a credential).
+ */
+function notifyTargets(raw: RawNotify[], repos: readonly RepoConfig[], where: string): NotifyTarget[] {
+  return raw.map((n, i) => {
+    const format = n.format ?? "json";
+    if (n.secret !== undefined && format !== "json") fail(where, `notify[${i}].secret`, `goes with format "json" only (this target's format is "${format}")`);
+    for (const [j, r] of (n.repos ?? []).entries()) {
+      if (!repos.some((c) => c.name.toLowerCase() === r.toLowerCase())) fail(where, `notify[${i}].repos[${j}]`, `must name a repository of the whitelist, got ${JSON.stringify(r)}`);
+    }
+    return { url: n.url, format, events: n.events ?? [...DEFAULT_NOTIFY_EVENTS], ...(n.repos ? { repos: n.repos } : {}), ...(n.secret ? { secret: n.secret } : {}) };
+  });
+}
+type RawNotify = { url: string; format?: NotifyFormat; events?: NotifyEvent[]; repos?: string[]; secret?: string };

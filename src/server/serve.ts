@@ -18,6 +18,7 @@ import { describeDatabase } from "../storage/database-url.ts";
 import { DatabaseOpenError } from "../storage/db.ts";
 import { openStorage, type Storage } from "../storage/storage.ts";
 import { createEventHub } from "./event-hub.ts";
+import { startNotifier, targetName } from "./notifier.ts";
 import { VERSION } from "../version.ts";
 import { loadOrCreateAdminToken } from "./admin-token.ts";
 import { createApp, type Logger, type RepoEntry } from "./app.ts";
@@ -148,6 +149,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   });
   const activity = {
     sessions: storage.sessions,
+    controls: storage.controls,
     messages: storage.messages,
     events: storage.events,
     session_policy: { stale_ms: cfg.jobs.stale_after_ms, listed_ms: DEFAULT_SESSION_POLICY.listed_ms },
@@ -159,6 +161,23 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   if (webhooks) log.info(`GitHub webhooks: POST ${WEBHOOK_PATH} (events: push, delete, pull_request)`);
   else if (github) log.info(`GitHub webhooks off: set [github] webhook_secret to react to pushes and deleted branches at once.`);
 
+  // Before listening: the log's end now is where notifications of a new repo start.
+  if (cfg.notify.length > 0 && storage.notify === undefined) {
+    throw new CoordError("config_error", `[[notify]] is not supported on ${storage.backend} yet: remove the [[notify]] entries or use a SQLite database.`, { key: "notify" });
+  }
+  const notify_store = storage.notify;
+  const notifier = notify_store === undefined ? { stop: async () => undefined } : startNotifier({
+    targets: cfg.notify,
+    repos: cfg.repos.map((r) => r.name),
+    events: activity.events,
+    sessions: activity.sessions,
+    session_policy: activity.session_policy,
+    store: notify_store,
+    start_after_id: await activity.events.latestId(),
+    clock,
+    log,
+    on_attempt: (outcome) => metrics.notification_deliveries.inc({ outcome }),
+  });
   const app = createApp({ store, repos, admin_tokens, policy, clock, version: VERSION, log, webhooks, activity, metrics, metrics_access: cfg.metrics, rate_limits: cfg.rate_limits, limits: cfg.limits, storage });
   app.listen({ hostname: cfg.host, port: cfg.port, maxRequestBodySize: webhooks ? WEBHOOK_BODY_LIMIT_BYTES : LIMITS.body_bytes, ...lastResortOptions((m) => log.warn(m)) });
   const server = app.server;
@@ -191,6 +210,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   const jobs = startJobs(table, log, { run: (job) => metrics.job_runs.inc({ job }), failure: (job) => metrics.job_failures.inc({ job }) }, (name, slot_ms) =>
     storage.claimJobRun(name, slot_ms),
   );
+  cfg.notify.forEach((t, i) => log.info(`notifications: ${targetName(i, t)} gets ${t.events.join(", ")}${t.repos ? ` for ${t.repos.join(", ")}` : ""}${t.secret ? " (signed)" : ""}`));
   const url = `http://${cfg.host.includes(":") ? `[${cfg.host}]` : cfg.host}:${server.port}`;
   log.info(`claude-coord ${VERSION} listening on ${url} (database ${storage.backend} ${storage.label}; repos: ${cfg.repos.map((r) => r.name).join(", ") || "none"})`);
   return {
@@ -198,6 +218,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
     port: server.port ?? cfg.port,
     async stop() {
       jobs.stop();
+      await notifier.stop();
       // Close open connections too: an /events stream never ends by itself.
       await app.stop(true);
       hub.close();

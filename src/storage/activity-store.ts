@@ -24,8 +24,10 @@ export function sessionRow(rec: SessionRecord): SessionRow {
     stuck_options: rec.stuck ? JSON.stringify(rec.stuck.options) : null,
     pr_url: rec.pr_url,
     worktree: rec.worktree,
+    plan: rec.plan,
     first_seen_ms: rec.first_seen_ms,
     last_heartbeat_ms: rec.last_heartbeat_ms,
+    state_since_ms: rec.state_since_ms,
   };
 }
 
@@ -42,8 +44,10 @@ export function toRecord(r: SessionRow): SessionRecord {
     stuck: r.stuck_reason === null ? null : { reason: r.stuck_reason, context: r.stuck_context, options: JSON.parse(r.stuck_options ?? "[]") as string[] },
     pr_url: r.pr_url,
     worktree: r.worktree,
+    plan: r.plan,
     first_seen_ms: r.first_seen_ms,
     last_heartbeat_ms: r.last_heartbeat_ms,
+    state_since_ms: r.state_since_ms > 0 ? r.state_since_ms : r.last_heartbeat_ms,
   };
 }
 

@@ -7,6 +7,8 @@ import type { MessageTx } from "../core/messages.ts";
 import type { SessionTx } from "../core/sessions.ts";
 import type { Clock } from "../core/time.ts";
 import { activityTxStatements } from "./activity-store.ts";
+import { controlTxStatements } from "./control-store.ts";
+import type { ControlTx } from "../core/controls.ts";
 import { inTransaction } from "./connection-queue.ts";
 import { sqliteCode, type CoordDatabase, type CoordOrm } from "./db.ts";
 import { reservationReads, reservationTx } from "./reservation-store.ts";
@@ -43,11 +45,12 @@ export function createClaimStore(db: CoordDatabase): ClaimStore {
   const queue = db.queue;
   const q = prepare(orm);
   const activity = activityTxStatements(orm);
+  const controls = controlTxStatements(orm);
   const listings = listingCache(db, q);
   return {
     transact<T>(clock: Clock, fn: (tx: ClaimTx) => Promise<T>): Promise<T> {
       return queue.transaction(clock, (now_ms, scope) =>
-        listings.writing(() => fn({ ...claimTx(orm, q, scope, now_ms), ...inTransaction<SessionTx & MessageTx>(scope, activity) })),
+        listings.writing(() => fn({ ...claimTx(orm, q, scope, now_ms), ...inTransaction<SessionTx & MessageTx>(scope, activity), ...inTransaction<ControlTx>(scope, controls) })),
       );
     },
 
@@ -203,7 +206,7 @@ function listingCache(db: CoordDatabase, q: Prepared) {
 }
 
 /** The primitives of one transaction at `now_ms`; each throws once `scope.open` is false (the transaction ended). */
-function claimTx(q: Queryable, ps: Prepared, scope: { readonly open: boolean }, now_ms: number): Omit<ClaimTx, keyof (SessionTx & MessageTx)> {
+function claimTx(q: Queryable, ps: Prepared, scope: { readonly open: boolean }, now_ms: number): Omit<ClaimTx, keyof (SessionTx & MessageTx & ControlTx)> {
   const live = (): Queryable => {
     if (!scope.open) throw new Error("ClaimTx used after its transaction ended");
     return q;

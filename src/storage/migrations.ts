@@ -6,6 +6,7 @@ import sessionsMessagesEvents0002 from "../../drizzle/0002_sessions_messages_eve
 import sessionWorktree0003 from "../../drizzle/0003_session_worktree.sql" with { type: "text" };
 import reservations0004 from "../../drizzle/0004_reservations.sql" with { type: "text" };
 import claimOutcomes0005 from "../../drizzle/0005_claim_outcomes.sql" with { type: "text" };
+import humanInTheLoop0006 from "../../drizzle/0006_human_in_the_loop.sql" with { type: "text" };
 
 /** One migration: `name` is the drizzle-kit tag (the file name without `.sql`), `sql` its text. */
 export interface Migration {
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: "0004_reservations", sql: reservations0004 },
   // Hand-edited before release: drizzle-kit copied the new columns from the old table; existing completions get their reason's outcome.
   { name: "0005_claim_outcomes", sql: claimOutcomes0005 },
+  { name: "0006_human_in_the_loop", sql: humanInTheLoop0006 },
 ];

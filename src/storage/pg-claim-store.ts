@@ -7,6 +7,8 @@ import type { MessageTx } from "../core/messages.ts";
 import type { SessionTx } from "../core/sessions.ts";
 import { pgCall } from "./pg-errors.ts";
 import { pgActivityTx, type PgTx } from "./pg-activity-store.ts";
+import { pgControlTx } from "./pg-control-store.ts";
+import type { ControlTx } from "../core/controls.ts";
 import type { PgCoordDatabase, PgOrm } from "./pg-db.ts";
 import { pgReservationReads, pgReservationTx } from "./pg-reservation-store.ts";
 import { claims, events, fenceCounter } from "./pg-schema.ts";
@@ -86,7 +88,7 @@ export function createPgClaimStore(db: PgCoordDatabase): ClaimStore {
             if (!scope.open) throw new Error("ClaimTx used after its transaction ended");
             return tx;
           };
-          return await fn({ ...claimTx(live, counters, clock()), ...pgActivityTx(live) });
+          return await fn({ ...claimTx(live, counters, clock()), ...pgActivityTx(live), ...pgControlTx(live) });
         } finally {
           scope.open = false;
         }
@@ -123,7 +125,7 @@ export function createPgClaimStore(db: PgCoordDatabase): ClaimStore {
 }
 
 /** The claim primitives of one locked transaction at `now_ms`; each throws once the transaction ended (`live`). */
-function claimTx(live: () => PgTx, counters: LockedCounters, now_ms: number): Omit<ClaimTx, keyof (SessionTx & MessageTx)> {
+function claimTx(live: () => PgTx, counters: LockedCounters, now_ms: number): Omit<ClaimTx, keyof (SessionTx & MessageTx & ControlTx)> {
   return {
     now_ms,
     reservations: pgReservationTx(live),

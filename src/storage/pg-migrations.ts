@@ -5,6 +5,7 @@ import jobRuns0001 from "../../drizzle/pg/0001_job_runs.sql" with { type: "text"
 import sessionWorktree0002 from "../../drizzle/pg/0002_session_worktree.sql" with { type: "text" };
 import reservations0003 from "../../drizzle/pg/0003_reservations.sql" with { type: "text" };
 import claimOutcomes0004 from "../../drizzle/pg/0004_claim_outcomes.sql" with { type: "text" };
+import humanInTheLoop0005 from "../../drizzle/pg/0005_human_in_the_loop.sql" with { type: "text" };
 import type { Migration } from "./migrations.ts";
 
 /**
@@ -18,4 +19,5 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   { name: "0002_session_worktree", sql: sessionWorktree0002 },
   { name: "0003_reservations", sql: reservations0003 },
   { name: "0004_claim_outcomes", sql: claimOutcomes0004 },
+  { name: "0005_human_in_the_loop", sql: humanInTheLoop0005 },
 ];

@@ -2,7 +2,7 @@
 
 import { sql } from "drizzle-orm";
 import { bigint, boolean, check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
-import { COMPLETION_REASONS, OUTCOMES, SESSION_STATES } from "./schema.ts";
+import { COMPLETION_REASONS, CONTROL_ACTIONS, NOTIFY_STATUSES, OUTCOMES, SESSION_STATES } from "./schema.ts";
 
 /** A column of epoch milliseconds (or an id): `bigint`, read back as a JS number (exact up to 2^53). */
 const ms = (name: string) => bigint(name, { mode: "number" });
@@ -95,6 +95,8 @@ export const sessions = pgTable(
     worktree: text("worktree"),
     first_seen_ms: ms("first_seen_ms").notNull(),
     last_heartbeat_ms: ms("last_heartbeat_ms").notNull(),
+    plan: text("plan"),
+    state_since_ms: ms("state_since_ms").notNull().default(0),
   },
   (t) => [uniqueIndex("sessions_repo_session_uq").on(t.repo, t.session_id), index("sessions_repo_heartbeat_idx").on(t.repo, t.last_heartbeat_ms)],
 );
@@ -166,4 +168,45 @@ export const reservations = pgTable(
     expires_at_ms: ms("expires_at_ms").notNull(),
   },
   (t) => [uniqueIndex("reservations_repo_session_path_uq").on(t.repo, t.session_id, t.path), index("reservations_repo_expires_idx").on(t.repo, t.expires_at_ms)],
+);
+
+/** As `schema.ts` `session_controls`: the latest control of each session (SPEC §13). */
+export const sessionControls = pgTable(
+  "session_controls",
+  {
+    repo: text("repo").notNull(),
+    session_id: text("session_id").notNull(),
+    action: text("action", { enum: CONTROL_ACTIONS }).notNull(),
+    message: text("message"),
+    at_ms: ms("at_ms").notNull(),
+    paused_from: text("paused_from", { enum: SESSION_STATES }),
+  },
+  (t) => [uniqueIndex("session_controls_uq").on(t.repo, t.session_id)],
+);
+
+/** As `schema.ts` `notify_cursors` (no PostgreSQL notification store reads it yet: `[[notify]]` is refused there). */
+export const notifyCursors = pgTable("notify_cursors", {
+  repo: text("repo").primaryKey(),
+  last_event_id: ms("last_event_id").notNull(),
+});
+
+/** As `schema.ts` `notify_deliveries` (no PostgreSQL notification store writes it yet: `[[notify]]` is refused there). */
+export const notifyDeliveries = pgTable(
+  "notify_deliveries",
+  {
+    id: ms("id").primaryKey().generatedByDefaultAsIdentity(),
+    target: text("target").notNull(),
+    key: text("key").notNull(),
+    repo: text("repo").notNull(),
+    kind: text("kind").notNull(),
+    payload: text("payload").notNull(),
+    status: text("status", { enum: NOTIFY_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    created_ms: ms("created_ms").notNull(),
+    next_attempt_ms: ms("next_attempt_ms").notNull(),
+    lease_until_ms: ms("lease_until_ms").notNull().default(0),
+    done_ms: ms("done_ms"),
+    last_error: text("last_error"),
+  },
+  (t) => [uniqueIndex("notify_deliveries_uq").on(t.target, t.key), index("notify_deliveries_due_idx").on(t.status, t.next_attempt_ms)],
 );

@@ -117,6 +117,9 @@ export const sessions = sqliteTable(
     worktree: text("worktree"),
     first_seen_ms: integer("first_seen_ms").notNull(),
     last_heartbeat_ms: integer("last_heartbeat_ms").notNull(),
+    /** SPEC §13: the plan attached for review, and when the current state began (0 for rows from before: read as last_heartbeat_ms). */
+    plan: text("plan"),
+    state_since_ms: integer("state_since_ms").notNull().default(0),
   },
   (t) => [uniqueIndex("sessions_repo_session_uq").on(t.repo, t.session_id), index("sessions_repo_heartbeat_idx").on(t.repo, t.last_heartbeat_ms)],
 );
@@ -187,4 +190,58 @@ export const reservations = sqliteTable(
     expires_at_ms: integer("expires_at_ms").notNull(),
   },
   (t) => [uniqueIndex("reservations_repo_session_path_uq").on(t.repo, t.session_id, t.path), index("reservations_repo_expires_idx").on(t.repo, t.expires_at_ms)],
+);
+
+/** The actions of a session control (SPEC §13), stored in `session_controls.action`. */
+export const CONTROL_ACTIONS = ["pause", "resume", "approve", "reject"] as const;
+
+/** The states of a notification delivery, stored in `notify_deliveries.status`. */
+export const NOTIFY_STATUSES = ["pending", "delivered", "failed"] as const;
+
+/** The human's controls (SPEC §13): the latest control of each session (pause, resume, approve, reject). */
+export const sessionControls = sqliteTable(
+  "session_controls",
+  {
+    repo: text("repo").notNull(),
+    session_id: text("session_id").notNull(),
+    action: text("action", { enum: CONTROL_ACTIONS }).notNull(),
+    message: text("message"),
+    at_ms: integer("at_ms").notNull(),
+    paused_from: text("paused_from", { enum: SESSION_STATES }),
+  },
+  (t) => [uniqueIndex("session_controls_uq").on(t.repo, t.session_id)],
+);
+
+/**
+ * Notification delivery (SPEC §13): per repo, the last event id the notifier has turned into
+ * deliveries, so a restart resumes where it stopped.
+ */
+export const notifyCursors = sqliteTable("notify_cursors", {
+  repo: text("repo").primaryKey(),
+  last_event_id: integer("last_event_id").notNull(),
+});
+
+/**
+ * One notification for one `[[notify]]` target: unique per (target, key), so an event is delivered
+ * to a target once across restarts and processes. `lease_until_ms` is the atomic claim of a sender;
+ * `status` is pending, delivered or failed (gave up after 24 h). Times in epoch ms.
+ */
+export const notifyDeliveries = sqliteTable(
+  "notify_deliveries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    target: text("target").notNull(),
+    key: text("key").notNull(),
+    repo: text("repo").notNull(),
+    kind: text("kind").notNull(),
+    payload: text("payload").notNull(),
+    status: text("status", { enum: NOTIFY_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    created_ms: integer("created_ms").notNull(),
+    next_attempt_ms: integer("next_attempt_ms").notNull(),
+    lease_until_ms: integer("lease_until_ms").notNull().default(0),
+    done_ms: integer("done_ms"),
+    last_error: text("last_error"),
+  },
+  (t) => [uniqueIndex("notify_deliveries_uq").on(t.target, t.key), index("notify_deliveries_due_idx").on(t.status, t.next_attempt_ms)],
 );

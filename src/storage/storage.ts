@@ -1,4 +1,5 @@
 // The service's storage as one bundle, on either backend (SPEC §12): a file path opens SQLite, a postgres:// URL PostgreSQL; every store, the job-slot claim, a health probe and commit notifications.
+import type { ControlStore } from "../core/controls.ts";
 import type { EventLog } from "../core/events.ts";
 import type { MessageStore } from "../core/messages.ts";
 import type { SessionStore } from "../core/sessions.ts";
@@ -6,6 +7,9 @@ import type { ClaimStore } from "../core/store.ts";
 import { createEventLog, createMessageStore, createSessionStore } from "./activity-store.ts";
 import { createBranchSightings, type BranchSightingStore } from "./branch-sightings.ts";
 import { createClaimStore } from "./claim-store.ts";
+import { createControlStore } from "./control-store.ts";
+import { createNotifyStore, type NotifyStore } from "./notify-store.ts";
+import { createPgControlStore } from "./pg-control-store.ts";
 import { describeDatabase, isPostgresUrl } from "./database-url.ts";
 import { openDatabase, type CoordDatabase } from "./db.ts";
 import { createPgEventLog, createPgMessageStore, createPgSessionStore } from "./pg-activity-store.ts";
@@ -27,6 +31,13 @@ export interface Storage {
   readonly label: string;
   readonly claims: ClaimStore;
   readonly sessions: SessionStore;
+  /** The human's controls of sessions (SPEC §13). */
+  readonly controls: ControlStore;
+  /**
+   * Notification deliveries (SPEC §13): SQLite only so far; undefined on PostgreSQL, where the
+   * configuration refuses `[[notify]]` (server/config.ts).
+   */
+  readonly notify: NotifyStore | undefined;
   readonly messages: MessageStore;
   readonly events: EventLog;
   readonly deliveries: DeliveryLogStore;
@@ -66,6 +77,8 @@ export function sqliteStorage(db: CoordDatabase): Storage {
     label: db.path,
     claims: createClaimStore(db),
     sessions: createSessionStore(db),
+    controls: createControlStore(db),
+    notify: createNotifyStore(db),
     messages: createMessageStore(db),
     events: createEventLog(db),
     deliveries: createDeliveryLog(db),
@@ -84,6 +97,8 @@ export function postgresStorage(db: PgCoordDatabase): Storage {
     label: describeDatabase(db.label),
     claims: createPgClaimStore(db),
     sessions: createPgSessionStore(db),
+    controls: createPgControlStore(db),
+    notify: undefined,
     messages: createPgMessageStore(db),
     events: createPgEventLog(db),
     deliveries: createPgDeliveryLog(db),

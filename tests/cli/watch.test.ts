@@ -1,6 +1,6 @@
 // Tests of src/cli/watch.ts's pure parts: a whole frame for the fixed state, event lines, aligned one-line columns.
 import { expect, test } from "bun:test";
-import { columns, describeEvent, frameJson, frameText, renderWatchFrame } from "../../src/cli/watch.ts";
+import { columns, describeEvent, frameJson, frameText, newNeeds, renderWatchFrame } from "../../src/cli/watch.ts";
 import { FIXED_NOW, FIXED_STATE } from "../fixtures/board-state.ts";
 
 test("a frame shows sessions (stuck first with reason, options and the answer command; stale marked), claims, completions with PRs, the human's messages and the last event", () => {
@@ -8,6 +8,11 @@ test("a frame shows sessions (stuck first with reason, options and the answer co
   expect(frame).toBe(
     [
       "claude-coord watch: acme/widgets at 2026-01-05T20:00:00Z (live; Ctrl-C to quit)",
+      "",
+      "NEEDS YOU: 3",
+      " !! STUCK       bbbbbbbb  task-b  for 12 min  claude-coord send --to-session bbbbbbbb --subject <text> --body <decision>",
+      " !! PLAN READY  eeeeeeee  -       for 30 s    claude-coord approve eeeeeeee | claude-coord reject eeeeeeee --message <why>",
+      " !! PR READY    cccccccc  task-c  for 30 min  https://github.com/acme/widgets/pull/42",
       "",
       "SESSIONS: 5 (1 stuck, 1 stale)",
       " !! STUCK              bbbbbbbb  claude/b  task-b  45%   12m ago",
@@ -44,6 +49,9 @@ test("read with a repo token (no messages) and empty, a frame says (none) in eac
   expect(renderWatchFrame(empty, FIXED_NOW, "one frame: --once", undefined)).toBe(
     [
       "claude-coord watch: acme/widgets at 2026-01-05T20:00:00Z (one frame: --once)",
+      "",
+      "NEEDS YOU: 0",
+      "  (nothing)",
       "",
       "SESSIONS: 0 (0 stuck, 0 stale)",
       "  (none in the last 24 hours)",
@@ -88,7 +96,8 @@ test("columns align cells two spaces apart, keep each cell on one line and trim 
 test("a spawned session's worktree path is shown under its row, before a stuck session's reason", () => {
   const sessions = FIXED_STATE.sessions.map((s) => (s.session === "aaaaaaaa" || s.session === "bbbbbbbb" ? { ...s, worktree: `/srv/w/${s.task_id}` } : s));
   const lines = renderWatchFrame({ ...FIXED_STATE, sessions }, FIXED_NOW, "live", undefined).split("\n");
-  expect(lines.slice(3, 5)).toEqual([" !! STUCK              bbbbbbbb  claude/b  task-b  45%   12m ago", "        worktree: /srv/w/task-b"]);
+  const b = lines.indexOf("SESSIONS: 5 (1 stuck, 1 stale)") + 1; // after the NEEDS YOU section
+  expect(lines.slice(b, b + 2)).toEqual([" !! STUCK              bbbbbbbb  claude/b  task-b  45%   12m ago", "        worktree: /srv/w/task-b"]);
   const a = lines.findIndex((l) => l.includes("aaaaaaaa  claude/a"));
   expect(lines[a + 1]).toBe("        worktree: /srv/w/task-a");
 });
@@ -100,4 +109,12 @@ test("live reservations get their own block, and reserve/unreserve events a line
   expect(renderWatchFrame({ ...FIXED_STATE, reservations: [] }, FIXED_NOW, "live", undefined)).not.toContain("RESERVATIONS");
   expect(describeEvent({ id: 7, type: "reserved", data: { session: "aaaaaaaa", reservations } })).toBe("#7 aaaaaaaa reserved src/ui/**");
   expect(describeEvent({ id: 8, type: "unreserved", data: { session: "aaaaaaaa", ids: [3], paths: ["src/ui/**"] } })).toBe("#8 aaaaaaaa released src/ui/**");
+});
+
+test("a new item in NEEDS YOU counts as fresh (the bell rings once); the first frame and a repeat ring nothing", () => {
+  const first = newNeeds(null, FIXED_STATE);
+  expect([first.fresh, first.keys.size]).toEqual([0, 3]);
+  expect(newNeeds(first.keys, FIXED_STATE).fresh).toBe(0);
+  const paused = { ...FIXED_STATE, sessions: FIXED_STATE.sessions.map((s) => (s.session === "aaaaaaaa" ? { ...s, state: "paused" as const } : s)) };
+  expect(newNeeds(first.keys, paused).fresh).toBe(1);
 });

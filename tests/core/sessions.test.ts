@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { claimTask, completeTask, DEFAULT_POLICY } from "../../src/core/claims.ts";
 import { CoordError } from "../../src/core/errors.ts";
-import { applyHeartbeat, DEFAULT_SESSION_POLICY, listSessionViews, recordHeartbeat, SESSION_STATES, type HeartbeatInput, type SessionRecord, type SessionState } from "../../src/core/sessions.ts";
+import { applyHeartbeat, DEFAULT_SESSION_POLICY, listSessionViews, recordHeartbeat, SESSION_STATES, sessionView, type HeartbeatInput, type SessionRecord, type SessionState } from "../../src/core/sessions.ts";
 import { clockAt } from "../helpers/clock.ts";
 import { MemoryStore } from "../helpers/memory-store.ts";
 
@@ -44,13 +44,23 @@ describe("every state transition", () => {
 describe("heartbeat fields", () => {
   test("the first heartbeat registers; later ones replace what they name and keep the rest", () => {
     const a = applyHeartbeat(undefined, base("registered"), T0);
-    expect(a).toEqual({ repo: "o/r", session_id: "aaaaaaaa-1111", branch: "claude/a", state: "registered", task_id: null, progress: null, note: null, stuck: null, pr_url: null, worktree: null, first_seen_ms: T0, last_heartbeat_ms: T0 });
+    expect(a).toEqual({ repo: "o/r", session_id: "aaaaaaaa-1111", branch: "claude/a", state: "registered", task_id: null, progress: null, note: null, stuck: null, pr_url: null, worktree: null, plan: null, first_seen_ms: T0, last_heartbeat_ms: T0, state_since_ms: T0 });
     const b = applyHeartbeat(a, base("working", { task_id: "t1", progress: 10 }), T0 + 1);
     const c = applyHeartbeat(b, base("working", { note: "halfway", progress: 50 }), T0 + 2);
     expect([c.task_id, c.progress, c.note]).toEqual(["t1", 50, "halfway"]);
     const d = applyHeartbeat(c, base("complete", { pr_url: "https://github.com/o/r/pull/7", progress: 100 }), T0 + 3);
     expect([d.state, d.pr_url, d.progress, d.note]).toEqual(["complete", "https://github.com/o/r/pull/7", 100, "halfway"]);
     expect(applyHeartbeat(d, base("working", { note: null }), T0 + 4).note).toBeNull();
+  });
+
+  test("state_since is when the state began: a heartbeat repeating the state keeps it, a new state moves it; the plan is kept until replaced", () => {
+    const a = applyHeartbeat(undefined, base("planning"), T0);
+    const b = applyHeartbeat(a, base("planning_complete", { plan: "1. tests 2. code" }), T0 + 10);
+    const c = applyHeartbeat(b, base("planning_complete"), T0 + 20);
+    expect([a.state_since_ms, b.state_since_ms, c.state_since_ms, c.plan]).toEqual([T0, T0 + 10, T0 + 10, "1. tests 2. code"]);
+    const d = applyHeartbeat(c, base("working"), T0 + 30);
+    expect([d.state_since_ms, d.plan]).toEqual([T0 + 30, "1. tests 2. code"]);
+    expect(sessionView(d, T0 + 40, DEFAULT_SESSION_POLICY).state_since).toBe(new Date(T0 + 30).toISOString().replace(/\.\d{3}Z$/, "Z"));
   });
 
   const bad: [string, HeartbeatInput, string][] = [

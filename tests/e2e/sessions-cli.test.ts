@@ -109,7 +109,8 @@ describe("heartbeat and stuck", () => {
     const one = listed.sessions[0];
     expect(one.first_seen).toMatch(RFC3339);
     expect(one.last_heartbeat).toMatch(RFC3339);
-    expect({ ...one, first_seen: "-", last_heartbeat: "-" }).toEqual({
+    expect(one.state_since).toBe(one.last_heartbeat); // the last heartbeat entered stuck
+    expect({ ...one, first_seen: "-", last_heartbeat: "-", state_since: "-" }).toEqual({
       session: "aaaaaaaa",
       branch: "claude/a",
       state: "stuck",
@@ -119,8 +120,10 @@ describe("heartbeat and stuck", () => {
       stuck: { reason: "Auth decision needed", context: "Token refresh: sliding or fixed?", options: ["sliding", "fixed window"] },
       pr_url: "https://github.com/acme/x/pull/7",
       worktree: null,
+      plan: null,
       first_seen: "-",
       last_heartbeat: "-",
+      state_since: "-",
       stale: false,
     });
   });
@@ -490,9 +493,12 @@ describe("watch and board", () => {
   test("watch --once prints one frame: sessions stuck first with the reason and options, the claims; with the admin token also the messages", async () => {
     const r = await runClient(["watch", "--once"], { cwd: wa, env: envOf(s) });
     expect([r.code, r.stderr]).toEqual([0, ""]);
-    expect(norm(r.stdout)).toBe(
+    expect(norm(r.stdout).replace(/for \d+ s /, "for <N> s ")).toBe(
       [
         "claude-coord watch: acme/x at <T> (one frame: --once)",
+        "",
+        "NEEDS YOU: 1",
+        " !! STUCK  bbbbbbbb  -  for <N> s  claude-coord send --to-session bbbbbbbb --subject <text> --body <decision>",
         "",
         "SESSIONS: 2 (1 stuck, 0 stale)",
         " !! STUCK    bbbbbbbb  claude/b  -       -    <ago>",

@@ -1,4 +1,5 @@
 // The app of the session and message routes for HTTP tests: real SQLite stores, repo o/r at a fixed head, the admin token, a test clock and optional [limits].
+import { createControlStore } from "../../src/storage/control-store.ts";
 import { DEFAULT_POLICY } from "../../src/core/claims.ts";
 import { DEFAULT_LIMITS, type Limits } from "../../src/core/limits.ts";
 import { DEFAULT_SESSION_POLICY } from "../../src/core/sessions.ts";
@@ -25,6 +26,7 @@ export function activityApp(db: CoordDatabase, admin: string, now: () => number,
     limits: { ...DEFAULT_LIMITS, ...limits },
     activity: {
       sessions: createSessionStore(db),
+      controls: createControlStore(db),
       messages: createMessageStore(db),
       events: createEventLog(db),
       session_policy: DEFAULT_SESSION_POLICY,

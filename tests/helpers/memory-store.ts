@@ -1,6 +1,7 @@
 // An in-memory ClaimStore for core tests: the real interface, with the unique rules checked like the database does.
 import type { ReservationReads, ReservationRecord, ReservationTx } from "../../src/core/reservations.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, NewClaim } from "../../src/core/store.ts";
+import type { ControlRecord } from "../../src/core/controls.ts";
 import type { MessageRecord } from "../../src/core/messages.ts";
 import type { SessionRecord } from "../../src/core/sessions.ts";
 import type { Clock } from "../../src/core/time.ts";
@@ -15,6 +16,8 @@ export class MemoryStore implements ClaimStore {
   messages: { m: MessageRecord; readBy: Set<string> }[] = [];
   /** Reservations (SPEC §11), live and expired. */
   reservationRows: ReservationRecord[] = [];
+  /** The human's latest control per `repo\0session_id` (SPEC §13). */
+  controls = new Map<string, ControlRecord>();
   fence = 0;
   private nextId = 1;
 
@@ -67,6 +70,7 @@ export class MemoryStore implements ClaimStore {
       events: this.events.length,
       reservations: [...this.reservationRows],
       sessions: new Map(this.sessions),
+      controls: new Map(this.controls),
       messages: this.messages.map((x) => ({ m: x.m, readBy: new Set(x.readBy) })),
     };
     const inbox = (repo: string, s: string) =>
@@ -107,6 +111,13 @@ export class MemoryStore implements ClaimStore {
       appendEvent: async (repo, type, data, at_ms) => {
         this.events.push({ repo, type, data, at_ms });
       },
+      getControl: async (repo, s) => this.controls.get(`${repo}\0${s}`),
+      putControl: async (c) => {
+        this.controls.set(`${c.repo}\0${c.session_id}`, c);
+      },
+      deleteControl: async (repo, s) => {
+        this.controls.delete(`${repo}\0${s}`);
+      },
       getSession: async (repo, s) => this.sessions.get(`${repo}\0${s}`),
       putSession: async (rec) => {
         this.sessions.set(`${rec.repo}\0${rec.session_id}`, rec);
@@ -144,6 +155,7 @@ export class MemoryStore implements ClaimStore {
       this.nextId = saved.nextId;
       this.events.length = saved.events;
       this.sessions = saved.sessions;
+      this.controls = saved.controls;
       this.messages = saved.messages;
       throw e;
     }

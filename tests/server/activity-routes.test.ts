@@ -62,8 +62,10 @@ describe("heartbeats and sessions", () => {
         stuck: { reason: "main is red", context: "ci #42", options: ["wait", "fix it"] },
         pr_url: null,
         worktree: null,
+        plan: null,
         first_seen: "2026-01-05T20:00:00Z",
         last_heartbeat: "2026-01-05T20:00:00Z",
+        state_since: "2026-01-05T20:00:00Z",
         stale: false,
       },
     ]);

@@ -57,6 +57,7 @@ describe("service configuration", () => {
         { name: "o/a", plan_path: "context", main_branch: "main", source: join(dir, "checkout"), head_ttl_ms: 10_000 },
         { name: "o/b", plan_path: "context", main_branch: "main", source: "https://git.example/x.git", head_ttl_ms: 10_000 },
       ],
+      notify: [],
       file: undefined,
     });
   });

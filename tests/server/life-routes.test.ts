@@ -4,6 +4,7 @@ import { DEFAULT_POLICY } from "../../src/core/claims.ts";
 import { DEFAULT_SESSION_POLICY } from "../../src/core/sessions.ts";
 import { createApp, type App } from "../../src/server/app.ts";
 import { createEventLog, createMessageStore, createSessionStore } from "../../src/storage/activity-store.ts";
+import { createControlStore } from "../../src/storage/control-store.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
 import { FakeReader } from "../helpers/fake-reader.ts";
@@ -31,6 +32,7 @@ beforeEach(() => {
       sessions: createSessionStore(db),
       messages: createMessageStore(db),
       events: createEventLog(db),
+      controls: createControlStore(db),
       session_policy: DEFAULT_SESSION_POLICY,
       stream: { poll_ms: 50, keepalive_ms: 5000 },
     },

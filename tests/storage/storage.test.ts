@@ -204,7 +204,7 @@ for (const backend of BACKENDS) {
 
     test("sessions: written in a transaction, upserted, listed by time, pruned", async () => {
       const s = await fresh();
-      const rec = { repo: REPO, session_id: SESSION_A, branch: "b", state: "working" as const, task_id: "t", progress: 40, note: "n", stuck: { reason: "r", context: null, options: ["x", "y"] }, pr_url: null, worktree: "/work/wt/a", first_seen_ms: 1_000, last_heartbeat_ms: 1_000 };
+      const rec = { repo: REPO, session_id: SESSION_A, branch: "b", state: "working" as const, task_id: "t", progress: 40, note: "n", stuck: { reason: "r", context: null, options: ["x", "y"] }, pr_url: null, worktree: "/work/wt/a", plan: "1. do it", first_seen_ms: 1_000, last_heartbeat_ms: 1_000, state_since_ms: 900 };
       await s.claims.transact(clockAt(1_000), async (tx) => {
         await tx.putSession(rec);
         await tx.putSession({ ...rec, progress: 50, last_heartbeat_ms: 2_000 });
@@ -214,6 +214,18 @@ for (const backend of BACKENDS) {
       expect((await s.sessions.listSessions(REPO, 1_000)).map((r) => r.session_id)).toEqual([SESSION_A]);
       expect(await s.sessions.deleteSessionsBefore(1_000)).toBe(1);
       expect(await s.claims.transact(clockAt(1), (tx) => tx.getSession(REPO, SESSION_B))).toBeUndefined();
+    }, SLOW);
+
+    test("controls: stored in a transaction, replaced, read outside it, deleted", async () => {
+      const s = await fresh();
+      const pause = { repo: REPO, session_id: SESSION_A, action: "pause" as const, message: "hold on", at_ms: 1_000, paused_from: "working" as const };
+      await s.claims.transact(clockAt(1_000), (tx) => tx.putControl(pause));
+      expect(await s.controls.getControl(REPO, SESSION_A)).toEqual(pause);
+      const resume = { ...pause, action: "resume" as const, message: null, at_ms: 2_000, paused_from: null };
+      expect(await s.claims.transact(clockAt(2_000), async (tx) => [await tx.getControl(REPO, SESSION_A), await tx.putControl(resume), await tx.getControl(REPO, SESSION_A)])).toEqual([pause, undefined, resume]);
+      expect(await s.controls.getControl(REPO, SESSION_B)).toBeUndefined();
+      await s.claims.transact(clockAt(3_000), (tx) => tx.deleteControl(REPO, SESSION_A));
+      expect(await s.controls.getControl(REPO, SESSION_A)).toBeUndefined();
     }, SLOW);
 
     test("messages: inbox with broadcasts from others, unread counts, acknowledgements of one's own inbox only, pruning", async () => {

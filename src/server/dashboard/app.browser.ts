@@ -1,7 +1,8 @@
 // The dashboard page's script (TypeScript, bundled for the browser at build time by dashboard-bundle.ts): credentials, snapshot loads, the /events stream, rendering with textContent only, answers to stuck sessions.
 /// <reference lib="dom" />
 import type { Reservation, ReservationsResponse } from "../../api/reservations.ts";
-import type { ActiveClaim, ClaimsResponse, CompletedClaim, ErrorBody, InboxResponse, SendResponse, SessionsResponse } from "../../api/schemas.ts";
+import type { ActiveClaim, ClaimsResponse, CompletedClaim, ControlResponse, ErrorBody, InboxResponse, SendResponse, SessionsResponse } from "../../api/schemas.ts";
+import { type NeedKind, needsOf, timeInState } from "../../core/needs.ts";
 
 type SessionView = SessionsResponse["sessions"][number];
 type MessageView = InboxResponse["messages"][number];
@@ -157,6 +158,7 @@ async function loadSnapshot(c: Credentials, signal?: AbortSignal): Promise<void>
     if (messages) {
       state.messages = new Map(messages.messages.map((m) => [m.id, m]));
     }
+    saveLastData(c, claims, sessions);
     for (const [type, data] of collecting) applyOne(type, data);
   } finally {
     collecting = null;
@@ -241,7 +243,8 @@ async function follow(c: Credentials, gen: number): Promise<void> {
       if (gen !== generation) return;
       if (e instanceof ApiError && e.fatal) {
         setLive("error", "stopped");
-        showBoardError(explain(e));
+        if (e.code === "stale_token") markOutdated(c);
+        else showBoardError(explain(e));
         return;
       }
     } finally {
@@ -265,7 +268,9 @@ async function refresh(c: Credentials, gen: number): Promise<void> {
   try {
     await loadSnapshot(c);
   } catch (e) {
-    if (gen === generation) showBoardError(e instanceof ApiError ? explain(e) : "The service could not be reached; the view may be out of date.");
+    if (gen !== generation) return;
+    if (e instanceof ApiError && e.code === "stale_token") markOutdated(c);
+    else showBoardError(e instanceof ApiError ? explain(e) : "The service could not be reached; the view may be out of date.");
   }
 }
 
@@ -409,6 +414,7 @@ function render(): void {
   const c = creds;
   if (!c) return;
   const sessions = [...state.sessions.values()];
+  renderNeedsYou(c, sessions);
   const stuck = sessions.filter((s) => s.state === "stuck").sort(byNewest("last_heartbeat"));
   renderStuck(c, stuck);
 
@@ -642,6 +648,124 @@ function setStatus(card: Card, text: string, isError: boolean): void {
   card.status.classList.toggle("error", isError);
 }
 
+// ---- what needs the human (SPEC §13): stuck, plan ready, PR ready, paused; time in state; title count; browser notifications ----
+
+const LAST_DATA_KEY = "claude-coord.dashboard.last";
+
+/** Keeps the last listings of this repo in this tab, so a stale repo token shows them marked out of date instead of empty lists. */
+function saveLastData(c: Credentials, claims: ClaimsResponse, sessions: SessionsResponse): void {
+  try {
+    sessionStorage.setItem(LAST_DATA_KEY, JSON.stringify({ repo: c.repo, claims, sessions }));
+  } catch {
+    // Storage full or off: the live view works without it.
+  }
+}
+
+/** Main moved (the repo token is stale): keep (or bring back) the last data, marked out of date. */
+function markOutdated(c: Credentials): void {
+  if (state.claims.size === 0 && state.sessions.size === 0) {
+    try {
+      const last = JSON.parse(sessionStorage.getItem(LAST_DATA_KEY) ?? "null") as { repo: string; claims: ClaimsResponse; sessions: SessionsResponse } | null;
+      if (last && last.repo === c.repo) {
+        state.claims = new Map(last.claims.active.map((x) => [x.task_id, x]));
+        state.completions = new Map(last.claims.recently_completed.map((x) => [completionKey(x), x]));
+        state.sessions = new Map(last.sessions.sessions.map((x) => [sessionKey(x), x]));
+      }
+    } catch {
+      // A broken entry: nothing to bring back.
+    }
+  }
+  $("board").dataset.outdated = "true";
+  $("outdated").hidden = false;
+  showBoardError(null);
+  render();
+}
+
+const NEED_LABEL: Record<NeedKind, string> = { stuck: "Stuck", plan_ready: "Plan ready", pr_ready: "PR ready", paused: "Paused" };
+
+/** The needs already seen (null before the first render: what is there at load notifies nothing). */
+let seenNeeds: Set<string> | null = null;
+
+function renderNeedsYou(c: Credentials, sessions: SessionView[]): void {
+  const items = needsOf(sessions);
+  const list = $("needs-list");
+  // Kept while the same items show, so a message being typed survives live updates.
+  const keys = items.map((x) => x.key);
+  if (list.dataset.keys !== keys.join("\u0001")) {
+    list.dataset.keys = keys.join("\u0001");
+    list.replaceChildren(...items.map((x) => needItem(c, x.s, x.kind)));
+  } else {
+    for (const [i, x] of items.entries()) {
+      const since = list.children[i]?.querySelector(".since");
+      if (since) since.textContent = `for ${timeInState(x.s, Date.now())}`;
+    }
+  }
+  $("needs-empty").hidden = items.length > 0;
+  $("needs-count").textContent = items.length > 0 ? `(${items.length})` : "";
+  document.title = items.length > 0 ? `(${items.length}) claude-coord` : "claude-coord";
+  const fresh = seenNeeds === null ? [] : items.filter((_, i) => !seenNeeds!.has(keys[i]!));
+  seenNeeds = new Set(keys);
+  if (fresh.length > 0 && "Notification" in window && Notification.permission === "granted") {
+    for (const x of fresh) new Notification(`claude-coord: ${NEED_LABEL[x.kind]}`, { body: `${c.repo}: session ${x.s.session}${x.s.task_id ? ` (task ${x.s.task_id})` : ""}`, tag: `${x.kind}-${x.s.session}` });
+  }
+}
+
+function needItem(c: Credentials, s: SessionView, kind: NeedKind): HTMLLIElement {
+  const li = h(
+    "li",
+    { data: { session: s.session, kind } },
+    h("span", { cls: `kind badge state-${s.state}`, text: NEED_LABEL[kind] }),
+    h("span", { cls: "mono", text: s.session }),
+    s.task_id ? h("span", null, " · task ", h("span", { cls: "mono", text: s.task_id })) : null,
+    ` · ${s.branch}`,
+    h("span", { cls: "since", text: `for ${timeInState(s, Date.now())}`, title: `in this state since ${new Date(s.state_since ?? s.last_heartbeat).toLocaleString()}` }),
+  );
+  if (kind === "stuck" && s.stuck) li.append(h("div", { cls: "reason", text: s.stuck.reason }));
+  if (kind === "plan_ready") li.append(s.plan ? h("pre", { cls: "plan", text: s.plan }) : h("div", { cls: "empty", text: "No plan attached (heartbeat --plan)." }));
+  if (kind === "pr_ready" && s.pr_url) li.append(h("div", { cls: "pr" }, link(s.pr_url)));
+  if (!c.admin) return li;
+  const actions: Array<"pause" | "resume" | "approve" | "reject"> = kind === "plan_ready" ? ["approve", "reject"] : kind === "paused" ? ["resume"] : ["pause"];
+  const message = document.createElement("input");
+  message.name = "message";
+  message.placeholder = "Message to the session (optional)";
+  message.maxLength = 2000;
+  const status = h("span", { cls: "status", data: { role: "status" } });
+  const row = h("div", { cls: "controls row" }, message);
+  for (const action of actions) {
+    const b = h("button", { text: action[0]!.toUpperCase() + action.slice(1), data: { action } });
+    b.type = "button";
+    b.addEventListener("click", () => void control(c, s.session, action, message.value.trim(), status));
+    row.append(b);
+  }
+  row.append(status);
+  li.append(row);
+  return li;
+}
+
+/** POST /sessions/control with the admin token; the session's new state arrives as an event. */
+async function control(c: Credentials, session: string, action: string, message: string, status: HTMLElement): Promise<void> {
+  status.textContent = "Sending…";
+  try {
+    const res = await fetch("/sessions/control", {
+      method: "POST",
+      headers: { ...authHeaders(c), "Content-Type": "application/json" },
+      body: JSON.stringify({ repo: c.repo, session, action, ...(message ? { message } : {}) }),
+    });
+    if (!res.ok) throw await apiError(res);
+    const r = (await res.json()) as ControlResponse;
+    status.textContent = `Done: session ${r.session} is ${r.state}.`;
+  } catch (e) {
+    status.textContent = e instanceof ApiError ? e.message : "The service could not be reached.";
+  }
+}
+
+$("notify-optin").addEventListener("click", () => {
+  if (!("Notification" in window)) return;
+  void Notification.requestPermission().then((p) => {
+    $("notify-optin").textContent = p === "granted" ? "Notifications on" : "Notifications blocked";
+  });
+});
+
 // ---- the two screens ----
 
 function showLogin(message: string): void {
@@ -674,6 +798,9 @@ function showBoard(c: Credentials): void {
   cards.clear();
   lastEventId = null;
   showBoardError(null);
+  $("board").dataset.outdated = "false";
+  $("outdated").hidden = true;
+  seenNeeds = null;
   render();
   const gen = ++generation;
   void follow(c, gen);

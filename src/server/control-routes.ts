@@ -1,0 +1,66 @@
+// Routes of SPEC §13's controls: the human pauses, resumes, approves or rejects a session; a session reads its directive.
+import { Elysia } from "elysia";
+import { ControlBody, RepoQuery } from "../api/schemas.ts";
+import { type ControlStore, controlSession, directiveOf } from "../core/controls.ts";
+import { CoordError } from "../core/errors.ts";
+import { sessionPrefix } from "../core/session-id.ts";
+import { type SessionPolicy, type SessionStore, sessionView } from "../core/sessions.ts";
+import type { ClaimStore } from "../core/store.ts";
+import type { Clock } from "../core/time.ts";
+import { checkAccess, hasAdminToken, parseJsonObject, type RepoEntry, whitelisted } from "./access.ts";
+
+/** What the control routes need. */
+export interface ControlDeps {
+  repos: ReadonlyMap<string, RepoEntry>;
+  admin_tokens: readonly string[];
+  clock: Clock;
+  /** The store whose transactions run the use case (`controlSession`). */
+  claims: ClaimStore;
+  sessions: SessionStore;
+  controls: ControlStore;
+  session_policy: SessionPolicy;
+}
+
+/**
+ * The Elysia plugin of SPEC §13's controls:
+ * - `POST /sessions/control` {repo, session, action, message} — admin token only (401 otherwise,
+ *   after the body's shape (400) and the whitelist (403)): runs `controlSession` (pause → paused,
+ *   resume → the state before, approve → working, reject → planning, with a heartbeat event) and
+ *   answers `{status:"ok", session, action, state}`.
+ * - `GET /sessions/directive` (repo token, header `X-Session-Id`) — the caller's state and latest
+ *   directive, for `claude-coord wait` and the PreToolUse guard.
+ */
+export function controlRoutes(deps: ControlDeps) {
+  const { clock, sessions, controls } = deps;
+  return new Elysia({ name: "controls" })
+    .post(
+      "/sessions/control",
+      async ({ body, request }) => {
+        const entry = whitelisted(deps.repos, body.repo);
+        if (!hasAdminToken(request.headers.get("authorization"), deps.admin_tokens)) {
+          throw new CoordError("unauthorized", "Pausing, resuming, approving or rejecting a session requires an admin token: send 'Authorization: Bearer <admin token>'.");
+        }
+        const message = body.message?.trim() ? body.message.trim() : null;
+        const s = await controlSession(deps.claims, { repo: entry.name, session: body.session, action: body.action, message }, clock, {
+          listed_ms: deps.session_policy.listed_ms,
+          view: (rec, now_ms) => sessionView(rec, now_ms, deps.session_policy),
+        });
+        return { status: "ok" as const, session: sessionPrefix(s.session_id), action: body.action, state: s.state };
+      },
+      { body: ControlBody, parse: parseJsonObject },
+    )
+    .get(
+      "/sessions/directive",
+      async ({ query, request }) => {
+        const { entry } = await checkAccess(deps.repos, deps.admin_tokens, null, query, "query");
+        const session_id = request.headers.get("x-session-id");
+        if (session_id === null || session_id === "") {
+          throw new CoordError("invalid_request", "Invalid request: header 'X-Session-Id' is required (your session id; it never goes in the URL).", { field: "X-Session-Id" });
+        }
+        const now = clock();
+        const s = (await sessions.listSessions(entry.name, now - deps.session_policy.listed_ms)).find((x) => x.session_id === session_id);
+        return { session: sessionPrefix(session_id), state: s?.state ?? null, directive: directiveOf(await controls.getControl(entry.name, session_id)) };
+      },
+      { query: RepoQuery },
+    );
+}

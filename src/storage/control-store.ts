@@ -1,0 +1,31 @@
+// The human's controls of sessions (SPEC §13) on SQLite through drizzle: the transaction statements of core's ControlTx and the ControlStore reads, one row per session.
+import { and, eq } from "drizzle-orm";
+import type { ControlRecord, ControlStore, ControlTx } from "../core/controls.ts";
+import { queued, type Unqueued } from "./connection-queue.ts";
+import type { CoordDatabase, CoordOrm } from "./db.ts";
+import { sessionControls } from "./schema.ts";
+
+const where = (repo: string, session_id: string) => and(eq(sessionControls.repo, repo), eq(sessionControls.session_id, session_id));
+
+function get(orm: CoordOrm, repo: string, session_id: string): ControlRecord | undefined {
+  const r = orm.select().from(sessionControls).where(where(repo, session_id)).get();
+  return r ? { repo: r.repo, session_id: r.session_id, action: r.action, message: r.message, at_ms: r.at_ms, paused_from: r.paused_from } : undefined;
+}
+
+/** The synchronous statements of core's ControlTx over `orm` (claim-store.ts runs them inside its transactions): the latest control per (repo, session_id). */
+export function controlTxStatements(orm: CoordOrm): Unqueued<ControlTx> {
+  return {
+    getControl: (repo, session_id) => get(orm, repo, session_id),
+    putControl(c) {
+      orm.insert(sessionControls).values(c).onConflictDoUpdate({ target: [sessionControls.repo, sessionControls.session_id], set: c }).run();
+    },
+    deleteControl(repo, session_id) {
+      orm.delete(sessionControls).where(where(repo, session_id)).run();
+    },
+  };
+}
+
+/** Core's ControlStore over `db`: reads outside transactions, each through the connection's queue. */
+export function createControlStore(db: CoordDatabase): ControlStore {
+  return queued<ControlStore>(db.queue, { getControl: (repo, session_id) => get(db.orm, repo, session_id) });
+}
