@@ -1,10 +1,12 @@
 // The dashboard in headless Chromium (Debian's chromium, driven by playwright-core) against the compiled service and client: live updates, answering a stuck session, XSS safety, a screenshot.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { cloneSession, makeOrigin, runClient, type ServiceProcess, startService, tempDir } from "../helpers/e2e.ts";
 
+// Launching Chromium and the service can take longer than 5 s on a loaded machine.
+setDefaultTimeout(60_000);
 const CHROMIUM = "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) {

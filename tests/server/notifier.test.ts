@@ -83,7 +83,7 @@ test("two processes on one database file deliver each notification once", async 
   const other = openDatabase(join(dir, "coord.db"));
   try {
     const targets: NotifyTarget[] = [{ url: url(), format: "slack", events: ["stuck", "plan_ready", "pr_ready"] }];
-    for (let i = 0; i < 10; i++) beat("o/r", `s${i}ssssss-1111-2222`, { state: "stuck", stuck: { reason: `r${i}` } });
+    for (let i = 0; i < 10; i++) await beat("o/r", `s${i}ssssss-1111-2222`, { state: "stuck", stuck: { reason: `r${i}` } });
     const [a, b] = await Promise.all([runNotifier(deps(targets)), runNotifier(deps(targets, other))]);
     expect(a + b).toBe(10);
     expect(got.length).toBe(10);

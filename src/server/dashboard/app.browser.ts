@@ -827,6 +827,7 @@ loginForm.addEventListener("submit", (ev) => {
 
 $("sign-out").addEventListener("click", () => {
   sessionStorage.removeItem(STORAGE_KEY);
+  sessionStorage.removeItem(LAST_DATA_KEY);
   showLogin("");
 });
 
