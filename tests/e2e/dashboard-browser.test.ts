@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { cloneSession, makeOrigin, runClient, type ServiceProcess, startService, tempDir } from "../helpers/e2e.ts";
 
-// Launching Chromium and the service can take longer than 5 s on a loaded machine.
+// Launching Chromium and the service can take longer than 5 s on a loaded machine: tests and hooks get 60 s.
 setDefaultTimeout(60_000);
 const CHROMIUM = "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -53,13 +53,13 @@ beforeAll(async () => {
     viewport: { width: 1280, height: 1000 },
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
-});
+}, 60_000);
 
 afterAll(async () => {
   await context?.close();
   await service?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
-});
+}, 60_000);
 
 function env(session_id?: string): Record<string, string> {
   return { CLAUDE_COORD_REPO: REPO, CLAUDE_COORD_URL: service!.url, ...(session_id ? { CLAUDE_COORD_SESSION_ID: session_id } : {}) };

@@ -39,12 +39,12 @@ beforeAll(async () => {
     viewport: { width: 1280, height: 1100 },
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
-});
+}, 60_000);
 afterAll(async () => {
   await context?.close();
   await service?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
-});
+}, 60_000);
 
 async function cli(session_id: string | null, args: string[]): Promise<string> {
   const env: Record<string, string> = { CLAUDE_COORD_REPO: REPO, CLAUDE_COORD_URL: service!.url, ...(session_id ? { CLAUDE_COORD_SESSION_ID: session_id } : { CLAUDE_COORD_ADMIN_TOKEN: ADMIN }) };
