@@ -1,17 +1,14 @@
 // The dashboard in headless Chromium (Debian's chromium, driven by playwright-core) against the compiled service and client: live updates, answering a stuck session, XSS safety, a screenshot.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { HAVE_CHROMIUM, launchChromium, warnWithoutChromium } from "../helpers/chromium.ts";
 import { cloneSession, makeOrigin, runClient, type ServiceProcess, startService, tempDir } from "../helpers/e2e.ts";
 
 // Launching Chromium and the service can take longer than 5 s on a loaded machine: tests and hooks get 60 s.
 setDefaultTimeout(60_000);
-const CHROMIUM = "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) {
-  console.warn(`SKIPPED tests/e2e/dashboard-browser.test.ts: ${CHROMIUM} not found. Install Debian's chromium: apt-get update && apt-get install -y chromium`);
-}
+warnWithoutChromium("tests/e2e/dashboard-browser.test.ts");
 
 const ADMIN = "dashboard-admin-token-0123456789";
 const REPO = "acme/x";
@@ -47,12 +44,7 @@ beforeAll(async () => {
   expect(t.code).toBe(0);
   const parsed = JSON.parse(t.stdout) as { head_sha: string; token: string };
   auth = { token: parsed.token, commit_sha: parsed.head_sha };
-  context = await chromium.launchPersistentContext(join(root, "chromium-profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 1000 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  context = await launchChromium(join(root, "chromium-profile"), { width: 1280, height: 1000 });
 }, 60_000);
 
 afterAll(async () => {

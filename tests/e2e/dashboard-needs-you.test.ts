@@ -1,13 +1,13 @@
 // The dashboard's "needs you" section in headless Chromium (SPEC §13): stuck, plan-ready and PR-ready sessions first with time in state, the title count, the pause button reaching the session's guard, and a repo-token page kept and marked out of date after main moves; saves a screenshot.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
+import { HAVE_CHROMIUM, launchChromium, warnWithoutChromium } from "../helpers/chromium.ts";
 import { binary, cloneSession, commitAll, git, makeOrigin, runClient, type ServiceProcess, startService, tempDir, write } from "../helpers/e2e.ts";
 
 setDefaultTimeout(90_000);
-const CHROMIUM = "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
+warnWithoutChromium("tests/e2e/dashboard-needs-you.test.ts");
 const ADMIN = "needs-you-admin-token-0123456789";
 const REPO = "acme/needs";
 const STUCK = "stuckses-0001-aaaa-bbbb";
@@ -33,12 +33,7 @@ beforeAll(async () => {
   const config = join(root, "service.toml");
   writeFileSync(config, `[server]\nport = 0\ndatabase = "n.db"\nadmin_tokens = ["${ADMIN}"]\n[[repos]]\nname = "${REPO}"\nsource = "${o.origin}"\n`);
   service = await startService(["--config", config]);
-  context = await chromium.launchPersistentContext(join(root, "profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 1100 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  context = await launchChromium(join(root, "profile"), { width: 1280, height: 1100 });
 }, 60_000);
 afterAll(async () => {
   await context?.close();
