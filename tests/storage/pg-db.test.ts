@@ -73,7 +73,7 @@ describe.skipIf(postgresMissing() !== undefined)("openPgDatabase on a real Postg
       const tables = (await db.client`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`).map(
         (r: { table_name: string }) => r.table_name,
       );
-      expect(tables).toEqual(["branch_sightings", "claims", MIGRATIONS_TABLE, "events", "fence_counter", "job_runs", "message_reads", "messages", "reservations", "sessions", "webhook_deliveries"].sort());
+      expect(tables).toEqual(["branch_sightings", "claims", MIGRATIONS_TABLE, "events", "fence_counter", "job_runs", "message_reads", "messages", "notify_cursors", "notify_deliveries", "reservations", "session_controls", "sessions", "webhook_deliveries"].sort());
       expect((await db.client`SELECT name FROM coord_migrations ORDER BY name`).map((r: { name: string }) => r.name)).toEqual(PG_MIGRATIONS.map((m) => m.name));
       expect([...(await db.client`SELECT id, last_fence, last_event_id FROM fence_counter`)]).toEqual([{ id: 1, last_fence: "0", last_event_id: "0" }]);
     } finally {
