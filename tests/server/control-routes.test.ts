@@ -113,17 +113,17 @@ describe("controls", () => {
     expect((await directive(A)).body).toEqual({ session: "aaaaaaaa", state: "working", directive: null });
   });
 
-  test("a session is addressed by exactly its 8-character prefix or its full id: other lengths 400, unknown 404, a shared prefix 409 ambiguous", async () => {
+  test("a session is addressed by exactly its 8-character prefix or its full id: other lengths 400, unknown 404; a second session cannot take a live prefix, so the prefix keeps naming the first", async () => {
     await beat(A, "working");
     await beat(B, "working");
     expect(await control("aaaaaaaa-", "pause")).toMatchObject({ status: 400, body: { field: "session" } });
     expect(await control("aaaa", "pause")).toMatchObject({ status: 400, body: { field: "session" } });
     expect((await control("cccccccc", "pause")).status).toBe(404);
     expect((await control("aaaaaaaa-1111-2222-0000", "pause")).status).toBe(404);
-    await beat(A2, "working");
-    expect(await control("aaaaaaaa", "pause")).toMatchObject({ status: 409, body: { status: "ambiguous" } });
-    expect((await control(A2, "pause")).body.state).toBe("paused");
-    expect((await directive(A)).body.directive).toBeNull();
+    expect(await beat(A2, "working")).toMatchObject({ status: 409, body: { status: "session_prefix_taken" } });
+    expect((await control(A2, "pause")).status).toBe(404);
+    expect((await control("aaaaaaaa", "pause")).body.state).toBe("paused");
+    expect((await directive(A)).body.directive).toMatchObject({ action: "pause" });
   });
 
   test("resume of a session that is not paused is 400 naming 'action'; the directive needs X-Session-Id", async () => {
