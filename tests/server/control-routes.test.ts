@@ -3,18 +3,11 @@ import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_POLICY } from "../../src/core/claims.ts";
-import { DEFAULT_SESSION_POLICY } from "../../src/core/sessions.ts";
-import { type App, createApp } from "../../src/server/app.ts";
-import { createEventLog, createMessageStore, createSessionStore } from "../../src/storage/activity-store.ts";
-import { createClaimStore } from "../../src/storage/claim-store.ts";
-import { createControlStore } from "../../src/storage/control-store.ts";
+import type { App } from "../../src/server/app.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
-import { FakeReader } from "../helpers/fake-reader.ts";
+import { activityApp, HEAD, TOKEN } from "../helpers/activity-app.ts";
 
 setDefaultTimeout(30_000);
-const HEAD = "1".repeat(40);
-const TOKEN = new FakeReader(HEAD).token;
 const ADMIN = "admin-token-0123456789";
 const A = "aaaaaaaa-1111-2222-3333";
 const B = "bbbbbbbb-1111-2222-3333";
@@ -29,23 +22,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "coord-controls-"));
   db = openDatabase(join(dir, "coord.db"));
   now = T0;
-  app = createApp({
-    store: createClaimStore(db),
-    repos: new Map([["o/r", { name: "o/r", reader: new FakeReader(HEAD) }]]),
-    admin_tokens: [ADMIN],
-    policy: DEFAULT_POLICY,
-    clock: () => now,
-    version: "t",
-    log: { info: () => {}, warn: () => {}, error: () => {} },
-    activity: {
-      sessions: createSessionStore(db),
-      messages: createMessageStore(db),
-      events: createEventLog(db),
-      controls: createControlStore(db),
-      session_policy: DEFAULT_SESSION_POLICY,
-      stream: { poll_ms: 20, keepalive_ms: 1000 },
-    },
-  });
+  app = activityApp(db, ADMIN, () => now);
 });
 afterEach(() => {
   db.close();
