@@ -168,7 +168,9 @@ function fromResponse(status: number, body: unknown, service_url: string, route:
   const named = (body as { status?: unknown } | null)?.status;
   if (typeof named === "string" && isWireCode(named) && checker(errorBodyOf(route, named)).Check(body)) {
     const { status: code, message, ...details } = body as { status: WireCode; message: string };
-    if (code === "rate_limited") return new CoordError(code, message, { ...details, service_url });
+    // The service's own advice names the URL for what the user must look at: its limits, its git
+    // host or its database.
+    if (code === "rate_limited" || code === "upstream_unavailable" || code === "store_unavailable") return new CoordError(code, message, { ...details, service_url });
     if (code !== "internal_error") return new CoordError(code, message, details);
     return new CoordError("service_unavailable", message, { service_url, reason: `HTTP ${status}` });
   }

@@ -161,7 +161,7 @@ export function errorText(e: CoordError, cmd: string): string {
     case "internal_error":
       return [
         e.code === "upstream_unavailable"
-          ? "ERROR: Coordination service cannot verify the repository right now (its git host is unreachable)."
+          ? "ERROR: Coordination service cannot read the repository right now."
           : e.code === "store_unavailable"
             ? "ERROR: Coordination service cannot reach its database right now; nothing was changed."
             : "ERROR: Coordination service is unavailable.",
@@ -169,7 +169,10 @@ export function errorText(e: CoordError, cmd: string): string {
         `Service URL: ${str(d.service_url)}`,
         `Status: ${e.code === "service_unavailable" ? str(d.reason, e.message) : e.message}`,
         "",
-        "ACTION REQUIRED: The coordination service is down. Please ask the user whether to:",
+        e.code === "upstream_unavailable"
+          // The service is up; what fails is its git host or the whitelist entry (Status says which).
+          ? "ACTION REQUIRED: The coordination service cannot check this repository (its git host is unreachable, or its whitelist entry needs fixing: see Status). Please ask the user whether to:"
+          : "ACTION REQUIRED: The coordination service is down. Please ask the user whether to:",
         "1. Wait and retry later",
         "2. Proceed without coordination (risk of duplicate work)",
       ].join("\n");

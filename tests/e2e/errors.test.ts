@@ -185,3 +185,28 @@ describe("a URL that is not a claude-coord service", () => {
     }
   });
 });
+
+describe("a whitelisted repository the service cannot read", () => {
+  test("a local source whose main branch is gone: exit 2 naming the branch and the service URL, not 'the service is down'", async () => {
+    const sub = join(root, "gone");
+    mkdirSync(sub);
+    const { origin: gone } = makeOrigin(sub);
+    const c = cloneSession(gone, sub, "w");
+    // The whitelist entry still says main, but the repository's main was renamed.
+    git(gone, "branch", "-m", "main", "trunk");
+    const s = await startService(["--port", "0", "--db", join(sub, "coord.db"), "--repo", `acme/gone=${gone}`]);
+    try {
+      const r = await runClient(["claims"], { cwd: c, env: { ...env, CLAUDE_COORD_REPO: "acme/gone", CLAUDE_COORD_URL: s.url } });
+      expect([r.code, r.stdout]).toEqual([2, ""]);
+      expect(r.stderr).toBe(
+        `ERROR: Coordination service cannot read the repository right now.\n\nService URL: ${s.url}\nStatus: Cannot read repository "acme/gone": branch "main" does not exist\n\n` +
+          "ACTION REQUIRED: The coordination service cannot check this repository (its git host is unreachable, or its whitelist entry needs fixing: see Status). Please ask the user whether to:\n" +
+          "1. Wait and retry later\n2. Proceed without coordination (risk of duplicate work)\n",
+      );
+      const j = await runClient(["claims", "--json"], { cwd: c, env: { ...env, CLAUDE_COORD_REPO: "acme/gone", CLAUDE_COORD_URL: s.url } });
+      expect([j.code, JSON.parse(j.stdout).status, JSON.parse(j.stdout).service_url]).toEqual([2, "upstream_unavailable", s.url]);
+    } finally {
+      await s.stop();
+    }
+  });
+});
