@@ -16,7 +16,8 @@ import { checkAccess, parseJsonObject, type RepoEntry } from "./access.ts";
 import { createEventHub, type EventHub } from "./event-hub.ts";
 import { IDENTIFIER_FIX } from "./http-errors.ts";
 import type { Limiter } from "./limiter.ts";
-import { admissionFor, clientIp } from "./session-guard.ts";
+import { requestClientIp, type TrustedProxies } from "./client-ip.ts";
+import { admissionFor } from "./session-guard.ts";
 import { eventStream, resumeAfter, type StreamTiming } from "./event-stream.ts";
 
 /** What the routes of SPEC §7 need. */
@@ -39,6 +40,8 @@ export interface ActivityDeps {
   limits?: Limits;
   /** The per-client counters, shared with the claim route. */
   limiter: Limiter;
+  /** The proxies whose `X-Forwarded-For` names the client of the per-IP bounds (`[server] trusted_proxies`). */
+  trusted_proxies: TrustedProxies;
 }
 
 /**
@@ -85,8 +88,8 @@ export function activityRoutes(deps: ActivityDeps) {
   const hub = deps.hub ?? createEventHub(events, deps.stream.poll_ms);
   const limits = deps.limits ?? DEFAULT_LIMITS;
   /** SPEC §16, checked by the use case in its transaction: the session's prefix is its own, new sessions are bounded per client IP. */
-  const admission = (server: Parameters<typeof clientIp>[0], request: Request) =>
-    admissionFor(deps.limiter, clientIp(server, request), { listed_ms: deps.session_policy.listed_ms, claim_ttl_ms: deps.claim_policy.claim_ttl_ms });
+  const admission = (server: Parameters<typeof requestClientIp>[0], request: Request) =>
+    admissionFor(deps.limiter, requestClientIp(server, request, deps.trusted_proxies), { listed_ms: deps.session_policy.listed_ms, claim_ttl_ms: deps.claim_policy.claim_ttl_ms });
   /** What the human (admin token) sees of an event: message events get their subject and body back from the message store. */
   const withMessageText = async (e: EventRecord): Promise<unknown> => {
     if (e.type !== "message") return e.data;
@@ -175,7 +178,7 @@ export function activityRoutes(deps: ActivityDeps) {
         const session = request.headers.get("x-session-id");
         if (session !== null && session !== "") checkSessionIdHeader(session);
         const after = await resumeAfter(request.headers.get("last-event-id"), query.last_event_id, events);
-        const release = deps.limiter.openStream(clientIp(server, request), session === null || session === "" ? undefined : `${entry.name}\n${session}`);
+        const release = deps.limiter.openStream(requestClientIp(server, request, deps.trusted_proxies), session === null || session === "" ? undefined : `${entry.name}\n${session}`);
         return eventStream(hub, entry.name, after, request.signal, deps.stream, admin ? withMessageText : withoutMessageText, release);
       },
       { query: ROUTES.events.query },

@@ -21,7 +21,8 @@ import { gateRepos, type RateLimitConfig, RateLimiter, rateLimitRoutes } from ".
 import { reservationRoutes } from "./reservation-routes.ts";
 import { lifeRoutes } from "./life-routes.ts";
 import { createLimiter } from "./limiter.ts";
-import { admissionFor, clientIp } from "./session-guard.ts";
+import { requestClientIp, TrustedProxies } from "./client-ip.ts";
+import { admissionFor } from "./session-guard.ts";
 import { DEFAULT_SESSION_POLICY } from "../core/sessions.ts";
 import { toRfc3339 } from "../core/time.ts";
 import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, webhookRoutes, type WebhookDeps } from "./webhooks.ts";
@@ -47,7 +48,7 @@ export interface AppDeps {
   version: string;
   log: Logger;
   /** Sessions, messages and events (SPEC §7); absent: those routes are not served (claim changes are logged as events by core either way). */
-  activity?: Omit<ActivityDeps, "repos" | "admin_tokens" | "clock" | "claims" | "claim_policy" | "limits" | "limiter">;
+  activity?: Omit<ActivityDeps, "repos" | "admin_tokens" | "clock" | "claims" | "claim_policy" | "limits" | "limiter" | "trusted_proxies">;
   /** The bounds of `[limits]` (SPEC §16); default `DEFAULT_LIMITS`. */
   limits?: Limits;
   /** GitHub webhooks (`POST /webhooks/github`), when `[github] webhook_secret` is configured; absent: no such route. */
@@ -82,6 +83,8 @@ export function createApp(deps: AppDeps) {
   const repos = limiter ? gateRepos(deps.repos, limiter) : deps.repos;
   const limits = deps.limits ?? DEFAULT_LIMITS;
   const bounds = createLimiter(limits);
+  // One list of trusted proxies for every per-IP count, whether or not rate limits are on.
+  const trusted_proxies = limiter?.trusted ?? new TrustedProxies(deps.rate_limits?.trusted_proxies ?? []);
   const listed_ms = deps.activity?.session_policy.listed_ms ?? DEFAULT_SESSION_POLICY.listed_ms;
 
   /** A session's route: the repo token only (an Authorization header is not looked at). */
@@ -121,7 +124,7 @@ export function createApp(deps: AppDeps) {
     .use(deps.webhooks ? webhookRoutes(deps.webhooks) : new Elysia({ name: "github-webhooks-off" }))
     .use(
       deps.activity
-        ? activityRoutes({ ...deps.activity, repos, admin_tokens: deps.admin_tokens, clock, claims: store, claim_policy: policy, limits, limiter: bounds })
+        ? activityRoutes({ ...deps.activity, repos, admin_tokens: deps.admin_tokens, clock, claims: store, claim_policy: policy, limits, limiter: bounds, trusted_proxies })
         : new Elysia({ name: "activity-off" }),
     )
     .use(reservationRoutes({ repos, admin_tokens: deps.admin_tokens, store, clock }))
@@ -142,7 +145,7 @@ export function createApp(deps: AppDeps) {
       ROUTES.claim.path,
       async ({ body, request, server }) => {
         const repo = await checkRepo(body);
-        const admit = admissionFor(bounds, clientIp(server, request), { listed_ms, claim_ttl_ms: policy.claim_ttl_ms });
+        const admit = admissionFor(bounds, requestClientIp(server, request, trusted_proxies), { listed_ms, claim_ttl_ms: policy.claim_ttl_ms });
         const r = await claimTask(
           store,
           { repo, session_id: body.session_id, task_id: body.task_id, branch: body.branch, plan_file: body.plan_file ?? "" },

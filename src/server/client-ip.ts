@@ -49,3 +49,13 @@ export function clientIp(peer: string | undefined, forwarded_for: string | null,
   for (let i = hops.length - 1; i >= 0; i--) if (!trusted.has(hops[i]!)) return hops[i]!;
   return hops[0] ?? p;
 }
+
+/**
+ * The client's address of `request` as `server` received it: `clientIp` over the socket's peer and
+ * its `X-Forwarded-For`, believed only from `trusted` proxies; `unknown` for a request handled
+ * without a socket (tests through `app.handle`). Every per-IP bound uses it: the rate limit's IP
+ * bucket (SPEC §15) and the `[limits]` counts of new sessions and open streams (SPEC §16).
+ */
+export function requestClientIp(server: { requestIP(r: Request): { address: string } | null } | null | undefined, request: Request, trusted: TrustedProxies): string {
+  return clientIp(server?.requestIP(request)?.address, request.headers.get("x-forwarded-for"), trusted);
+}

@@ -2,11 +2,6 @@
 import type { Admission } from "../core/session-id.ts";
 import type { Limiter } from "./limiter.ts";
 
-/** The client's IP as the socket shows it (no proxy header is trusted here), or `unknown` (tests through `app.handle`). */
-export function clientIp(server: { requestIP(r: Request): { address: string } | null } | null | undefined, request: Request): string {
-  return server?.requestIP(request)?.address ?? "unknown";
-}
-
 /**
  * The admission of a session id from client `ip` (core's `admitSession`, run inside the use case's
  * transaction): live means seen within `listed_ms` or holding a claim younger than `claim_ttl_ms`;

@@ -4,6 +4,7 @@ import { DEFAULT_POLICY } from "../../src/core/claims.ts";
 import { DEFAULT_LIMITS, type Limits } from "../../src/core/limits.ts";
 import { DEFAULT_SESSION_POLICY } from "../../src/core/sessions.ts";
 import { type App, createApp } from "../../src/server/app.ts";
+import type { RateLimitConfig } from "../../src/server/rate-limit.ts";
 import { createEventLog, createMessageStore, createSessionStore } from "../../src/storage/activity-store.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import type { CoordDatabase } from "../../src/storage/db.ts";
@@ -13,9 +14,10 @@ import { FakeReader } from "./fake-reader.ts";
 export const HEAD = "1".repeat(40);
 export const TOKEN = new FakeReader(HEAD).token;
 
-/** An app with every route of SPEC §3 and §7 over `db`, reading the time from `now`, with `limits` over the defaults. */
-export function activityApp(db: CoordDatabase, admin: string, now: () => number, limits: Partial<Limits> = {}): App {
+/** An app with every route of SPEC §3 and §7 over `db`, reading the time from `now`, with `limits` over the defaults and `rate_limits` (`[server]`) when given. */
+export function activityApp(db: CoordDatabase, admin: string, now: () => number, limits: Partial<Limits> = {}, rate_limits?: RateLimitConfig): App {
   return createApp({
+    ...(rate_limits ? { rate_limits } : {}),
     store: createClaimStore(db),
     repos: new Map([["o/r", { name: "o/r", reader: new FakeReader(HEAD) }]]),
     admin_tokens: [admin],

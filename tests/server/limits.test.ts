@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Limits } from "../../src/core/limits.ts";
 import type { App } from "../../src/server/app.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
+import { RATE_LIMIT_DEFAULTS } from "../../src/server/rate-limit.ts";
 import { activityApp, HEAD, TOKEN } from "../helpers/activity-app.ts";
 
 const ADMIN = "admin-token-0123456789";
@@ -160,6 +161,48 @@ describe("open /events streams", () => {
     expect((await open({}, again.signal)).status).toBe(200);
     second.abort();
     again.abort();
+  });
+
+  test("behind a trusted proxy (rate limits off) each X-Forwarded-For client has its own count of streams and new sessions; from an untrusted peer the header is ignored", async () => {
+    const bounds = { event_streams_per_ip: 1, new_sessions_per_ip_per_hour: 1 };
+    const listen = (trusted_proxies: string[]) => {
+      app = activityApp(db, ADMIN, () => now, bounds, { ...RATE_LIMIT_DEFAULTS, enabled: false, trusted_proxies });
+      app.listen({ hostname: "127.0.0.1", port: 0 });
+      return `http://127.0.0.1:${app.server!.port}`;
+    };
+    const streams: AbortController[] = [];
+    const stream = (url: string, client: string) => {
+      const c = new AbortController();
+      streams.push(c);
+      return fetch(`${url}/events?${new URLSearchParams(auth)}`, { headers: { "x-forwarded-for": client }, signal: c.signal });
+    };
+    const beatFrom = async (url: string, client: string, session_id: string) => {
+      const res = await fetch(`${url}/heartbeat`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": client }, body: JSON.stringify({ ...auth, session_id, branch: "claude/x", state: "working" }) });
+      return [res.status, ((await res.json()) as { limit?: string }).limit];
+    };
+    try {
+      let url = listen(["127.0.0.1"]);
+      expect((await stream(url, "203.0.113.7")).status).toBe(200);
+      expect((await stream(url, "203.0.113.8")).status).toBe(200);
+      const again = await stream(url, "203.0.113.7");
+      expect([again.status, ((await again.json()) as { limit: string }).limit]).toEqual([429, "event_streams_per_ip"]);
+      expect(await beatFrom(url, "203.0.113.7", A)).toEqual([200, undefined]);
+      expect(await beatFrom(url, "203.0.113.8", B)).toEqual([200, undefined]);
+      expect(await beatFrom(url, "203.0.113.7", C)).toEqual([429, "new_sessions_per_ip_per_hour"]);
+      for (const c of streams.splice(0)) c.abort();
+      await app.stop(true);
+
+      // Not a trusted proxy: the header is ignored and every client is the socket's 127.0.0.1.
+      url = listen([]);
+      expect((await stream(url, "203.0.113.9")).status).toBe(200);
+      expect((await stream(url, "203.0.113.10")).status).toBe(429);
+      expect(await beatFrom(url, "203.0.113.9", D)).toEqual([200, undefined]);
+      expect(await beatFrom(url, "203.0.113.10", id("e"))).toEqual([429, "new_sessions_per_ip_per_hour"]);
+      expect(count("sessions")).toBe(3);
+    } finally {
+      for (const c of streams) c.abort();
+      await app.stop(true);
+    }
   });
 
   test("per session (X-Session-Id): the 1st stream opens, the 2nd is 429; another session still opens one", async () => {
