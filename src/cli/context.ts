@@ -137,8 +137,16 @@ export async function localToken(ctx: ClientContext): Promise<{ state: PlanState
   }
 }
 
-/** The three auth fields of every repo-scoped request. */
-export async function repoAuth(ctx: ClientContext): Promise<{ repo: string; token: string; commit_sha: string; state: PlanState }> {
+/** The three auth fields of every repo-scoped request, and the plan state the token was computed from. */
+export interface RepoAuth {
+  repo: string;
+  token: string;
+  commit_sha: string;
+  state: PlanState;
+}
+
+/** The three auth fields of every repo-scoped request. Throws as `requireRepo` and `localToken` do (CoordError config_error). */
+export async function repoAuth(ctx: ClientContext): Promise<RepoAuth> {
   const repo = requireRepo(ctx);
   const { state, token } = await localToken(ctx);
   return { repo, token, commit_sha: state.head_sha, state };

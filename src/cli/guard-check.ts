@@ -5,7 +5,7 @@ import type { PathHold } from "../api/reservations.ts";
 import { CoordError, isCoordError } from "../core/errors.ts";
 import { escapeGlob } from "../core/glob-overlap.ts";
 import { MAX_RESERVATION_PATHS } from "../core/reservations.ts";
-import { type ClientContext, repoAuth, requireSession } from "./context.ts";
+import { type ClientContext, type RepoAuth, repoAuth, requireSession } from "./context.ts";
 import { askHolderCommand, distinctHolders, holdLine } from "./reservation-text.ts";
 
 /** The longest the guard waits for the service, in ms: it runs before every edit, so a hung service must not stall the agent (SPEC §4's 10 s would). */
@@ -57,12 +57,13 @@ function cannotCheck(e: CoordError): string {
  * reservations never block. When the service cannot answer (unreachable, stale token, not
  * whitelisted, any error): allowed with a one-line warning, or blocked when the config says
  * `guard = "closed"`. Waits at most GUARD_TIMEOUT_MS (or the configured timeout, if shorter). `what` names the change in the refusal ("src/ui/button.tsx is").
+ * `auth`: the repo auth when the caller already has it (default: `repoAuth(ctx)`).
  * Never throws: this is an error boundary of the hooks.
  */
-export async function guardPaths(ctx: ClientContext, session_id: string | null, paths: readonly string[], what: string): Promise<GuardVerdict> {
+export async function guardPaths(ctx: ClientContext, session_id: string | null, paths: readonly string[], what: string, auth_promise?: Promise<RepoAuth>): Promise<GuardVerdict> {
   if (paths.length === 0) return { allowed: true };
   try {
-    const auth = await repoAuth(ctx);
+    const auth = await (auth_promise ?? repoAuth(ctx));
     const client = new CoordClient({ service_url: ctx.config.service_url, timeout_ms: Math.min(ctx.config.timeout_ms, GUARD_TIMEOUT_MS), get_retries: 0 });
     const holds: PathHold[] = [];
     for (let i = 0; i < paths.length; i += MAX_RESERVATION_PATHS) {

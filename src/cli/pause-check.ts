@@ -1,6 +1,5 @@
 // The PreToolUse check of SPEC §13: while the human has paused this session, every tool is denied with the human's message and ACTION `claude-coord wait`.
 import { CoordClient } from "../api/client.ts";
-import { repoAuth } from "./context.ts";
 import { directiveLines } from "./directive.ts";
 import { GUARD_TIMEOUT_MS, sessionIfKnown } from "./guard-check.ts";
 import type { PreToolUseCheck } from "./pre-tool-use.ts";
@@ -19,7 +18,7 @@ export const pauseCheck: PreToolUseCheck = async (s) => {
   const session_id = s.input.session_id ?? sessionIfKnown(ctx);
   if (session_id === null) return undefined;
   try {
-    const a = await repoAuth(ctx);
+    const a = await s.auth(ctx);
     const client = new CoordClient({ service_url: ctx.config.service_url, timeout_ms: Math.min(ctx.config.timeout_ms, GUARD_TIMEOUT_MS), get_retries: 0 });
     const r = await client.directive({ repo: a.repo, token: a.token, commit_sha: a.commit_sha }, session_id);
     if (r.directive?.action !== "pause") return undefined;

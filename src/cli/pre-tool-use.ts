@@ -1,6 +1,6 @@
 // `claude-coord hook pre-tool-use`: Claude Code's PreToolUse hook — refuses every tool while the human paused the session, and an edit of a path another session reserves (exit 2, reason on stderr).
 import { existsSync, statSync } from "node:fs";
-import { type ClientContext, loadContext } from "./context.ts";
+import { type ClientContext, loadContext, type RepoAuth, repoAuth } from "./context.ts";
 import { type GuardVerdict, guardPaths, repoRelative, sessionIfKnown } from "./guard-check.ts";
 import { pauseCheck } from "./pause-check.ts";
 
@@ -43,10 +43,12 @@ export function parsePreToolUse(text: string): PreToolUseInput {
   return { session_id: s(o.session_id), cwd: s(o.cwd), hook_event_name: s(o.hook_event_name), tool_name, file: field ? s(input[field]) : undefined };
 }
 
-/** What every PreToolUse check gets: the input, and the checkout context (loaded once, lazily). */
+/** What every PreToolUse check gets: the input, the checkout context and its repo auth (each loaded once, lazily, shared by the checks). */
 export interface PreToolUseState {
   input: PreToolUseInput;
   context(): Promise<ClientContext | undefined>;
+  /** `repoAuth` of the context (the repo token read from the checkout once for every check); rejects as `repoAuth` does. */
+  auth(ctx: ClientContext): Promise<RepoAuth>;
 }
 
 /** One check of the hook: a verdict, or undefined when it has nothing to say. Checks must not throw. */
@@ -65,7 +67,7 @@ export const reservationCheck: PreToolUseCheck = async (s) => {
   const rel = repoRelative(ctx.checkout.root, input.file, input.cwd ?? ctx.checkout.root);
   if (rel === undefined) return undefined;
   const session_id = input.session_id ?? sessionIfKnown(ctx);
-  return guardPaths(ctx, session_id, [rel], `${rel} is`);
+  return guardPaths(ctx, session_id, [rel], `${rel} is`, s.auth(ctx));
 };
 
 /**
@@ -76,12 +78,16 @@ export const PRE_TOOL_USE_CHECKS: PreToolUseCheck[] = [pauseCheck, reservationCh
 
 /**
  * Runs the checks on hook JSON `stdin` and answers the exit code and stderr (Claude Code: exit 2
- * blocks the tool call and shows stderr to the model; exit 0 allows; stdout is not used). A
- * checkout is looked up only when a check asks for it. Never throws.
+ * blocks the tool call and shows stderr to the model; exit 0 allows; stdout is not used). The
+ * checks run at the same time (each asks the service once, so an edit waits for one round trip,
+ * not one per check) and are read in order: the first that blocks decides, whichever answered
+ * first. A checkout is looked up only when a check asks for it. Never throws: a check that throws
+ * has nothing to say.
  */
 export async function preToolUse(stdin: string, opts: { cwd?: string; checks?: readonly PreToolUseCheck[] } = {}): Promise<{ code: 0 | 2; stderr: string }> {
   const input = parsePreToolUse(stdin);
   let loaded: Promise<ClientContext | undefined> | undefined;
+  let auth: Promise<RepoAuth> | undefined;
   const state: PreToolUseState = {
     input,
     context: () => {
@@ -89,10 +95,12 @@ export async function preToolUse(stdin: string, opts: { cwd?: string; checks?: r
       loaded ??= loadContext({}, dir).catch(() => undefined);
       return loaded;
     },
+    auth: (ctx) => (auth ??= repoAuth(ctx)),
   };
+  const verdicts = (opts.checks ?? PRE_TOOL_USE_CHECKS).map((check) => check(state).catch(() => undefined));
   const warnings: string[] = [];
-  for (const check of opts.checks ?? PRE_TOOL_USE_CHECKS) {
-    const v = await check(state);
+  for (const verdict of verdicts) {
+    const v = await verdict;
     if (v === undefined) continue;
     if (!v.allowed) return { code: 2, stderr: v.reason };
     if (v.warning) warnings.push(v.warning);

@@ -29,12 +29,22 @@ describe("parsePreToolUse", () => {
 describe("preToolUse", () => {
   const edit = JSON.stringify({ ...base, tool_name: "Edit", tool_input: { file_path: "/repo/a.ts" } });
 
-  test("the first check that blocks decides (exit 2, its reason on stderr); later checks do not run", async () => {
+  test("the checks run together; the first in order that blocks decides (exit 2, its reason on stderr), even when a later one answers first", async () => {
     const ran: string[] = [];
-    const deny: PreToolUseCheck = async () => (ran.push("deny"), { allowed: false, reason: "BLOCKED: paused" });
-    const never: PreToolUseCheck = async () => (ran.push("never"), undefined);
-    expect(await preToolUse(edit, { checks: [deny, never] })).toEqual({ code: 2, stderr: "BLOCKED: paused" });
-    expect(ran).toEqual(["deny"]);
+    const slowDeny: PreToolUseCheck = async () => (ran.push("pause asked"), await Bun.sleep(30), ran.push("pause answered"), { allowed: false, reason: "BLOCKED: paused" });
+    const fastDeny: PreToolUseCheck = async () => (ran.push("reserved asked"), { allowed: false, reason: "BLOCKED: reserved" });
+    expect(await preToolUse(edit, { checks: [slowDeny, fastDeny] })).toEqual({ code: 2, stderr: "BLOCKED: paused" });
+    // The second check was asked before the first answered: one round trip, not two.
+    expect(ran).toEqual(["pause asked", "reserved asked", "pause answered"]);
+  });
+
+  test("a check that throws has nothing to say; the others still decide", async () => {
+    const broken: PreToolUseCheck = async () => {
+      throw new Error("bug");
+    };
+    const deny: PreToolUseCheck = async () => ({ allowed: false, reason: "BLOCKED: reserved" });
+    expect(await preToolUse(edit, { checks: [broken, deny] })).toEqual({ code: 2, stderr: "BLOCKED: reserved" });
+    expect(await preToolUse(edit, { checks: [broken] })).toEqual({ code: 0, stderr: "" });
   });
 
   test("allowing checks pass with their warnings joined on stderr; none: exit 0 and nothing printed", async () => {
