@@ -1,7 +1,8 @@
 // Main moved (SPEC §10): on stale_token, fetch origin's main with the git binary (the worktree is never touched), say which plan files changed, and let the caller retry once.
 import type { PlanState } from "../core/token.ts";
 import { CoordError } from "../core/errors.ts";
-import { fetchMain, GitCommandError, hasGitBinary, hasRemote } from "../git/worktrees.ts";
+import { GitCommandError, gitBinary } from "../git/git-cli.ts";
+import { fetchMain, hasRemote } from "../git/worktrees.ts";
 import { readEnv } from "../env.ts";
 import { type ClientContext, loadContext, localToken } from "./context.ts";
 import type { Terminal } from "./output.ts";
@@ -48,7 +49,7 @@ export function fetchRequired(stale: CoordError, main_branch: string, why: strin
 export async function fetchMovedMain(ctx: ClientContext, stale: CoordError): Promise<MainFetched> {
   const main = ctx.config.main_branch;
   const root = ctx.checkout.root;
-  if (!hasGitBinary()) throw fetchRequired(stale, main, "git is not on PATH");
+  if (gitBinary() === null) throw fetchRequired(stale, main, "git is not on PATH");
   if (!hasRemote(root, "origin")) throw fetchRequired(stale, main, "the checkout has no remote named origin");
   const before = (await localToken(ctx)).state;
   try {

@@ -14,7 +14,8 @@ import { toRfc3339 } from "../core/time.ts";
 import { findCheckout } from "../git/checkout.ts";
 import { isValidRefName } from "../git/refs.ts";
 import { EXEC_LOG_FILE, excludeWorkerDir, mainCheckoutRoot, writeAtomic, writePrompt, writeSpawnRecord } from "../git/spawn-record.ts";
-import { GitCommandError, addWorktree, branchExists, deleteBranch, discardWorktree, fetchMain, hasGitBinary, hasRemote, refSha } from "../git/worktrees.ts";
+import { GitCommandError, gitBinary } from "../git/git-cli.ts";
+import { addWorktree, branchExists, deleteBranch, discardWorktree, fetchMain, hasRemote, refSha } from "../git/worktrees.ts";
 import { repeated } from "./args.ts";
 import { type ClientContext, loadContext, repoAuth, sessionFile } from "./context.ts";
 import { asCoordError, EXIT, EXIT_FOR, processTerminal, reportError } from "./output.ts";
@@ -217,7 +218,7 @@ export interface PreparedMain {
  * origin/<main> fetched before is used), and the ref main is read from.
  */
 export function prepareMain(ctx: ClientContext, cmd: "spawn" | "prune", warnings: string[]): PreparedMain {
-  if (!hasGitBinary()) {
+  if (gitBinary() === null) {
     throw new CoordError("config_error", `${cmd} needs the git binary (it runs 'git worktree'), and none was found on PATH.`, { action: `Install git, then run claude-coord ${cmd} again.` });
   }
   const root = ctx.checkout.root;

@@ -11,7 +11,7 @@ export interface CurrentMain {
 
 /**
  * A source of truth for one whitelisted repository (a local path, a git URL, GitHub).
- * Implementations live in `src/git/`.
+ * Implementations live in `src/sources/`.
  */
 export interface RepoReader {
   /**

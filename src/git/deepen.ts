@@ -3,6 +3,9 @@ import { type PlanToken, planToken, type PlanTokenOptions } from "./checkout.ts"
 import { gitBinary, runGit, shallowCommits } from "./git-cli.ts";
 import { GitReadError } from "./read-error.ts";
 
+/** How long one deepening fetch may take, in ms. */
+const FETCH_TIMEOUT_MS = 120_000;
+
 /** The deepening steps, in order: two `--deepen` rounds, then the whole history. At most three fetches. */
 export const DEEPEN_STEPS: readonly string[][] = [["--deepen=200"], ["--deepen=5000"], ["--unshallow"]];
 
@@ -48,7 +51,7 @@ export async function deepPlanToken(root: string, opts: PlanTokenOptions): Promi
     }
     const args = DEEPEN_STEPS[step];
     if (args === undefined) throw new ShallowCloneError("This is a shallow clone and deepening it did not reach the plan files' history.", command);
-    const r = runGit(root, ["fetch", "--quiet", ...args, "origin", opts.main_branch]);
+    const r = runGit(root, ["fetch", "--quiet", ...args, "origin", opts.main_branch], FETCH_TIMEOUT_MS);
     if (r.code !== 0) throw new ShallowCloneError(`This is a shallow clone and '${["git fetch", ...args, "origin", opts.main_branch].join(" ")}' failed: ${r.stderr || "no output"}.`, command);
   }
 }

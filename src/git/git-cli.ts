@@ -1,10 +1,26 @@
-// The git binary for deepening a shallow clone (SPEC §10), bounded in time, and the clone's shallow boundary. Never touches the worktree.
+// The git binary: the one runner for every git command the CLI runs (spawn, prune, fetching main, deepening a shallow clone), and a clone's shallow boundary.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** What one git run gave: its exit code (null: it could not start or timed out) and its stderr, trimmed. */
+/** A git command that failed: its arguments, exit code (null: it could not start or timed out) and stderr (trimmed). */
+export class GitCommandError extends Error {
+  readonly args: readonly string[];
+  readonly exit_code: number | null;
+  readonly stderr: string;
+
+  constructor(args: readonly string[], exit_code: number | null, stderr: string) {
+    super(`git ${args.join(" ")} failed (${exit_code === null ? "did not run" : `exit ${exit_code}`}): ${stderr || "no output"}`);
+    this.name = "GitCommandError";
+    this.args = args;
+    this.exit_code = exit_code;
+    this.stderr = stderr;
+  }
+}
+
+/** What one git run gave: its exit code (null: it could not start or timed out), its stdout, and its stderr trimmed. */
 export interface GitRun {
   code: number | null;
+  stdout: string;
   stderr: string;
 }
 
@@ -14,22 +30,39 @@ export function gitBinary(path: string | undefined = process.env.PATH): string |
 }
 
 /**
- * Runs `git -C <root> <args>` with stdin closed, no terminal prompts (`GIT_TERMINAL_PROMPT=0`) and
- * a timeout (default 120 000 ms). Never throws: a missing binary or a timeout is `code: null`.
+ * Runs `git -C <cwd> <args>` with stdin closed and a fixed environment (no terminal prompts, C
+ * locale, no pager), bounded by `timeout_ms` when given. Never throws: a missing binary or a
+ * timeout is `code: null` with a stderr that says so.
  */
-export function runGit(root: string, args: readonly string[], timeout_ms = 120_000): GitRun {
+export function runGit(cwd: string, args: readonly string[], timeout_ms?: number): GitRun {
   const git = gitBinary();
-  if (git === null) return { code: null, stderr: "git is not on PATH" };
-  const r = Bun.spawnSync([git, "-C", root, ...args], {
-    stdin: "ignore",
-    stdout: "ignore",
-    stderr: "pipe",
-    env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
-    timeout: timeout_ms,
-  });
-  const stderr = r.stderr.toString().trim();
-  if (r.exitCode === null || r.signalCode) return { code: null, stderr: stderr || `git ${args[0] ?? ""} timed out after ${timeout_ms / 1000} s` };
-  return { code: r.exitCode, stderr };
+  if (git === null) return { code: null, stdout: "", stderr: "git is not on PATH" };
+  let r: ReturnType<typeof Bun.spawnSync>;
+  try {
+    r = Bun.spawnSync([git, "-C", cwd, ...args], {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GIT_PAGER: "cat" },
+      ...(timeout_ms === undefined ? {} : { timeout: timeout_ms }),
+    });
+  } catch (e) {
+    // The OS refused to start the binary (permissions, a broken PATH entry).
+    return { code: null, stdout: "", stderr: `cannot run git: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const stdout = r.stdout?.toString() ?? "";
+  const stderr = (r.stderr?.toString() ?? "").trim();
+  if (r.exitCode === null || r.signalCode) {
+    return { code: null, stdout, stderr: stderr || `git ${args[0] ?? ""} ${timeout_ms === undefined ? "was killed" : `timed out after ${timeout_ms / 1000} s`}` };
+  }
+  return { code: r.exitCode, stdout, stderr };
+}
+
+/** Runs git in `cwd` and returns its stdout trimmed; throws GitCommandError when it exits non-zero or cannot run. */
+export function git(cwd: string, ...args: string[]): string {
+  const r = runGit(cwd, args);
+  if (r.code !== 0) throw new GitCommandError(args, r.code, r.stderr);
+  return r.stdout.trim();
 }
 
 /**

@@ -1,67 +1,10 @@
-// The git CLI operations of spawn and prune (SPEC §14): fetch main, add and remove worktrees, delete branches, and the checks that guard a removal.
+// The git operations of spawn and prune (SPEC §14): fetch main, add and remove worktrees, delete branches, and the checks that guard a removal.
 import { existsSync } from "node:fs";
-
-/** A git command that failed: its arguments, exit code and stderr (trimmed). */
-export class GitCommandError extends Error {
-  readonly args: readonly string[];
-  readonly exit_code: number;
-  readonly stderr: string;
-
-  constructor(args: readonly string[], exit_code: number, stderr: string) {
-    super(`git ${args.join(" ")} failed (exit ${exit_code}): ${stderr || "no output"}`);
-    this.name = "GitCommandError";
-    this.args = args;
-    this.exit_code = exit_code;
-    this.stderr = stderr;
-  }
-}
-
-/** The result of one git run. */
-interface GitRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the `git` binary in `cwd` with a fixed environment (no prompts, C locale, no pager).
- * Throws GitCommandError `exit_code` 127 when git is not installed.
- */
-function run(cwd: string, args: readonly string[]): GitRun {
-  let r: ReturnType<typeof Bun.spawnSync>;
-  try {
-    r = Bun.spawnSync(["git", ...args], {
-      cwd,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GIT_PAGER: "cat" },
-      stdout: "pipe",
-      stderr: "pipe",
-      stdin: "ignore",
-    });
-  } catch (e) {
-    throw new GitCommandError(args, 127, `cannot run git: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  return { code: r.exitCode ?? 1, stdout: r.stdout?.toString() ?? "", stderr: (r.stderr?.toString() ?? "").trim() };
-}
-
-/** Runs git and returns its stdout trimmed; throws GitCommandError on a non-zero exit. */
-function git(cwd: string, ...args: string[]): string {
-  const r = run(cwd, args);
-  if (r.code !== 0) throw new GitCommandError(args, r.code, r.stderr);
-  return r.stdout.trim();
-}
-
-/** True when the `git` binary can be run. */
-export function hasGitBinary(): boolean {
-  try {
-    return run(process.cwd(), ["--version"]).code === 0;
-  } catch {
-    return false;
-  }
-}
+import { git, GitCommandError, runGit } from "./git-cli.ts";
 
 /** True when the repository at `cwd` has a remote named `name`. Never throws. */
 export function hasRemote(cwd: string, name: string): boolean {
-  return run(cwd, ["remote", "get-url", name]).code === 0;
+  return runGit(cwd, ["remote", "get-url", name]).code === 0;
 }
 
 /** `git fetch origin <main>` (updates `refs/remotes/origin/<main>`). Throws GitCommandError when it fails. */
@@ -71,7 +14,7 @@ export function fetchMain(cwd: string, main_branch: string): void {
 
 /** The sha a ref points to, or undefined when it does not exist. Never throws. */
 export function refSha(cwd: string, ref: string): string | undefined {
-  const r = run(cwd, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  const r = runGit(cwd, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -117,7 +60,7 @@ export function deleteBranch(cwd: string, branch: string): void {
 export function uncommittedPaths(path: string): string[] {
   if (!existsSync(path)) return [];
   const args = ["status", "--porcelain", "--untracked-files=all"];
-  const r = run(path, args);
+  const r = runGit(path, args);
   if (r.code !== 0) throw new GitCommandError(args, r.code, r.stderr);
   return r.stdout
     .split("\n")
@@ -142,5 +85,5 @@ export function unpushedCount(cwd: string, ref: string, main_ref: string): numbe
 export function isMerged(cwd: string, branch: string, base_sha: string, main_ref: string): boolean {
   const tip = refSha(cwd, `refs/heads/${branch}`);
   if (tip === undefined || tip === base_sha) return false;
-  return run(cwd, ["merge-base", "--is-ancestor", tip, main_ref]).code === 0;
+  return runGit(cwd, ["merge-base", "--is-ancestor", tip, main_ref]).code === 0;
 }

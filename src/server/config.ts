@@ -7,7 +7,7 @@ import { Cron } from "croner";
 import { CoordError, isCoordError } from "../core/errors.ts";
 import { DEFAULT_LIMITS, type Limits } from "../core/limits.ts";
 import { parseDurationMs } from "../core/time.ts";
-import { gitBaseUrl, parseRepoName } from "../git/github-api.ts";
+import { gitBaseUrl, parseRepoName } from "../sources/github-api.ts";
 import { TrustedProxies } from "./client-ip.ts";
 import { RATE_LIMIT_DEFAULTS, type RateLimitConfig } from "./rate-limit.ts";
 import { isPostgresUrl } from "../storage/database-url.ts";

@@ -2,7 +2,8 @@
 import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { addWorktree, branchExists, deleteBranch, fetchMain, GitCommandError, hasRemote, isMerged, refSha, removeWorktree, uncommittedPaths, unpushedCount } from "../../src/git/worktrees.ts";
+import { GitCommandError } from "../../src/git/git-cli.ts";
+import { addWorktree, branchExists, deleteBranch, fetchMain, hasRemote, isMerged, refSha, removeWorktree, uncommittedPaths, unpushedCount } from "../../src/git/worktrees.ts";
 import { commitAll, git, tempDir } from "../helpers/e2e.ts";
 
 // Every test runs several git commands: slower than bun's 5 s default on a loaded machine.

@@ -1,4 +1,4 @@
-// Real git repositories in temp dirs, made with the git CLI, for the tests of src/git/.
+// Real git repositories in temp dirs, made with the git CLI, for the tests of src/git/ and src/sources/.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -2,9 +2,10 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { claimTask, DEFAULT_POLICY } from "../../src/core/claims.ts";
 import type { ClaimStore } from "../../src/core/store.ts";
-import { GitHubApi, gitBaseUrl } from "../../src/git/github-api.ts";
-import { createCredentials } from "../../src/git/github-auth.ts";
-import { createRepoReader, type RepoEntry, type RepoSource } from "../../src/git/sources.ts";
+import { GitHubApi, gitBaseUrl } from "../../src/sources/github-api.ts";
+import { createCredentials } from "../../src/sources/github-auth.ts";
+import { createRepoReader } from "../../src/sources/create.ts";
+import type { RepoEntry, RepoSource } from "../../src/sources/source.ts";
 import { runBranchCheck, type BranchCheckRepo } from "../../src/jobs/branch-check.ts";
 import { createBranchSightings, type BranchSightingStore } from "../../src/storage/branch-sightings.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";

@@ -1,11 +1,12 @@
-// Tests of src/git/github-*.ts against the fake GitHub: token parity with the client, request counts warm and cold, App tokens, failures and rate limits.
+// Tests of src/sources/github-*.ts against the fake GitHub: token parity with the client, request counts warm and cold, App tokens, failures and rate limits.
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { CoordError } from "../../src/core/errors.ts";
 import { planToken } from "../../src/git/checkout.ts";
-import { GitHubApi, GitHubError, gitBaseUrl, graphqlBaseUrl, parseRepoName } from "../../src/git/github-api.ts";
-import { checkGitHubAuth, createCredentials, TOKEN_REFRESH_MARGIN_MS } from "../../src/git/github-auth.ts";
-import type { GitHubContext } from "../../src/git/github-source.ts";
-import { createRepoReader, type RepoEntry, type RepoSource } from "../../src/git/sources.ts";
+import { GitHubApi, GitHubError, gitBaseUrl, graphqlBaseUrl, parseRepoName } from "../../src/sources/github-api.ts";
+import { checkGitHubAuth, createCredentials, TOKEN_REFRESH_MARGIN_MS } from "../../src/sources/github-auth.ts";
+import type { GitHubContext } from "../../src/sources/github-source.ts";
+import { createRepoReader } from "../../src/sources/create.ts";
+import type { RepoEntry, RepoSource } from "../../src/sources/source.ts";
 import { startFakeGitHub, type FakeGitHub, type FakeRequest } from "../helpers/fake-github.ts";
 import { GitRepo, removeTempDirs, tempDir } from "../helpers/git-fixture.ts";
 import { oracleToken } from "../helpers/git-oracle.ts";

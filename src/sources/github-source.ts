@@ -2,7 +2,7 @@
 import { HttpSource, type HttpSourceOptions } from "./http-source.ts";
 import { GitHubError, parseRepoName, type GitHubApi, type GitHubCredentials, type GitHubFailure, type RepoRef } from "./github-api.ts";
 import type { CurrentMain } from "../core/repo.ts";
-import type { RepoEntry, RepoSource } from "./sources.ts";
+import type { RepoEntry, RepoSource } from "./source.ts";
 
 /** What every GitHub source of one service shares: the API client, the credentials, GitHub's git URL. */
 export interface GitHubContext {

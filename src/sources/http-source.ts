@@ -5,10 +5,10 @@ import git, { type HttpClient } from "isomorphic-git";
 import httpWeb from "isomorphic-git/http/web";
 import { CoordError } from "../core/errors.ts";
 import type { CurrentMain } from "../core/repo.ts";
-import { planTokenAt } from "./checkout.ts";
-import { ObjectStore } from "./object-store.ts";
-import { resolveRef } from "./refs.ts";
-import type { RepoEntry, RepoSource } from "./sources.ts";
+import { planTokenAt } from "../git/checkout.ts";
+import { ObjectStore } from "../git/object-store.ts";
+import { resolveRef } from "../git/refs.ts";
+import type { RepoEntry, RepoSource } from "./source.ts";
 
 const HEX40 = /^[0-9a-f]{40}$/;
 

@@ -1,9 +1,11 @@
+// Tests of src/sources/create.ts and the sources it builds (local-source.ts, http-source.ts) against real repositories: freshness, mirrors, branch lists and failures.
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isCoordError } from "../../src/core/errors.ts";
-import { createRepoReader, type RepoEntry, safeName } from "../../src/git/sources.ts";
+import { createRepoReader, safeName } from "../../src/sources/create.ts";
+import type { RepoEntry } from "../../src/sources/source.ts";
 import { GitRepo, removeTempDirs, tempDir } from "../helpers/git-fixture.ts";
 import { startGitHttpServer } from "../helpers/git-http-server.ts";
 import { oracleToken } from "../helpers/git-oracle.ts";

@@ -100,7 +100,7 @@ export class GitHubError extends CoordError {
   }
 }
 
-/** What the API client needs from the credentials (src/git/github-auth.ts implements it). */
+/** What the API client needs from the credentials (src/sources/github-auth.ts implements it). */
 export interface GitHubCredentials {
   /** `none`, a personal access `token`, or a GitHub `app`. */
   readonly kind: "none" | "token" | "app";

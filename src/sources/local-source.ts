@@ -3,10 +3,10 @@ import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { CoordError } from "../core/errors.ts";
 import type { CurrentMain } from "../core/repo.ts";
-import { planTokenAt } from "./checkout.ts";
-import { GitReadError } from "./read-error.ts";
-import { listRefs, resolveRef } from "./refs.ts";
-import type { RepoEntry, RepoSource } from "./sources.ts";
+import { planTokenAt } from "../git/checkout.ts";
+import { GitReadError } from "../git/read-error.ts";
+import { listRefs, resolveRef } from "../git/refs.ts";
+import type { RepoEntry, RepoSource } from "./source.ts";
 
 /**
  * The git dir of a repository at `path`: `path/.git` (a directory, or a `gitdir:` file, followed
