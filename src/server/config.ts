@@ -374,10 +374,6 @@ export function loadServiceConfig(flags: ServeFlags, cwd: string = process.cwd()
     }
   }
   const database = flags.db ? databaseLocation(flags.db, cwd, "--db") : flags.database_url ? databaseLocation(flags.database_url, cwd, "CLAUDE_COORD_DATABASE_URL") : databaseLocation(f.server?.database ?? "claude-coord.db", base, `${where}: key 'server.database'`);
-  // Notification deliveries are stored on SQLite only so far: on PostgreSQL, refuse rather than drop them.
-  if (isPostgresUrl(database) && (f.notify ?? []).length > 0) {
-    fail(where, "notify", "is not supported on PostgreSQL yet (notification deliveries are stored on SQLite only); remove the [[notify]] entries or use a SQLite database");
-  }
   return {
     host: flags.host ?? f.server?.host ?? "127.0.0.1",
     port,

@@ -65,7 +65,7 @@ export async function runNotifier(deps: NotifierDeps): Promise<number> {
   const { targets, store, clock, log } = deps;
   if (targets.length === 0) return 0;
   for (const repo of deps.repos) {
-    let after: number = (await store.cursor(repo)) ?? deps.start_after_id;
+    let after: number = await store.cursor(repo, deps.start_after_id);
     for (;;) {
       const batch = await deps.events.since(repo, after, BATCH);
       const notes = batch.flatMap((e) => notificationsOf(e, toRfc3339(e.at_ms)));

@@ -163,17 +163,14 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   else if (github) log.info(`GitHub webhooks off: set [github] webhook_secret to react to pushes and deleted branches at once.`);
 
   // Before listening: the log's end now is where notifications of a new repo start.
-  if (cfg.notify.length > 0 && storage.notify === undefined) {
-    throw new CoordError("config_error", `[[notify]] is not supported on ${storage.backend} yet: remove the [[notify]] entries or use a SQLite database.`, { key: "notify" });
-  }
-  const notify_store = storage.notify;
-  const notifier = notify_store === undefined ? { stop: async () => undefined } : startNotifier({
+  // Every replica runs the loop: each delivery row is claimed by one of them (pg-notify-store.ts).
+  const notifier = startNotifier({
     targets: cfg.notify,
     repos: cfg.repos.map((r) => r.name),
     events: activity.events,
     sessions: activity.sessions,
     session_policy: activity.session_policy,
-    store: notify_store,
+    store: storage.notify,
     start_after_id: await activity.events.latestId(),
     clock,
     log,

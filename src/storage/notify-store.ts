@@ -23,8 +23,13 @@ export interface Delivery extends NewDelivery {
 
 /** What the notifier needs stored (async, like every store the service shares between processes). */
 export interface NotifyStore {
-  /** The last event id of `repo` already turned into deliveries (undefined: never started). */
-  cursor(repo: string): Promise<number | undefined>;
+  /**
+   * The last event id of `repo` already turned into deliveries. A repo without one starts at
+   * `start_after_id`, stored at once if no other process stored one first (never overwritten): so a
+   * second replica, started when the log had moved on, continues where the first one started
+   * instead of skipping the events the first has not read yet.
+   */
+  cursor(repo: string, start_after_id: number): Promise<number>;
   /**
    * In one transaction: inserts `rows` (a (target, key) already stored is skipped, so a second
    * process or a restart adds nothing twice) and moves `repo`'s cursor to `last_event_id` (never back).
@@ -48,8 +53,12 @@ export interface NotifyStore {
 export function createNotifyStore(db: CoordDatabase): NotifyStore {
   const orm = db.orm;
   return queued<NotifyStore>(db.queue, {
-    cursor(repo) {
-      return orm.select().from(notifyCursors).where(eq(notifyCursors.repo, repo)).get()?.last_event_id;
+    cursor(repo, start_after_id) {
+      const read = () => orm.select().from(notifyCursors).where(eq(notifyCursors.repo, repo)).get()?.last_event_id;
+      const stored = read();
+      if (stored !== undefined) return stored;
+      orm.insert(notifyCursors).values({ repo, last_event_id: start_after_id }).onConflictDoNothing().run();
+      return read() ?? start_after_id;
     },
     enqueue(repo, rows, last_event_id, now_ms) {
       return orm.transaction(

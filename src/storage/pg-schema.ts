@@ -184,13 +184,13 @@ export const sessionControls = pgTable(
   (t) => [uniqueIndex("session_controls_uq").on(t.repo, t.session_id)],
 );
 
-/** As `schema.ts` `notify_cursors` (no PostgreSQL notification store reads it yet: `[[notify]]` is refused there). */
+/** As `schema.ts` `notify_cursors`: one per repo, shared by every replica's notifier (pg-notify-store.ts). */
 export const notifyCursors = pgTable("notify_cursors", {
   repo: text("repo").primaryKey(),
   last_event_id: ms("last_event_id").notNull(),
 });
 
-/** As `schema.ts` `notify_deliveries` (no PostgreSQL notification store writes it yet: `[[notify]]` is refused there). */
+/** As `schema.ts` `notify_deliveries`: one row per (target, key), claimed by one replica at a time (pg-notify-store.ts). */
 export const notifyDeliveries = pgTable(
   "notify_deliveries",
   {

@@ -10,6 +10,7 @@ import { createClaimStore } from "./claim-store.ts";
 import { createControlStore } from "./control-store.ts";
 import { createNotifyStore, type NotifyStore } from "./notify-store.ts";
 import { createPgControlStore } from "./pg-control-store.ts";
+import { createPgNotifyStore } from "./pg-notify-store.ts";
 import { describeDatabase, isPostgresUrl } from "./database-url.ts";
 import { openDatabase, type CoordDatabase } from "./db.ts";
 import { createPgEventLog, createPgMessageStore, createPgSessionStore } from "./pg-activity-store.ts";
@@ -33,11 +34,8 @@ export interface Storage {
   readonly sessions: SessionStore;
   /** The human's controls of sessions (SPEC §13). */
   readonly controls: ControlStore;
-  /**
-   * Notification deliveries (SPEC §13): SQLite only so far; undefined on PostgreSQL, where the
-   * configuration refuses `[[notify]]` (server/config.ts).
-   */
-  readonly notify: NotifyStore | undefined;
+  /** Notification deliveries (SPEC §13), shared by every replica on PostgreSQL. */
+  readonly notify: NotifyStore;
   readonly messages: MessageStore;
   readonly events: EventLog;
   readonly deliveries: DeliveryLogStore;
@@ -98,7 +96,7 @@ export function postgresStorage(db: PgCoordDatabase): Storage {
     claims: createPgClaimStore(db),
     sessions: createPgSessionStore(db),
     controls: createPgControlStore(db),
-    notify: undefined,
+    notify: createPgNotifyStore(db),
     messages: createPgMessageStore(db),
     events: createPgEventLog(db),
     deliveries: createPgDeliveryLog(db),

@@ -54,17 +54,9 @@ test("bad entries name the key; a bad URL or secret is never echoed", () => {
   }
 });
 
-test("[[notify]] with a PostgreSQL database is refused at start-up with a config error naming the key", () => {
+test("[[notify]] with a PostgreSQL database is accepted: its targets are kept as on SQLite", () => {
   const file = join(dir, "service.toml");
   writeFileSync(file, `[server]\ndatabase = "postgres://coord:pw@127.0.0.1:5432/coord"\n[[repos]]\nname = "o/r"\nsource = "."\n[[notify]]\nurl = "${HOOK}"\nformat = "slack"\n`);
-  let err: unknown;
-  try {
-    loadServiceConfig({ config: file }, dir);
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(CoordError);
-  expect((err as CoordError).code).toBe("config_error");
-  expect((err as CoordError).message).toBe(`${file}: key 'notify' is not supported on PostgreSQL yet (notification deliveries are stored on SQLite only); remove the [[notify]] entries or use a SQLite database.`);
-  expect((err as CoordError).message).not.toContain(HOOK);
+  const cfg = loadServiceConfig({ config: file }, dir);
+  expect([cfg.database, cfg.notify]).toEqual(["postgres://coord:pw@127.0.0.1:5432/coord", [{ url: HOOK, format: "slack", events: ["stuck", "plan_ready", "pr_ready"] }]]);
 });
