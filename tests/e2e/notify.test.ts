@@ -1,56 +1,15 @@
 // Notifications end to end (SPEC §13): receivers on 127.0.0.1 for each format get exactly one delivery per event, the json one signed per Standard Webhooks; retries after 500s; a delivery pending at kill -9 is made once after the restart.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createHmac } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cloneSession, makeOrigin, runClient, type ServiceProcess, startService, tempDir } from "../helpers/e2e.ts";
+import { receiver, until, verifyStandardWebhook } from "../helpers/notify-receiver.ts";
 
 setDefaultTimeout(90_000);
 const REPO = "acme/notify";
 const SID = "a1b2c3d4-notify-session-0001";
 const PR = "https://github.com/acme/notify/pull/12";
 const SECRET = `whsec_${Buffer.from("a test secret of thirty-two bytes!").toString("base64")}`;
-
-/** A request a receiver got. */
-interface Got {
-  headers: Record<string, string>;
-  body: string;
-  answered: number;
-}
-
-/** An HTTP receiver on 127.0.0.1 recording every request; `answers` are the statuses it gives in turn (then 200). */
-function receiver(answers: number[] = []): { url: string; got: Got[]; stop: () => void } {
-  const got: Got[] = [];
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(req) {
-      const status = answers.shift() ?? 200;
-      got.push({ headers: Object.fromEntries(req.headers), body: await req.text(), answered: status });
-      return new Response(status === 200 ? "ok" : "broken", { status });
-    },
-  });
-  return { url: `http://127.0.0.1:${server.port}/hook`, got, stop: () => server.stop(true) };
-}
-
-/**
- * Standard Webhooks verification written from the published description: the signed content is
- * `${webhook-id}.${webhook-timestamp}.${body}`, the key is the base64 after `whsec_`, the signature
- * is base64 HMAC-SHA256, sent as `v1,<signature>` (space-separated when several).
- */
-function verifyStandardWebhook(secret: string, h: Record<string, string>, body: string): boolean {
-  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
-  const expected = createHmac("sha256", key).update(`${h["webhook-id"]}.${h["webhook-timestamp"]}.${body}`).digest("base64");
-  return (h["webhook-signature"] ?? "").split(" ").some((s) => s === `v1,${expected}`);
-}
-
-async function until(what: string, ok: () => boolean, timeout_ms = 20_000): Promise<void> {
-  const deadline = Date.now() + timeout_ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 let root: string;
 let work: string;
@@ -153,15 +112,8 @@ describe("notifications", () => {
     first.proc.kill("SIGKILL");
     await first.proc.exited;
 
-    const got: Got[] = [];
-    const server = Bun.serve({
-      hostname: "127.0.0.1",
-      port,
-      async fetch(req) {
-        got.push({ headers: Object.fromEntries(req.headers), body: await req.text(), answered: 200 });
-        return new Response("ok");
-      },
-    });
+    const back = receiver([], port);
+    const got = back.got;
     const second = await startService(["--config", file]);
     try {
       await until("the delivery after the restart", () => got.length >= 1);
@@ -169,7 +121,7 @@ describe("notifications", () => {
       expect(got.map((g) => (JSON.parse(g.body) as { text: string }).text)).toEqual([`${REPO}: session ${SID.slice(0, 8)} is stuck: survive a crash`]);
     } finally {
       await second.stop();
-      server.stop(true);
+      back.stop();
     }
   });
 });
