@@ -126,7 +126,9 @@ export interface NotifierHandle {
 
 /**
  * Runs `runNotifier` every `interval_ms` (default 500), one pass at a time; a failing pass is
- * logged and the loop goes on. Nothing runs without targets.
+ * logged and the loop goes on. Nothing runs without targets. Every process on one database (every
+ * replica on PostgreSQL) runs its own loop: the store keeps one row per (target, key) and lets one
+ * claimer win each lease, so passes overlapping across processes send nothing twice.
  */
 export function startNotifier(deps: NotifierDeps, interval_ms = 500): NotifierHandle {
   let stopped = false;
