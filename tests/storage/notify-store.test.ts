@@ -1,37 +1,11 @@
 // The NotifyStore contract (SPEC §13), the same tests on SQLite (notify-store.ts) and a throwaway PostgreSQL (pg-notify-store.ts): cursors, rows once per (target, key), leases won by one claimer, a crashed send due again after its lease.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
 import { isCoordError } from "../../src/core/errors.ts";
 import type { NewDelivery } from "../../src/storage/notify-store.ts";
-import { openStorage, type Storage } from "../../src/storage/storage.ts";
-import { postgresMissing, startPostgres, type PgCluster } from "../helpers/postgres.ts";
-import { tempDirs } from "./temp-dir.ts";
+import { startPostgres } from "../helpers/postgres.ts";
+import { SLOW, useBackends } from "./backends.ts";
 
-const newDir = tempDirs("notify-store");
-let cluster: PgCluster | undefined;
-const pgSkip = postgresMissing();
-beforeAll(async () => {
-  if (pgSkip === undefined) cluster = await startPostgres();
-  else console.warn(pgSkip);
-}, 60_000);
-afterAll(() => cluster?.stop());
-
-const BACKENDS = [
-  { name: "SQLite", skip: false, fresh: async () => join(newDir(), "coord.db") },
-  { name: "PostgreSQL", skip: pgSkip !== undefined, fresh: () => cluster!.createDatabase() },
-];
-/** Per-test bound: creating a PostgreSQL database takes a moment on a loaded machine. */
-const SLOW = 30_000;
-
-const open: Storage[] = [];
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-}, SLOW);
-async function storageAt(database: string): Promise<Storage> {
-  const s = await openStorage(database);
-  open.push(s);
-  return s;
-}
+const { backends: BACKENDS, pgSkip, storageAt } = useBackends("notify-store");
 
 const REPO = "acme/app";
 const T = 1_000_000;

@@ -1,55 +1,14 @@
 // The storage contract, the same tests on both backends (SPEC §12): SQLite files and a throwaway PostgreSQL, through src/storage/storage.ts only.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
 import { claimTask, completeTask, DEFAULT_POLICY, expireClaim, listClaims, sweepClaims } from "../../src/core/claims.ts";
 import { isCoordError } from "../../src/core/errors.ts";
 import { checkPaths, listReservations, releaseReservations, reservePaths } from "../../src/core/reservations.ts";
 import type { ClaimRecord, NewClaim } from "../../src/core/store.ts";
-import { openStorage, type Storage } from "../../src/storage/storage.ts";
 import { clockAt } from "../helpers/clock.ts";
-import { postgresMissing, startPostgres, type PgCluster } from "../helpers/postgres.ts";
-import { tempDirs } from "./temp-dir.ts";
+import { startPostgres } from "../helpers/postgres.ts";
+import { SLOW, useBackends } from "./backends.ts";
 
-const newDir = tempDirs("storage-both");
-let cluster: PgCluster | undefined;
-const pgSkip = postgresMissing();
-beforeAll(async () => {
-  if (pgSkip === undefined) cluster = await startPostgres();
-  else console.warn(pgSkip);
-}, 60_000);
-afterAll(() => cluster?.stop());
-
-/** A backend under test: `fresh()` gives a new empty database's value (a file path or a URL). */
-interface Backend {
-  name: string;
-  skip: boolean;
-  /**
-   * Whether two stores in this one test process may share the database: on SQLite a second
-   * connection in the same thread would block it in the busy timeout while the first awaits inside
-   * its transaction (several processes on one file are tested in concurrency.test.ts).
-   */
-  twoInstances: boolean;
-  fresh(): Promise<string>;
-}
-
-const BACKENDS: Backend[] = [
-  { name: "SQLite", skip: false, twoInstances: false, fresh: async () => join(newDir(), "coord.db") },
-  { name: "PostgreSQL", skip: pgSkip !== undefined, twoInstances: true, fresh: () => cluster!.createDatabase() },
-];
-
-/** Per-test bound: creating a PostgreSQL database takes a moment on a loaded machine. */
-const SLOW = 30_000;
-
-const open: Storage[] = [];
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-}, SLOW);
-
-async function storageAt(database: string): Promise<Storage> {
-  const s = await openStorage(database);
-  open.push(s);
-  return s;
-}
+const { backends: BACKENDS, pgSkip, cluster, storageAt, open } = useBackends("storage-both");
 
 const REPO = "acme/app";
 const SESSION_A = "session-aaaaaaaa-0001";
@@ -312,7 +271,7 @@ for (const backend of BACKENDS) {
 
 describe.skipIf(pgSkip !== undefined)("PostgreSQL only", () => {
   test("a job slot is granted to exactly one of three replicas, and the next slot again to one", async () => {
-    const database = await cluster!.createDatabase();
+    const database = await cluster().createDatabase();
     const replicas = await Promise.all([0, 1, 2].map(() => storageAt(database)));
     expect((await Promise.all(replicas.map((r) => r.claimJobRun("sweep", 60_000)))).filter(Boolean).length).toBe(1);
     expect((await Promise.all(replicas.map((r) => r.claimJobRun("sweep", 60_000)))).filter(Boolean).length).toBe(0);
@@ -321,7 +280,7 @@ describe.skipIf(pgSkip !== undefined)("PostgreSQL only", () => {
   }, SLOW);
 
   test("a commit that logged events wakes the listeners of every replica; a rolled-back one does not", async () => {
-    const database = await cluster!.createDatabase();
+    const database = await cluster().createDatabase();
     const a = await storageAt(database);
     const b = await storageAt(database);
     let woken = 0;
@@ -363,7 +322,7 @@ describe.skipIf(pgSkip !== undefined)("PostgreSQL only", () => {
   }, 60_000);
 
   test("a text holding U+0000 is refused as invalid_request, not a server error, and nothing is stored", async () => {
-    const s = await storageAt(await cluster!.createDatabase());
+    const s = await storageAt(await cluster().createDatabase());
     const e = await rejection(claimTask(s.claims, req("nul\u0000task", SESSION_A), clockAt(1_000), DEFAULT_POLICY));
     expect(isCoordError(e, "invalid_request")).toBe(true);
     expect(await s.claims.listAllActive()).toEqual([]);
