@@ -18,6 +18,9 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const env = readEnv();
     const cfg = loadServiceConfig({ config: args.config ?? env.config, host: args.host, port: args.port, db: args.db, database_url: env.database_url, repo: repeated(rawArgs, "repo") });
+    // The service log is the operator's record: every line is printed. consola otherwise folds a line
+    // repeated within 1 s into "(repeated N times)" after the 5th copy.
+    consola.options.throttle = 0;
     const log = {
       info: (m: string) => consola.info(m),
       warn: (m: string) => consola.warn(m),

@@ -102,7 +102,7 @@ export async function runNotifier(deps: NotifierDeps): Promise<number> {
         if (res.ok) {
           await store.delivered(d.id, clock());
           deps.on_attempt?.("delivered");
-          log.info(`notify: ${n.kind} for ${n.repo} delivered to ${d.target}`);
+          log.info(`notify: ${n.kind} for ${n.repo}${n.session ? ` session ${n.session}` : ""} delivered to ${d.target}`);
           return true;
         }
         problem = `HTTP ${res.status}`;
@@ -112,7 +112,7 @@ export async function runNotifier(deps: NotifierDeps): Promise<number> {
       const next = nextAttemptMs(d.attempts + 1, d.created_ms, clock());
       await store.failed(d.id, problem, next, clock());
       deps.on_attempt?.("failed");
-      log.warn(`notify: ${n.kind} for ${n.repo} to ${d.target} failed (${problem}, attempt ${d.attempts + 1}); ${next === null ? "giving up after 24 h" : `retry in ${Math.round((next - clock()) / 1000)} s`}`);
+      log.warn(`notify: ${n.kind} for ${n.repo}${n.session ? ` session ${n.session}` : ""} to ${d.target} failed (${problem}, attempt ${d.attempts + 1}); ${next === null ? "giving up after 24 h" : `retry in ${Math.round((next - clock()) / 1000)} s`}`);
       return false;
     }),
   );

@@ -94,6 +94,10 @@ describe.skipIf(postgresMissing() !== undefined)("notifications from three repli
     ]);
     for (const s of many) expect(await rows(s)).toEqual([["stuck", "delivered", 1]]);
     for (const r of replicas) expect(r.output()).not.toContain(SECRET);
+    // The replicas' logs say each delivery once, naming the session (none folded into "repeated").
+    const logged = replicas.flatMap((r) => r.output().match(/notify: \w+ for \S+ session \w{8} delivered to notify\[0\] \(json\)/g) ?? []);
+    expect(logged.length).toBe(12);
+    expect(logged.filter((l) => l.startsWith("notify: stuck") && l.includes(`session ${sid.slice(0, 8)} `)).length).toBe(1);
   }, 60_000);
 
   test("a receiver answering 500 twice then 200 gets the delivery once, after two retries, all with one webhook-id", async () => {
@@ -112,7 +116,7 @@ describe.skipIf(postgresMissing() !== undefined)("notifications from three repli
     expect(new Set(got.map((g) => g.headers["webhook-id"])).size).toBe(1);
     expect(await rows(sid)).toEqual([["stuck", "delivered", 3]]);
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(replicas.map((r) => r.output()).join("\n")).toMatch(/notify: stuck for acme\/notify-replicas to notify\[0\] \(json\) failed \(HTTP 500, attempt 1\); retry in 1 s/);
+    expect(replicas.map((r) => r.output()).join("\n")).toMatch(/notify: stuck for acme\/notify-replicas session c0ffee02 to notify\[0\] \(json\) failed \(HTTP 500, attempt 1\); retry in 1 s/);
   }, 60_000);
 
   test("the replica that took the event killed with -9 before the delivery: a survivor delivers it once, and the restarted replica sends nothing more", async () => {
