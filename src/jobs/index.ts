@@ -1,5 +1,13 @@
-// The job table (name, schedule, function) and its croner scheduler: a failing job is logged, never fatal.
+// The service's job table (name, schedule, function: sweep, branch check, prune) and its croner scheduler: a failing job is logged, never fatal.
 import { Cron } from "croner";
+import type { ClaimPolicy } from "../core/claims.ts";
+import type { EventLog } from "../core/events.ts";
+import type { MessageStore } from "../core/messages.ts";
+import type { SessionStore } from "../core/sessions.ts";
+import type { ClaimStore } from "../core/store.ts";
+import { type BranchCheckRepo, type BranchSightings, runBranchCheck } from "./branch-check.ts";
+import { type Retention, runPrune } from "./prune.ts";
+import { runSweep } from "./sweep.ts";
 
 /** Logging the scheduler needs. */
 export interface JobLogger {
@@ -70,4 +78,53 @@ export function startJobs(table: readonly JobDef[], log: JobLogger, observer?: J
       for (const c of crons.values()) c.stop();
     },
   };
+}
+
+/** What the service's jobs are given, wired by `server/serve.ts` (or a test). */
+export interface ServiceJobDeps {
+  /** `[jobs]`: the schedules (croner syntax) and the retentions of the prune, in ms. */
+  settings: { sweep: string; branch_check: string } & Retention;
+  /** The claim TTLs the sweep applies. */
+  policy: ClaimPolicy;
+  store: ClaimStore;
+  sightings: BranchSightings;
+  /** Whitelist, keyed by the lowercased repo name. */
+  repos: ReadonlyMap<string, BranchCheckRepo>;
+  /** The stores the prune forgets from. */
+  activity: { sessions: SessionStore; messages: MessageStore; events: EventLog };
+  /** Epoch milliseconds. */
+  clock: () => number;
+  log: { info(msg: string): void; warn(msg: string): void };
+}
+
+/**
+ * The service's job table: `sweep` (expired claims, old completions) and `prune` (silent sessions,
+ * old messages and events) on `[jobs] sweep`, `branch_check` (claims whose branch is gone) on
+ * `[jobs] branch_check`. Each job logs what it deleted when it deleted anything, and throws what
+ * its stores throw (the scheduler logs it).
+ */
+export function serviceJobs(d: ServiceJobDeps): JobDef[] {
+  return [
+    {
+      name: "sweep",
+      schedule: d.settings.sweep,
+      run: async () => {
+        const r = await runSweep(d.store, d.clock(), d.policy);
+        if (r.expired + r.forgotten > 0) d.log.info(`sweep: deleted ${r.expired} expired claims and ${r.forgotten} old completions`);
+      },
+    },
+    {
+      name: "branch_check",
+      schedule: d.settings.branch_check,
+      run: () => runBranchCheck({ store: d.store, sightings: d.sightings, repos: d.repos, now: d.clock, log: d.log }),
+    },
+    {
+      name: "prune",
+      schedule: d.settings.sweep,
+      run: async () => {
+        const r = await runPrune(d.activity, d.clock(), d.settings);
+        if (r.sessions + r.messages + r.events > 0) d.log.info(`prune: deleted ${r.sessions} sessions, ${r.messages} messages and ${r.events} events`);
+      },
+    },
+  ];
 }

@@ -9,10 +9,8 @@ import { checkGitHubAuth, createCredentials } from "../sources/github-auth.ts";
 import type { GitHubContext } from "../sources/github-source.ts";
 import { createRepoReader } from "../sources/create.ts";
 import type { RepoSource } from "../sources/source.ts";
-import { runBranchCheck, type BranchCheckRepo } from "../jobs/branch-check.ts";
-import { startJobs, type JobDef } from "../jobs/index.ts";
-import { runPrune } from "../jobs/prune.ts";
-import { runSweep } from "../jobs/sweep.ts";
+import type { BranchCheckRepo } from "../jobs/branch-check.ts";
+import { serviceJobs, startJobs } from "../jobs/index.ts";
 import { DEFAULT_SESSION_POLICY } from "../core/sessions.ts";
 import { DEFAULT_STREAM_TIMING } from "./event-stream.ts";
 import { describeDatabase } from "../storage/database-url.ts";
@@ -181,30 +179,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   const server = app.server;
   if (!server) throw new CoordError("config_error", `Could not listen on ${cfg.host}:${cfg.port}.`, { key: "server.port" });
 
-  const sightings = storage.sightings;
-  const table: JobDef[] = [
-    {
-      name: "sweep",
-      schedule: cfg.jobs.sweep,
-      run: async () => {
-        const r = await runSweep(store, clock(), policy);
-        if (r.expired + r.forgotten > 0) log.info(`sweep: deleted ${r.expired} expired claims and ${r.forgotten} old completions`);
-      },
-    },
-    {
-      name: "branch_check",
-      schedule: cfg.jobs.branch_check,
-      run: () => runBranchCheck({ store, sightings, repos: sources, now: clock, log }),
-    },
-    {
-      name: "prune",
-      schedule: cfg.jobs.sweep,
-      run: async () => {
-        const r = await runPrune(activity, clock(), cfg.jobs);
-        if (r.sessions + r.messages + r.events > 0) log.info(`prune: deleted ${r.sessions} sessions, ${r.messages} messages and ${r.events} events`);
-      },
-    },
-  ];
+  const table = serviceJobs({ settings: cfg.jobs, policy, store, sightings: storage.sightings, repos: sources, activity, clock, log });
   const jobs = startJobs(table, log, { run: (job) => metrics.job_runs.inc({ job }), failure: (job) => metrics.job_failures.inc({ job }) }, (name, slot_ms) =>
     storage.claimJobRun(name, slot_ms),
   );

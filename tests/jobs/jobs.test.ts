@@ -1,7 +1,10 @@
-// Tests of src/jobs: a failing job is logged and keeps its schedule; the sweep deletes what the TTLs say, with a fake clock.
+// Tests of src/jobs: a failing job is logged and keeps its schedule; the sweep deletes what the TTLs say, with a fake clock; the service's job table.
 import { expect, test } from "bun:test";
+import { join } from "node:path";
 import { claimTask, completeTask, DEFAULT_POLICY } from "../../src/core/claims.ts";
-import { startJobs } from "../../src/jobs/index.ts";
+import { serviceJobs, startJobs } from "../../src/jobs/index.ts";
+import { openStorage } from "../../src/storage/storage.ts";
+import { tempDir } from "../helpers/e2e.ts";
 import { runSweep } from "../../src/jobs/sweep.ts";
 import { clockAt } from "../helpers/clock.ts";
 import { MemoryStore } from "../helpers/memory-store.ts";
@@ -41,4 +44,41 @@ test("the sweep job deletes claims past the claim TTL and completions past the c
   expect(await runSweep(store, t0 + 3_600_000 + 86_400_000, DEFAULT_POLICY)).toEqual({ expired: 0, forgotten: 1 });
   expect(await runSweep(store, t0 + 10 * 86_400_000, DEFAULT_POLICY)).toEqual({ expired: 1, forgotten: 0 });
   expect(store.rows).toEqual([]);
+});
+
+test("the service's job table runs sweep and prune on [jobs] sweep and branch_check on its own schedule, and logs what they deleted", async () => {
+  const storage = await openStorage(join(tempDir("job-table"), "coord.db"));
+  try {
+    const t0 = Date.parse("2026-01-01T00:00:00Z");
+    await claimTask(storage.claims, { repo: "o/r", session_id: "s1", task_id: "old", branch: "b", plan_file: "" }, clockAt(t0), DEFAULT_POLICY);
+    let now = t0;
+    const lines: string[] = [];
+    const table = serviceJobs({
+      settings: { sweep: "*/10 * * * *", branch_check: "0 * * * *", session_retention_ms: 86_400_000, message_retention_ms: 86_400_000, event_retention_ms: 3_600_000 },
+      policy: DEFAULT_POLICY,
+      store: storage.claims,
+      sightings: storage.sightings,
+      repos: new Map(),
+      activity: storage,
+      clock: () => now,
+      log: { info: (m) => lines.push(m), warn: (m) => lines.push(`warn: ${m}`) },
+    });
+    expect(table.map((j) => [j.name, j.schedule])).toEqual([
+      ["sweep", "*/10 * * * *"],
+      ["branch_check", "0 * * * *"],
+      ["prune", "*/10 * * * *"],
+    ]);
+    const run = (name: string) => table.find((j) => j.name === name)!.run();
+    // The claim (its session and its two events) is fresh: nothing to delete, nothing logged.
+    for (const j of table) await j.run();
+    expect(lines).toEqual([]);
+    now = t0 + DEFAULT_POLICY.claim_ttl_ms + 1;
+    await run("sweep");
+    await run("prune");
+    await run("branch_check");
+    expect(lines).toEqual(["sweep: deleted 1 expired claims and 0 old completions", "prune: deleted 1 sessions, 0 messages and 2 events"]);
+    expect(await storage.claims.listAllActive()).toEqual([]);
+  } finally {
+    await storage.close();
+  }
 });
