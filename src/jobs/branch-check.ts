@@ -1,6 +1,7 @@
 // The branch lifecycle job: completes, as branch_removed, active claims whose branch was on the remote and is gone now.
 import { completeRemovedBranches } from "../core/claims.ts";
 import type { ClaimRecord, ClaimStore } from "../core/store.ts";
+import type { WhitelistedRepo } from "../sources/source.ts";
 
 /** The job's memory of which claims' branches were seen on the remote (src/storage/branch-sightings.ts). */
 export interface BranchSightings {
@@ -12,20 +13,12 @@ export interface BranchSightings {
   prune(): Promise<number>;
 }
 
-/** One whitelisted repository as the job needs it: the configured name, main's name and the branch lister. */
-export interface BranchCheckRepo {
-  name: string;
-  main_branch: string;
-  /** Every branch of the remote, sorted; throws when the remote cannot give a complete listing. */
-  listBranches(): Promise<string[]>;
-}
-
 /** What one run needs. */
 export interface BranchCheckDeps {
   store: ClaimStore;
   sightings: BranchSightings;
   /** Whitelist, keyed by the lowercased repo name. */
-  repos: ReadonlyMap<string, BranchCheckRepo>;
+  repos: ReadonlyMap<string, WhitelistedRepo>;
   /** Epoch milliseconds. */
   now: () => number;
   log: { info(msg: string): void; warn(msg: string): void };
@@ -46,7 +39,7 @@ export interface BranchCheckResult {
 
 /**
  * One run at `deps.now()`: for each whitelisted repository with active claims, one branch listing
- * (`listBranches`, one request for GitHub up to 100 branches, one ref advertisement for a git URL,
+ * (its source's `listBranches`, one request for GitHub up to 100 branches, one ref advertisement for a git URL,
  * a disk read for a local path); repositories without claims cost nothing.
  *
  * A claim is completed as `branch_removed` (core's `completeRemovedBranches`) only when its branch
@@ -76,7 +69,7 @@ export async function runBranchCheck(deps: BranchCheckDeps): Promise<BranchCheck
     }
     let branches: string[];
     try {
-      branches = await target.listBranches();
+      branches = await target.reader.listBranches();
     } catch (e) {
       result.skipped = e instanceof Error ? e.message : String(e);
       deps.log.warn(`branch_check: ${repo}: branches not checked, no claim changed (${result.skipped})`);

@@ -5,7 +5,8 @@ import type { EventLog } from "../core/events.ts";
 import type { MessageStore } from "../core/messages.ts";
 import type { SessionStore } from "../core/sessions.ts";
 import type { ClaimStore } from "../core/store.ts";
-import { type BranchCheckRepo, type BranchSightings, runBranchCheck } from "./branch-check.ts";
+import type { WhitelistedRepo } from "../sources/source.ts";
+import { type BranchSightings, runBranchCheck } from "./branch-check.ts";
 import { type Retention, runPrune } from "./prune.ts";
 import { runSweep } from "./sweep.ts";
 
@@ -89,7 +90,7 @@ export interface ServiceJobDeps {
   store: ClaimStore;
   sightings: BranchSightings;
   /** Whitelist, keyed by the lowercased repo name. */
-  repos: ReadonlyMap<string, BranchCheckRepo>;
+  repos: ReadonlyMap<string, WhitelistedRepo>;
   /** The stores the prune forgets from. */
   activity: { sessions: SessionStore; messages: MessageStore; events: EventLog };
   /** Epoch milliseconds. */

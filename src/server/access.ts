@@ -2,13 +2,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { LIMITS } from "../api/schemas.ts";
 import { CoordError } from "../core/errors.ts";
-import { type RepoReader, verifyToken } from "../core/repo.ts";
-
-/** A whitelisted repository: its configured name and the reader that knows its main. */
-export interface RepoEntry {
-  name: string;
-  reader: RepoReader;
-}
+import { verifyToken } from "../core/repo.ts";
+import type { WhitelistedRepo } from "../sources/source.ts";
 
 /**
  * Reads a request body as one JSON object. Throws CoordError `payload_too_large` over
@@ -46,7 +41,7 @@ export function hasAdminToken(header: string | null, tokens: readonly string[]):
 }
 
 /** Looks a repo up in the whitelist; throws CoordError `repo_not_allowed` naming it (SPEC §3: before any git call). */
-export function whitelisted(repos: ReadonlyMap<string, RepoEntry>, repo: string): RepoEntry {
+export function whitelisted(repos: ReadonlyMap<string, WhitelistedRepo>, repo: string): WhitelistedRepo {
   const entry = repos.get(repo.toLowerCase());
   if (!entry) {
     throw new CoordError("repo_not_allowed", `Repository '${repo}' is not configured for coordination.`, { repo });
@@ -56,7 +51,7 @@ export function whitelisted(repos: ReadonlyMap<string, RepoEntry>, repo: string)
 
 /** How a caller proved access to a repo: the human's admin token, or a session's repo token. */
 export interface Access {
-  entry: RepoEntry;
+  entry: WhitelistedRepo;
   admin: boolean;
 }
 
@@ -67,7 +62,7 @@ export interface Access {
  * `where` names the request part in messages ("body" or "query").
  */
 export async function checkAccess(
-  repos: ReadonlyMap<string, RepoEntry>,
+  repos: ReadonlyMap<string, WhitelistedRepo>,
   admin_tokens: readonly string[],
   authorization: string | null,
   q: { repo: string; token?: string; commit_sha?: string },

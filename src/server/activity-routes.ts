@@ -12,7 +12,8 @@ import { listSessionViews, recordHeartbeat, type SessionPolicy, type SessionStor
 import { type ControlStore, directiveOf } from "../core/controls.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
-import { checkAccess, parseJsonObject, type RepoEntry } from "./access.ts";
+import { checkAccess, parseJsonObject } from "./access.ts";
+import type { WhitelistedRepo } from "../sources/source.ts";
 import { createEventHub, type EventHub } from "./event-hub.ts";
 import { IDENTIFIER_FIX } from "./http-errors.ts";
 import type { Limiter } from "./limiter.ts";
@@ -22,7 +23,7 @@ import { eventStream, resumeAfter, type StreamTiming } from "./event-stream.ts";
 
 /** What the routes of SPEC §7 need. */
 export interface ActivityDeps {
-  repos: ReadonlyMap<string, RepoEntry>;
+  repos: ReadonlyMap<string, WhitelistedRepo>;
   admin_tokens: readonly string[];
   clock: Clock;
   claims: ClaimStore;

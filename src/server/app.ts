@@ -10,7 +10,8 @@ import { readEnv } from "../env.ts";
 import { checkAnswers } from "./contract-check.ts";
 import { type Answer, ROUTES } from "../api/routes.ts";
 import { type ExpireBody, LIMITS } from "../api/schemas.ts";
-import { checkAccess, hasAdminToken, parseJsonObject, type RepoEntry, whitelisted } from "./access.ts";
+import { checkAccess, hasAdminToken, parseJsonObject, whitelisted } from "./access.ts";
+import type { WhitelistedRepo } from "../sources/source.ts";
 import { errorResponse, invalidRequest, type SchemaIssue } from "./http-errors.ts";
 import { activityRoutes, type ActivityDeps } from "./activity-routes.ts";
 import { controlRoutes } from "./control-routes.ts";
@@ -34,13 +35,12 @@ export interface Logger {
   error(msg: string, cause?: unknown): void;
 }
 
-export type { RepoEntry };
 
 /** Everything the routes need, wired by `serve.ts` or by a test. */
 export interface AppDeps {
   store: ClaimStore;
   /** Whitelist, keyed by the lowercased repo name (GitHub names are case-insensitive). */
-  repos: ReadonlyMap<string, RepoEntry>;
+  repos: ReadonlyMap<string, WhitelistedRepo>;
   /** Bearer tokens of the human (DELETE /claim and admin reads); `serve` generates one when none is configured (SPEC §16). */
   admin_tokens: readonly string[];
   policy: ClaimPolicy;

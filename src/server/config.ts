@@ -8,6 +8,7 @@ import { CoordError, isCoordError } from "../core/errors.ts";
 import { DEFAULT_LIMITS, type Limits } from "../core/limits.ts";
 import { parseDurationMs } from "../core/time.ts";
 import { gitBaseUrl, parseRepoName } from "../sources/github-api.ts";
+import type { RepoConfig } from "../sources/source.ts";
 import { TrustedProxies } from "./client-ip.ts";
 import { RATE_LIMIT_DEFAULTS, type RateLimitConfig } from "./rate-limit.ts";
 import { isPostgresUrl } from "../storage/database-url.ts";
@@ -104,17 +105,6 @@ const FileSchema = T.Object(
   },
   { additionalProperties: false },
 );
-
-/** One whitelisted repository, resolved (a relative local path is made absolute against the config file's folder). */
-export interface RepoConfig {
-  name: string;
-  plan_path: string;
-  main_branch: string;
-  /** `github`, a git URL, or an absolute local path. */
-  source: string;
-  /** How long a looked-up head of a remote main is trusted, in ms (default 10 000). */
-  head_ttl_ms: number;
-}
 
 /** The service configuration after defaults, file and flags. Durations in ms. */
 export interface ServiceConfig {

@@ -7,11 +7,12 @@ import { sessionPrefix } from "../core/session-id.ts";
 import { type SessionPolicy, type SessionStore, sessionView } from "../core/sessions.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
-import { checkAccess, hasAdminToken, parseJsonObject, type RepoEntry, whitelisted } from "./access.ts";
+import { checkAccess, hasAdminToken, parseJsonObject, whitelisted } from "./access.ts";
+import type { WhitelistedRepo } from "../sources/source.ts";
 
 /** What the control routes need. */
 export interface ControlDeps {
-  repos: ReadonlyMap<string, RepoEntry>;
+  repos: ReadonlyMap<string, WhitelistedRepo>;
   admin_tokens: readonly string[];
   clock: Clock;
   /** The store whose transactions run the use case (`controlSession`). */

@@ -5,11 +5,12 @@ import { handOver, releaseClaim } from "../core/claim-life.ts";
 import type { ClaimPolicy } from "../core/claims.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
-import { checkAccess, parseJsonObject, type RepoEntry } from "./access.ts";
+import { checkAccess, parseJsonObject } from "./access.ts";
+import type { WhitelistedRepo } from "../sources/source.ts";
 
 /** What the routes need. */
 export interface LifeDeps {
-  repos: ReadonlyMap<string, RepoEntry>;
+  repos: ReadonlyMap<string, WhitelistedRepo>;
   admin_tokens: readonly string[];
   store: ClaimStore;
   policy: ClaimPolicy;

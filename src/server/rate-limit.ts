@@ -1,7 +1,7 @@
 // Rate limits (SPEC §15): token buckets per client IP, per (repo, session), and per repo on requests that would make the service call its git host.
 import { Elysia } from "elysia";
 import { CoordError } from "../core/errors.ts";
-import type { RepoEntry } from "./access.ts";
+import type { WhitelistedRepo } from "../sources/source.ts";
 import { requestClientIp, TrustedProxies } from "./client-ip.ts";
 import { errorResponse } from "./http-errors.ts";
 import type { Metrics } from "./metrics.ts";
@@ -95,8 +95,8 @@ export function rateLimitRoutes(limiter: RateLimiter) {
  * and throws CoordError `rate_limited` when there is none — before any git-host call. Sources that
  * never call a host (local paths) are not gated.
  */
-export function gateRepos(repos: ReadonlyMap<string, RepoEntry>, limiter: RateLimiter): ReadonlyMap<string, RepoEntry> {
-  const out = new Map<string, RepoEntry>();
+export function gateRepos(repos: ReadonlyMap<string, WhitelistedRepo>, limiter: RateLimiter): ReadonlyMap<string, WhitelistedRepo> {
+  const out = new Map<string, WhitelistedRepo>();
   for (const [k, e] of repos) {
     const reader = e.reader;
     if (reader.lacksCommit === undefined) {
@@ -114,6 +114,8 @@ export function gateRepos(repos: ReadonlyMap<string, RepoEntry>, limiter: RateLi
           }
           return reader.current(presented_commit);
         },
+        listBranches: () => reader.listBranches(),
+        ...(reader.refreshNow ? { refreshNow: () => reader.refreshNow!() } : {}),
       },
     });
   }

@@ -6,11 +6,12 @@ import { CoordError } from "../core/errors.ts";
 import { checkPaths, listReservations, releaseReservations, type ReleaseTarget, reservePaths } from "../core/reservations.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
-import { checkAccess, parseJsonObject, type RepoEntry } from "./access.ts";
+import { checkAccess, parseJsonObject } from "./access.ts";
+import type { WhitelistedRepo } from "../sources/source.ts";
 
 /** What the reservation routes need. */
 export interface ReservationDeps {
-  repos: ReadonlyMap<string, RepoEntry>;
+  repos: ReadonlyMap<string, WhitelistedRepo>;
   admin_tokens: readonly string[];
   store: ClaimStore;
   clock: Clock;

@@ -8,8 +8,7 @@ import { GitHubApi, gitBaseUrl } from "../sources/github-api.ts";
 import { checkGitHubAuth, createCredentials } from "../sources/github-auth.ts";
 import type { GitHubContext } from "../sources/github-source.ts";
 import { createRepoReader } from "../sources/create.ts";
-import type { RepoSource } from "../sources/source.ts";
-import type { BranchCheckRepo } from "../jobs/branch-check.ts";
+import type { WhitelistedRepo } from "../sources/source.ts";
 import { serviceJobs, startJobs } from "../jobs/index.ts";
 import { DEFAULT_SESSION_POLICY } from "../core/sessions.ts";
 import { DEFAULT_STREAM_TIMING } from "./event-stream.ts";
@@ -20,11 +19,11 @@ import { createEventHub } from "./event-hub.ts";
 import { startNotifier, targetName } from "./notifier.ts";
 import { VERSION } from "../version.ts";
 import { loadOrCreateAdminToken } from "./admin-token.ts";
-import { createApp, type Logger, type RepoEntry } from "./app.ts";
+import { createApp, type Logger } from "./app.ts";
 import { createMetrics } from "./metrics.ts";
 import { lastResortOptions } from "./last-resort.ts";
 import type { ServiceConfig } from "./config.ts";
-import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, type WebhookDeps, type WebhookRepo } from "./webhooks.ts";
+import { WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_PATH, type WebhookDeps } from "./webhooks.ts";
 
 /**
  * How often the event reader polls on PostgreSQL, in ms: NOTIFY wakes it at once after a commit;
@@ -114,19 +113,12 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   const webhook_secret = cfg.github.webhook_secret;
   const metrics = createMetrics();
   let github: GitHubContext | undefined;
-  const repos = new Map<string, RepoEntry>();
-  const sources = new Map<string, BranchCheckRepo & WebhookRepo>();
+  const repos = new Map<string, WhitelistedRepo>();
   try {
     if (cfg.repos.some((r) => r.source === "github")) github = await createGitHubContext(cfg, log, clock, () => metrics.git_host_requests.inc({ kind: "api" }));
     for (const r of cfg.repos) {
-      const source: RepoSource = createRepoReader(r, { data_dir: cfg.data_dir, now: clock, github, http: { on_request: () => metrics.git_host_requests.inc({ kind: "git" }) } });
-      repos.set(r.name.toLowerCase(), { name: r.name, reader: source });
-      sources.set(r.name.toLowerCase(), {
-        name: r.name,
-        main_branch: r.main_branch,
-        listBranches: () => source.listBranches(),
-        ...(source.refreshNow ? { refreshNow: () => source.refreshNow!() } : {}),
-      });
+      const reader = createRepoReader(r, { data_dir: cfg.data_dir, now: clock, github, http: { on_request: () => metrics.git_host_requests.inc({ kind: "git" }) } });
+      repos.set(r.name.toLowerCase(), { ...r, reader });
     }
   } catch (e) {
     await storage.close();
@@ -156,7 +148,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
     hub,
   };
   const webhooks: WebhookDeps | undefined =
-    webhook_secret === undefined ? undefined : { secret: webhook_secret, deliveries: storage.deliveries, store, repos: sources, clock, log };
+    webhook_secret === undefined ? undefined : { secret: webhook_secret, deliveries: storage.deliveries, store, repos, clock, log };
   if (webhooks) log.info(`GitHub webhooks: POST ${WEBHOOK_PATH} (events: push, delete, pull_request)`);
   else if (github) log.info(`GitHub webhooks off: set [github] webhook_secret to react to pushes and deleted branches at once.`);
 
@@ -179,7 +171,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   const server = app.server;
   if (!server) throw new CoordError("config_error", `Could not listen on ${cfg.host}:${cfg.port}.`, { key: "server.port" });
 
-  const table = serviceJobs({ settings: cfg.jobs, policy, store, sightings: storage.sightings, repos: sources, activity, clock, log });
+  const table = serviceJobs({ settings: cfg.jobs, policy, store, sightings: storage.sightings, repos, activity, clock, log });
   const jobs = startJobs(table, log, { run: (job) => metrics.job_runs.inc({ job }), failure: (job) => metrics.job_failures.inc({ job }) }, (name, slot_ms) =>
     storage.claimJobRun(name, slot_ms),
   );

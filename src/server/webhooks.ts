@@ -6,6 +6,7 @@ import { completeRemovedBranches } from "../core/claims.ts";
 import { CoordError } from "../core/errors.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
+import type { WhitelistedRepo } from "../sources/source.ts";
 
 /** The route's path. */
 export const WEBHOOK_PATH = ROUTES.github_webhook.path;
@@ -29,15 +30,6 @@ export interface DeliveryLog {
   release(delivery_id: string): Promise<void>;
 }
 
-/** A whitelisted repository as webhooks need it. */
-export interface WebhookRepo {
-  /** The configured name (claims are stored under it). */
-  name: string;
-  main_branch: string;
-  /** Remote sources: look main up and fetch now. */
-  refreshNow?(): Promise<void>;
-}
-
 /** What the route needs, wired by serve.ts or a test. */
 export interface WebhookDeps {
   /** `[github] webhook_secret`: the HMAC key GitHub signs deliveries with. */
@@ -45,7 +37,7 @@ export interface WebhookDeps {
   deliveries: DeliveryLog;
   store: ClaimStore;
   /** Whitelist, keyed by the lowercased repo name. */
-  repos: ReadonlyMap<string, WebhookRepo>;
+  repos: ReadonlyMap<string, WhitelistedRepo>;
   clock: Clock;
   log: { info(msg: string): void; warn(msg: string): void };
   /** Overrides `REFRESH_WAIT_MS` (tests). */
@@ -190,9 +182,10 @@ async function handleEvent(event: string, delivery: string, p: Payload, deps: We
   return ignored(`event ${event} is not used`);
 }
 
-async function refresh(repo: WebhookRepo, deps: WebhookDeps): Promise<"refreshed" | "failed" | "pending"> {
-  if (!repo.refreshNow) return "refreshed";
-  const running = repo.refreshNow().then(
+async function refresh(repo: WhitelistedRepo, deps: WebhookDeps): Promise<"refreshed" | "failed" | "pending"> {
+  const reader = repo.reader;
+  if (!reader.refreshNow) return "refreshed";
+  const running = reader.refreshNow().then(
     () => "refreshed" as const,
     (e: unknown) => {
       deps.log.warn(`webhook: refreshing ${repo.name} after a push to ${repo.main_branch} failed (${e instanceof Error ? e.message : String(e)})`);

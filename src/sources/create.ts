@@ -6,7 +6,7 @@ import { CoordError } from "../core/errors.ts";
 import { GitHubSource, type GitHubContext } from "./github-source.ts";
 import { HttpSource, type HttpSourceOptions } from "./http-source.ts";
 import { LocalSource } from "./local-source.ts";
-import type { RepoEntry, RepoSource } from "./source.ts";
+import type { RepoConfig, RepoSource } from "./source.ts";
 
 /** What every source is given besides its entry. */
 export interface SourceDeps {
@@ -43,7 +43,7 @@ export function safeName(name: string): string {
  * Throws `CoordError("config_error")` for a source it cannot serve (also `github` without
  * `deps.github`, or a name that is not `owner/name`); never touches the network.
  */
-export function createRepoReader(entry: RepoEntry, deps: SourceDeps): RepoSource {
+export function createRepoReader(entry: RepoConfig, deps: SourceDeps): RepoSource {
   const cache_dir = join(deps.data_dir, "cache", safeName(entry.name));
   const source = entry.source.trim();
   if (source === "github") {

@@ -2,7 +2,7 @@
 import { HttpSource, type HttpSourceOptions } from "./http-source.ts";
 import { GitHubError, parseRepoName, type GitHubApi, type GitHubCredentials, type GitHubFailure, type RepoRef } from "./github-api.ts";
 import type { CurrentMain } from "../core/repo.ts";
-import type { RepoEntry, RepoSource } from "./source.ts";
+import type { RepoConfig, RepoSource } from "./source.ts";
 
 /** What every GitHub source of one service shares: the API client, the credentials, GitHub's git URL. */
 export interface GitHubContext {
@@ -42,7 +42,7 @@ export class GitHubSource implements RepoSource {
 
   /** Throws `CoordError("config_error")` when `entry.name` is not GitHub's `owner/name`. Makes no request. */
   constructor(
-    private readonly entry: RepoEntry,
+    private readonly entry: RepoConfig,
     private readonly github: GitHubContext,
     cfg: GitHubSourceConfig,
   ) {

@@ -8,7 +8,7 @@ import type { CurrentMain } from "../core/repo.ts";
 import { planTokenAt } from "../git/checkout.ts";
 import { ObjectStore } from "../git/object-store.ts";
 import { resolveRef } from "../git/refs.ts";
-import type { RepoEntry, RepoSource } from "./source.ts";
+import type { RepoConfig, RepoSource } from "./source.ts";
 
 const HEX40 = /^[0-9a-f]{40}$/;
 
@@ -116,7 +116,7 @@ export class HttpSource implements RepoSource {
   private readonly fetchClient: HttpClient;
 
   constructor(
-    private readonly entry: RepoEntry,
+    private readonly entry: RepoConfig,
     private readonly cfg: HttpSourceConfig,
   ) {
     this.client = withAuthorization(cfg.client ?? httpWeb, cfg);

@@ -6,7 +6,7 @@ import type { CurrentMain } from "../core/repo.ts";
 import { planTokenAt } from "../git/checkout.ts";
 import { GitReadError } from "../git/read-error.ts";
 import { listRefs, resolveRef } from "../git/refs.ts";
-import type { RepoEntry, RepoSource } from "./source.ts";
+import type { RepoConfig, RepoSource } from "./source.ts";
 
 /**
  * The git dir of a repository at `path`: `path/.git` (a directory, or a `gitdir:` file, followed
@@ -53,7 +53,7 @@ export class LocalSource implements RepoSource {
   private gitdir: string | undefined;
 
   constructor(
-    private readonly entry: RepoEntry,
+    private readonly entry: RepoConfig,
     private readonly opts: { path: string; cache_dir: string },
   ) {}
 

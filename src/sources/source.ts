@@ -1,8 +1,8 @@
-// The service's repository source as an interface (types only): the whitelist entry a source is built from, and what every source answers.
+// The whitelisted repository and its source as types (no code): the entry as configured, what every source answers, and the two together as the service runs them.
 import type { RepoReader } from "../core/repo.ts";
 
-/** One whitelisted repository, as the service configuration describes it (SPEC §5). */
-export interface RepoEntry {
+/** One whitelisted repository, as the service configuration describes it (SPEC §5), resolved (a relative local path made absolute). */
+export interface RepoConfig {
   /** The name clients use, e.g. `owner/repo`. */
   name: string;
   /** `github`, an `http(s)://` or `file://` git URL, or a local path (a working repo or a bare repo). */
@@ -29,4 +29,13 @@ export interface RepoSource extends RepoReader {
    * token check costs no request. Absent on local sources, which are read live anyway.
    */
   refreshNow?(): Promise<void>;
+}
+
+/**
+ * A whitelisted repository as the service runs it: its configuration and its source. The one type
+ * every part of the service passes around (routes, webhooks, the branch lifecycle job), in maps
+ * keyed by the lowercased name.
+ */
+export interface WhitelistedRepo extends RepoConfig {
+  reader: RepoSource;
 }

@@ -8,7 +8,7 @@ import type { RateLimitConfig } from "../../src/server/rate-limit.ts";
 import { createEventLog, createMessageStore, createSessionStore } from "../../src/storage/activity-store.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import type { CoordDatabase } from "../../src/storage/db.ts";
-import { FakeReader } from "./fake-reader.ts";
+import { FakeReader, whitelistEntry } from "./fake-reader.ts";
 
 /** The head of main the fake reader reports, and the token for it. */
 export const HEAD = "1".repeat(40);
@@ -19,7 +19,7 @@ export function activityApp(db: CoordDatabase, admin: string, now: () => number,
   return createApp({
     ...(rate_limits ? { rate_limits } : {}),
     store: createClaimStore(db),
-    repos: new Map([["o/r", { name: "o/r", reader: new FakeReader(HEAD) }]]),
+    repos: new Map([["o/r", whitelistEntry("o/r", new FakeReader(HEAD))]]),
     admin_tokens: [admin],
     policy: DEFAULT_POLICY,
     clock: now,

@@ -5,8 +5,9 @@ import type { ClaimStore } from "../../src/core/store.ts";
 import { GitHubApi, gitBaseUrl } from "../../src/sources/github-api.ts";
 import { createCredentials } from "../../src/sources/github-auth.ts";
 import { createRepoReader } from "../../src/sources/create.ts";
-import type { RepoEntry, RepoSource } from "../../src/sources/source.ts";
-import { runBranchCheck, type BranchCheckRepo } from "../../src/jobs/branch-check.ts";
+import type { RepoConfig, RepoSource, WhitelistedRepo } from "../../src/sources/source.ts";
+import { branchLister, whitelistEntry } from "../helpers/fake-reader.ts";
+import { runBranchCheck } from "../../src/jobs/branch-check.ts";
 import { createBranchSightings, type BranchSightingStore } from "../../src/storage/branch-sightings.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
@@ -33,7 +34,7 @@ beforeEach(() => {
 });
 afterEach(() => db.close());
 
-const entry = (name: string, source: string): RepoEntry => ({ name, source, plan_path: "context", main_branch: "main", head_ttl_ms: 10_000 });
+const entry = (name: string, source: string): RepoConfig => ({ name, source, plan_path: "context", main_branch: "main", head_ttl_ms: 10_000 });
 
 async function claim(repo: string, n: number, branch: string): Promise<void> {
   await claimTask(store, { repo, session_id: `session-${repo}-${n}`, task_id: `task-${n}`, branch, plan_file: "" }, () => clock, DEFAULT_POLICY);
@@ -42,10 +43,6 @@ async function claim(repo: string, n: number, branch: string): Promise<void> {
 function state(repo: string): Record<string, string | null> {
   const rows = db.sqlite.query<{ task_id: string; completion_reason: string | null }, [string]>("SELECT task_id, completion_reason FROM claims WHERE repo = ? ORDER BY id").all(repo);
   return Object.fromEntries(rows.map((r) => [r.task_id, r.completion_reason]));
-}
-
-function asRepo(name: string, source: RepoSource): BranchCheckRepo {
-  return { name, main_branch: "main", listBranches: () => source.listBranches() };
 }
 
 /** A bare repository with main and the given branches, pushed from a work clone. */
@@ -60,7 +57,7 @@ describe("GitHub source", () => {
   let fake: FakeGitHub;
   let work: GitRepo;
   let other: GitRepo;
-  let repos: Map<string, BranchCheckRepo>;
+  let repos: Map<string, WhitelistedRepo>;
 
   beforeEach(async () => {
     fake = startFakeGitHub({ now });
@@ -71,7 +68,7 @@ describe("GitHub source", () => {
     const github = { api: new GitHubApi({ api_url: fake.api_url, credentials, now, log }), credentials, git_base_url: gitBaseUrl(fake.api_url) };
     repos = new Map();
     for (const name of ["octo/one", "octo/two", "octo/idle"]) {
-      repos.set(name, asRepo(name, createRepoReader(entry(name, "github"), { data_dir: tempDir(), now, github })));
+      repos.set(name, whitelistEntry(name, createRepoReader(entry(name, "github"), { data_dir: tempDir(), now, github })));
     }
     await claim("octo/one", 1, "claude/a");
     await claim("octo/one", 2, "claude/b");
@@ -145,7 +142,7 @@ describe("GitHub source", () => {
     await run();
     const lost = createCredentials({ api_url: fake.api_url, now });
     const github = { api: new GitHubApi({ api_url: fake.api_url, credentials: lost, now, log }), credentials: lost, git_base_url: gitBaseUrl(fake.api_url) };
-    repos.set("octo/one", asRepo("octo/one", createRepoReader(entry("octo/one", "github"), { data_dir: tempDir(), now, github })));
+    repos.set("octo/one", whitelistEntry("octo/one", createRepoReader(entry("octo/one", "github"), { data_dir: tempDir(), now, github })));
     work.git(["push", "-q", "origin", "--delete", "claude/a"]);
     const [one] = await run();
     expect(one).toMatchObject({ repo: "octo/one", branches: null, completed: [] });
@@ -171,7 +168,7 @@ describe("git sources", () => {
     const server = startGitHttpServer(root);
     try {
       const source = createRepoReader(entry("acme/x", server.repoUrl("o.git")), { data_dir: tempDir(), now });
-      const repos = new Map([["acme/x", asRepo("acme/x", source)]]);
+      const repos = new Map([["acme/x", whitelistEntry("acme/x", source)]]);
       await claim("acme/x", 1, "claude/a");
       await claim("acme/x", 2, "claude/b");
       await runBranchCheck({ store, sightings, repos, now, log });
@@ -196,7 +193,7 @@ describe("git sources", () => {
     const repo = GitRepo.init();
     repo.commit("initial", { "context/plan.json": "{}" });
     repo.git(["branch", "claude/a"]);
-    const repos = new Map([["acme/local", asRepo("acme/local", createRepoReader(entry("acme/local", repo.dir), { data_dir: tempDir(), now }))]]);
+    const repos = new Map([["acme/local", whitelistEntry("acme/local", createRepoReader(entry("acme/local", repo.dir), { data_dir: tempDir(), now }))]]);
     await claim("acme/local", 1, "claude/a");
     await runBranchCheck({ store, sightings, repos, now, log });
     repo.git(["branch", "-D", "claude/a"]);
@@ -208,7 +205,7 @@ describe("git sources", () => {
 describe("guards", () => {
   test("a listing without main is not trusted, and repos not in the whitelist are skipped", async () => {
     let branches = ["main", "claude/a"];
-    const repos = new Map<string, BranchCheckRepo>([["acme/x", { name: "acme/x", main_branch: "main", listBranches: async () => branches }]]);
+    const repos = new Map([["acme/x", whitelistEntry("acme/x", branchLister(async () => branches))]]);
     await claim("acme/x", 1, "claude/a");
     await claim("gone/repo", 1, "claude/a");
     await runBranchCheck({ store, sightings, repos, now, log });
@@ -223,17 +220,16 @@ describe("guards", () => {
 
   test("a claim granted on the removed branch while the listing runs is not completed", async () => {
     let branches = ["main", "claude/a"];
-    const repos = new Map<string, BranchCheckRepo>([
+    const repos = new Map([
       [
         "acme/x",
-        {
-          name: "acme/x",
-          main_branch: "main",
-          listBranches: async () => {
+        whitelistEntry(
+          "acme/x",
+          branchLister(async () => {
             if (branches.length === 1) await claim("acme/x", 2, "claude/a");
             return branches;
-          },
-        },
+          }),
+        ),
       ],
     ]);
     await claim("acme/x", 1, "claude/a");
@@ -246,7 +242,7 @@ describe("guards", () => {
 
   test("repositories without active claims cost no listing", async () => {
     let calls = 0;
-    const repos = new Map<string, BranchCheckRepo>([["acme/x", { name: "acme/x", main_branch: "main", listBranches: async () => (calls++, ["main"]) }]]);
+    const repos = new Map([["acme/x", whitelistEntry("acme/x", branchLister(async () => (calls++, ["main"])))]]);
     expect(await runBranchCheck({ store, sightings, repos, now, log })).toEqual([]);
     expect(calls).toBe(0);
   });

@@ -7,7 +7,7 @@ import { DEFAULT_POLICY } from "../../src/core/claims.ts";
 import { createApp, type App } from "../../src/server/app.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
-import { FakeReader } from "../helpers/fake-reader.ts";
+import { FakeReader, whitelistEntry } from "../helpers/fake-reader.ts";
 
 const HEAD = "1".repeat(40);
 const A = "aaaaaaaa-1111-4111-8111-111111111111";
@@ -22,7 +22,7 @@ let logged: string[];
 function makeApp(admin_tokens: string[] = []): App {
   return createApp({
     store: createClaimStore(db),
-    repos: new Map([["owner/repo", { name: "owner/repo", reader }]]),
+    repos: new Map([["owner/repo", whitelistEntry("owner/repo", reader)]]),
     admin_tokens,
     policy: DEFAULT_POLICY,
     clock: () => now,

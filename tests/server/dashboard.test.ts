@@ -9,7 +9,7 @@ import { type App, createApp } from "../../src/server/app.ts";
 import { buildDashboardPage } from "../../src/server/dashboard.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
-import { FakeReader } from "../helpers/fake-reader.ts";
+import { FakeReader, whitelistEntry } from "../helpers/fake-reader.ts";
 
 let dir: string;
 let db: CoordDatabase;
@@ -20,7 +20,7 @@ beforeAll(() => {
   db = openDatabase(join(dir, "coord.db"));
   app = createApp({
     store: createClaimStore(db),
-    repos: new Map([["owner/repo", { name: "owner/repo", reader: new FakeReader("1".repeat(40)) }]]),
+    repos: new Map([["owner/repo", whitelistEntry("owner/repo", new FakeReader("1".repeat(40)))]]),
     admin_tokens: ["admin-token-0123456789"],
     policy: DEFAULT_POLICY,
     clock: () => Date.parse("2026-01-05T20:00:00Z"),

@@ -7,7 +7,7 @@ import { createEventLog, createMessageStore, createSessionStore } from "../../sr
 import { createControlStore } from "../../src/storage/control-store.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
-import { FakeReader } from "../helpers/fake-reader.ts";
+import { FakeReader, whitelistEntry } from "../helpers/fake-reader.ts";
 
 const HEAD = "1".repeat(40);
 const A = "aaaaaaaa-1111-4111-8111-111111111111";
@@ -22,7 +22,7 @@ beforeEach(() => {
   db = openDatabase(":memory:");
   app = createApp({
     store: createClaimStore(db),
-    repos: new Map([["owner/repo", { name: "owner/repo", reader: new FakeReader(HEAD) }]]),
+    repos: new Map([["owner/repo", whitelistEntry("owner/repo", new FakeReader(HEAD))]]),
     admin_tokens: [ADMIN],
     policy: DEFAULT_POLICY,
     clock: () => now,

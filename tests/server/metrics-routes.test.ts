@@ -9,7 +9,7 @@ import { createMetrics, type Metrics } from "../../src/server/metrics.ts";
 import type { MetricsAccess } from "../../src/server/metrics-routes.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
-import { FakeReader } from "../helpers/fake-reader.ts";
+import { FakeReader, whitelistEntry } from "../helpers/fake-reader.ts";
 
 const HEAD = "1".repeat(40);
 const A = "aaaaaaaa-1111-4111-8111-111111111111";
@@ -22,7 +22,7 @@ const reader = new FakeReader(HEAD);
 function makeApp(access?: MetricsAccess, metrics?: Metrics): App {
   return createApp({
     store: createClaimStore(db),
-    repos: new Map([["owner/repo", { name: "owner/repo", reader }]]),
+    repos: new Map([["owner/repo", whitelistEntry("owner/repo", reader)]]),
     admin_tokens: [ADMIN],
     policy: DEFAULT_POLICY,
     clock: () => Date.parse("2026-01-05T20:00:00Z"),

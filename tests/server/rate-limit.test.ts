@@ -4,13 +4,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_POLICY } from "../../src/core/claims.ts";
-import type { CurrentMain, RepoReader } from "../../src/core/repo.ts";
+import type { CurrentMain } from "../../src/core/repo.ts";
+import type { RepoSource } from "../../src/sources/source.ts";
 import { type App, createApp } from "../../src/server/app.ts";
 import { createMetrics, type Metrics } from "../../src/server/metrics.ts";
 import { RATE_LIMIT_DEFAULTS, type RateLimitConfig } from "../../src/server/rate-limit.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
-import { FakeReader } from "../helpers/fake-reader.ts";
+import { FakeReader, whitelistEntry } from "../helpers/fake-reader.ts";
 
 const HEAD = "1".repeat(40);
 const A = "aaaaaaaa-1111-4111-8111-111111111111";
@@ -20,7 +21,7 @@ let db: CoordDatabase;
 let app: App | undefined;
 
 /** A remote-like reader: `lacksCommit` for anything but HEAD, and a count of the git-host lookups `current` would make. */
-class RemoteReader implements RepoReader {
+class RemoteReader implements RepoSource {
   readonly inner = new FakeReader(HEAD);
   lookups = 0;
   lacksCommit(c: string): boolean {
@@ -30,12 +31,15 @@ class RemoteReader implements RepoReader {
     if (this.lacksCommit(c)) this.lookups++;
     return this.inner.current();
   }
+  listBranches(): Promise<string[]> {
+    return this.inner.listBranches();
+  }
 }
 
-function listen(rate_limits: RateLimitConfig | undefined, reader: RepoReader = new FakeReader(HEAD), metrics: Metrics = createMetrics(), clock: () => number = Date.now): string {
+function listen(rate_limits: RateLimitConfig | undefined, reader: RepoSource = new FakeReader(HEAD), metrics: Metrics = createMetrics(), clock: () => number = Date.now): string {
   app = createApp({
     store: createClaimStore(db),
-    repos: new Map([["owner/repo", { name: "owner/repo", reader }]]),
+    repos: new Map([["owner/repo", whitelistEntry("owner/repo", reader)]]),
     admin_tokens: [],
     policy: DEFAULT_POLICY,
     clock,

@@ -7,7 +7,7 @@ import { DEFAULT_POLICY } from "../../src/core/claims.ts";
 import { type App, createApp } from "../../src/server/app.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
-import { FakeReader } from "../helpers/fake-reader.ts";
+import { FakeReader, whitelistEntry } from "../helpers/fake-reader.ts";
 
 const HEAD = "1".repeat(40);
 const TOKEN = new FakeReader(HEAD).token;
@@ -25,7 +25,7 @@ beforeEach(() => {
   now = Date.parse("2026-01-05T20:00:00Z");
   app = createApp({
     store: createClaimStore(db),
-    repos: new Map([["o/r", { name: "o/r", reader: new FakeReader(HEAD) }]]),
+    repos: new Map([["o/r", whitelistEntry("o/r", new FakeReader(HEAD))]]),
     admin_tokens: [ADMIN],
     policy: DEFAULT_POLICY,
     clock: () => now,

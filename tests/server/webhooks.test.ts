@@ -8,12 +8,12 @@ import { claimTask, DEFAULT_POLICY } from "../../src/core/claims.ts";
 import { isCoordError } from "../../src/core/errors.ts";
 import type { ClaimStore } from "../../src/core/store.ts";
 import { createApp, type App } from "../../src/server/app.ts";
-import { checkSignature, WEBHOOK_BODY_LIMIT_BYTES, type WebhookRepo } from "../../src/server/webhooks.ts";
+import { checkSignature, WEBHOOK_BODY_LIMIT_BYTES } from "../../src/server/webhooks.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
 import { createDeliveryLog, DELIVERY_RETENTION_MS } from "../../src/storage/webhook-deliveries.ts";
 import { clockAt } from "../helpers/clock.ts";
-import { FakeReader } from "../helpers/fake-reader.ts";
+import { FakeReader, whitelistEntry } from "../helpers/fake-reader.ts";
 
 const SECRET = "webhook-secret-0123456789-abcdef";
 const A = "aaaaaaaa-1111-4111-8111-111111111111";
@@ -27,21 +27,21 @@ let logged: string[];
 let refreshes: number;
 let refreshBehaviour: "ok" | "fail" | "slow";
 
-const repo: WebhookRepo = {
-  name: "Octo-Org/Repo",
-  main_branch: "main",
+const repo = whitelistEntry("Octo-Org/Repo", {
+  current: () => Promise.reject(new Error("webhooks never check a token")),
+  listBranches: async () => ["main"],
   async refreshNow() {
     refreshes++;
     if (refreshBehaviour === "fail") throw new Error("cannot reach the remote");
     if (refreshBehaviour === "slow") await Bun.sleep(200);
   },
-};
+});
 
 function makeApp(opts: { webhooks?: boolean; store?: ClaimStore } = {}): App {
   const s = opts.store ?? store;
   return createApp({
     store: s,
-    repos: new Map([["octo-org/repo", { name: "Octo-Org/Repo", reader: new FakeReader("1".repeat(40)) }]]),
+    repos: new Map([["octo-org/repo", whitelistEntry("Octo-Org/Repo", new FakeReader("1".repeat(40)))]]),
     admin_tokens: [],
     policy: DEFAULT_POLICY,
     clock: () => now,

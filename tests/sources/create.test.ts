@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isCoordError } from "../../src/core/errors.ts";
 import { createRepoReader, safeName } from "../../src/sources/create.ts";
-import type { RepoEntry } from "../../src/sources/source.ts";
+import type { RepoConfig } from "../../src/sources/source.ts";
 import { GitRepo, removeTempDirs, tempDir } from "../helpers/git-fixture.ts";
 import { startGitHttpServer } from "../helpers/git-http-server.ts";
 import { oracleToken } from "../helpers/git-oracle.ts";
@@ -13,7 +13,7 @@ import { rejection } from "../helpers/errors.ts";
 
 afterAll(removeTempDirs);
 
-const entry = (source: string, extra: Partial<RepoEntry> = {}): RepoEntry => ({
+const entry = (source: string, extra: Partial<RepoConfig> = {}): RepoConfig => ({
   name: "owner/repo",
   source,
   plan_path: "context",

@@ -6,7 +6,7 @@ import { GitHubApi, GitHubError, gitBaseUrl, graphqlBaseUrl, parseRepoName } fro
 import { checkGitHubAuth, createCredentials, TOKEN_REFRESH_MARGIN_MS } from "../../src/sources/github-auth.ts";
 import type { GitHubContext } from "../../src/sources/github-source.ts";
 import { createRepoReader } from "../../src/sources/create.ts";
-import type { RepoEntry, RepoSource } from "../../src/sources/source.ts";
+import type { RepoConfig, RepoSource } from "../../src/sources/source.ts";
 import { startFakeGitHub, type FakeGitHub, type FakeRequest } from "../helpers/fake-github.ts";
 import { GitRepo, removeTempDirs, tempDir } from "../helpers/git-fixture.ts";
 import { oracleToken } from "../helpers/git-oracle.ts";
@@ -16,7 +16,7 @@ afterAll(removeTempDirs);
 
 const REPO = "octo-org/private-repo";
 
-const entry = (extra: Partial<RepoEntry> = {}): RepoEntry => ({
+const entry = (extra: Partial<RepoConfig> = {}): RepoConfig => ({
   name: REPO,
   source: "github",
   plan_path: "context",
@@ -59,7 +59,7 @@ function context(kind: "pat" | "app" | "none" = "pat"): GitHubContext {
   return { api, credentials, git_base_url: gitBaseUrl(fake.api_url) };
 }
 
-function reader(github: GitHubContext, extra: Partial<RepoEntry> = {}): RepoSource {
+function reader(github: GitHubContext, extra: Partial<RepoConfig> = {}): RepoSource {
   return createRepoReader(entry(extra), { data_dir: tempDir(), now, github });
 }
 
