@@ -1,7 +1,7 @@
 // The route table: for every route its method, path, request schema and every answer it gives (success and each error code), the one place a route is declared.
 import { type Static, type TProperties, type TSchema, Type as T } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
-import type { ErrorCode } from "../core/errors.ts";
+import type { WireCode } from "../core/errors.ts";
 import { ControlBody, ControlResponse, DirectiveResponse } from "./schemas.ts";
 import { Timestamp } from "../core/views.ts";
 import {
@@ -31,7 +31,7 @@ import {
 } from "./schemas.ts";
 import { CheckBody, CheckResponse, ReservationsResponse, ReserveBody, ReserveConflict, ReserveResponse, UnreserveBody, UnreserveResponse } from "./reservations.ts";
 
-/** The error codes the service answers with, and their HTTP statuses (SPEC §3). Client-only codes are not here. */
+/** The HTTP status of every code the service answers with (SPEC §3): exactly the wire codes (core/errors.ts), never a client-only one. */
 export const WIRE_STATUS = {
   invalid_request: 400,
   repo_not_allowed: 403,
@@ -48,10 +48,9 @@ export const WIRE_STATUS = {
   store_unavailable: 503,
   rate_limited: 429,
   internal_error: 500,
-} as const satisfies Partial<Record<ErrorCode, number>>;
+} as const satisfies Record<WireCode, number>;
 
-/** A code the service may answer with. */
-export type WireCode = keyof typeof WIRE_STATUS;
+export type { WireCode };
 
 /** True when `code` is one the service answers with (the rest exist only in the client). */
 export function isWireCode(code: string): code is WireCode {
