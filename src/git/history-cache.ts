@@ -3,8 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
-import { canonicalMode } from "./object-store.ts";
-import { GitReadError } from "./read-error.ts";
+import { canonicalMode, forEachTreeEntry } from "./object-store.ts";
 
 /** A commit as the plan walk sees it. */
 export interface CommitNode {
@@ -55,24 +54,18 @@ export class HistoryModel {
    */
   addDir(oid: string, tree: Buffer): Map<string, string> {
     const ids: number[] = [];
-    let p = 0;
-    while (p < tree.length) {
-      const space = tree.indexOf(0x20, p);
-      const nul = tree.indexOf(0, space + 1);
-      if (space < 0 || nul < 0 || nul + 21 > tree.length) throw new GitReadError(`corrupt tree ${oid}`);
+    forEachTreeEntry(oid, tree, (p, space, nul) => {
+      if (nul - space <= 5 || tree.toString("latin1", nul - 5, nul) !== ".json") return;
       const end = nul + 21;
-      if (nul - space > 5 && tree.toString("latin1", nul - 5, nul) === ".json") {
-        const raw = tree.toString("latin1", p, end);
-        let id = this.rawIds.get(raw);
-        if (id === undefined) {
-          const value = `${canonicalMode(tree.toString("latin1", p, space))} ${tree.toString("hex", nul + 1, end)}`;
-          id = this.intern(tree.toString("utf8", space + 1, nul), value);
-          this.rawIds.set(raw, id);
-        }
-        ids.push(id);
+      const raw = tree.toString("latin1", p, end);
+      let id = this.rawIds.get(raw);
+      if (id === undefined) {
+        const value = `${canonicalMode(tree.toString("latin1", p, space))} ${tree.toString("hex", nul + 1, end)}`;
+        id = this.intern(tree.toString("utf8", space + 1, nul), value);
+        this.rawIds.set(raw, id);
       }
-      p = end;
-    }
+      ids.push(id);
+    });
     this.dirLists.set(oid, Uint32Array.from(ids));
     this.dirty = true;
     return this.dir(oid) as Map<string, string>;

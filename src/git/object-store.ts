@@ -471,21 +471,33 @@ function parseCommit(oid: string, data: Buffer): CommitInfo {
   return { tree, parents };
 }
 
-/** Parses a tree object's entries. */
-function parseTree(oid: string, data: Buffer): TreeEntry[] {
-  const entries: TreeEntry[] = [];
+/**
+ * Walks the raw entries of tree object `oid` (git's tree format: `<mode> SP <name> NUL <20-byte
+ * oid>`, one after another), calling `f(start, space, nul)` with each entry's offsets: its mode is
+ * bytes `start..space`, its name `space+1..nul`, its object id `nul+1..nul+21`. Throws GitReadError
+ * `corrupt tree <oid>` at an entry cut short.
+ */
+export function forEachTreeEntry(oid: string, data: Buffer, f: (start: number, space: number, nul: number) => void): void {
   let p = 0;
   while (p < data.length) {
     const space = data.indexOf(0x20, p);
     const nul = data.indexOf(0, space + 1);
     if (space < 0 || nul < 0 || nul + 21 > data.length) throw new GitReadError(`corrupt tree ${oid}`);
+    f(p, space, nul);
+    p = nul + 21;
+  }
+}
+
+/** Parses a tree object's entries. */
+function parseTree(oid: string, data: Buffer): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  forEachTreeEntry(oid, data, (p, space, nul) =>
     entries.push({
       mode: data.toString("latin1", p, space),
       name: data.toString("utf8", space + 1, nul),
       oid: data.toString("hex", nul + 1, nul + 21),
-    });
-    p = nul + 21;
-  }
+    }),
+  );
   return entries;
 }
 

@@ -1,6 +1,6 @@
 // Core's ClaimStore on SQLite through drizzle: immediate transactions through the connection queue, the fence counter, listings and sweeps.
 
-import { and, asc, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gte, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { EventType } from "../core/events.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionExtra, CompletionReason, NewClaim } from "../core/store.ts";
 import type { MessageTx } from "../core/messages.ts";
@@ -47,6 +47,9 @@ export function createClaimStore(db: CoordDatabase): ClaimStore {
   const activity = activityTxStatements(orm);
   const controls = controlTxStatements(orm);
   const listings = listingCache(db, q);
+  /** Deletes the claims `where` selects, in one statement; resolves to how many. */
+  const sweep = (where: SQL | undefined): Promise<number> =>
+    queue.run(() => listings.writing(() => orm.delete(claims).where(where).returning({ id: claims.id }).all().length));
   return {
     transact<T>(clock: Clock, fn: (tx: ClaimTx) => Promise<T>): Promise<T> {
       return queue.transaction(clock, (now_ms, scope) =>
@@ -69,29 +72,11 @@ export function createClaimStore(db: CoordDatabase): ClaimStore {
     },
 
     deleteActiveClaimedBefore(claimed_before_ms: number): Promise<number> {
-      return queue.run(() =>
-        listings.writing(
-          () =>
-            orm
-              .delete(claims)
-              .where(and(isNull(claims.completed_at_ms), lt(claims.claimed_at_ms, claimed_before_ms)))
-              .returning({ id: claims.id })
-              .all().length,
-        ),
-      );
+      return sweep(and(isNull(claims.completed_at_ms), lt(claims.claimed_at_ms, claimed_before_ms)));
     },
 
     deleteCompletedBefore(completed_before_ms: number): Promise<number> {
-      return queue.run(() =>
-        listings.writing(
-          () =>
-            orm
-              .delete(claims)
-              .where(and(isNotNull(claims.completed_at_ms), lt(claims.completed_at_ms, completed_before_ms)))
-              .returning({ id: claims.id })
-              .all().length,
-        ),
-      );
+      return sweep(and(isNotNull(claims.completed_at_ms), lt(claims.completed_at_ms, completed_before_ms)));
     },
 
     reservations: reservationReads(db),

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { canonicalMode, ObjectStore } from "../../src/git/object-store.ts";
+import { canonicalMode, forEachTreeEntry, ObjectStore } from "../../src/git/object-store.ts";
 import { GitReadError, readPlanState } from "../../src/git/plan-history.ts";
 import { buildRandomHistory, GitRepo, git, removeTempDirs } from "../helpers/git-fixture.ts";
 import { oraclePlanState } from "../helpers/git-oracle.ts";
@@ -132,6 +132,17 @@ describe("ObjectStore", () => {
       expect(() => store.readCommit(c)).toThrow(GitReadError);
     } finally {
       store.close();
+    }
+  });
+
+  test("a tree's raw entries are walked with their mode, name and id offsets; an entry cut short is a GitReadError naming the tree", () => {
+    const id = (b: number) => Buffer.alloc(20, b);
+    const tree = Buffer.concat([Buffer.from("100644 a.json\0"), id(1), Buffer.from("40000 dir\0"), id(2)]);
+    const seen: string[] = [];
+    forEachTreeEntry("t1", tree, (p, space, nul) => seen.push(`${tree.toString("latin1", p, space)}|${tree.toString("utf8", space + 1, nul)}|${tree.toString("hex", nul + 1, nul + 21)}`));
+    expect(seen).toEqual([`100644|a.json|${"01".repeat(20)}`, `40000|dir|${"02".repeat(20)}`]);
+    for (const cut of [tree.subarray(0, tree.length - 1), Buffer.from("100644 no-nul"), Buffer.from("100644")]) {
+      expect(() => forEachTreeEntry("t2", cut, () => undefined)).toThrow(new GitReadError("corrupt tree t2"));
     }
   });
 
