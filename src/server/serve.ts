@@ -7,7 +7,7 @@ import { LIMITS } from "../api/schemas.ts";
 import { GitHubApi, gitBaseUrl } from "../sources/github-api.ts";
 import { checkGitHubAuth, createCredentials } from "../sources/github-auth.ts";
 import type { GitHubContext } from "../sources/github-source.ts";
-import { createRepoReader } from "../sources/create.ts";
+import { createRepoSource } from "../sources/create.ts";
 import type { WhitelistedRepo } from "../sources/source.ts";
 import { serviceJobs, startJobs } from "../jobs/index.ts";
 import { DEFAULT_SESSION_POLICY } from "../core/sessions.ts";
@@ -117,7 +117,7 @@ export async function startService(cfg: ServiceConfig, log: Logger, clock: Clock
   try {
     if (cfg.repos.some((r) => r.source === "github")) github = await createGitHubContext(cfg, log, clock, () => metrics.git_host_requests.inc({ kind: "api" }));
     for (const r of cfg.repos) {
-      const reader = createRepoReader(r, { data_dir: cfg.data_dir, now: clock, github, http: { on_request: () => metrics.git_host_requests.inc({ kind: "git" }) } });
+      const reader = createRepoSource(r, { data_dir: cfg.data_dir, now: clock, github, http: { on_request: () => metrics.git_host_requests.inc({ kind: "git" }) } });
       repos.set(r.name.toLowerCase(), { ...r, reader });
     }
   } catch (e) {

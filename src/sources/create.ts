@@ -30,7 +30,7 @@ export function safeName(name: string): string {
 }
 
 /**
- * Builds the reader for one whitelist entry, dispatching on `entry.source`:
+ * Builds the source for one whitelist entry, dispatching on `entry.source`:
  * - a local path (absolute, or relative to the working directory): read live on every call;
  * - `file://` URL: isomorphic-git has no file transport, and a repository on this host needs no
  *   mirror, so it is read in place exactly like a local path;
@@ -43,7 +43,7 @@ export function safeName(name: string): string {
  * Throws `CoordError("config_error")` for a source it cannot serve (also `github` without
  * `deps.github`, or a name that is not `owner/name`); never touches the network.
  */
-export function createRepoReader(entry: RepoConfig, deps: SourceDeps): RepoSource {
+export function createRepoSource(entry: RepoConfig, deps: SourceDeps): RepoSource {
   const cache_dir = join(deps.data_dir, "cache", safeName(entry.name));
   const source = entry.source.trim();
   if (source === "github") {

@@ -4,7 +4,7 @@ import { claimTask, DEFAULT_POLICY } from "../../src/core/claims.ts";
 import type { ClaimStore } from "../../src/core/store.ts";
 import { GitHubApi, gitBaseUrl } from "../../src/sources/github-api.ts";
 import { createCredentials } from "../../src/sources/github-auth.ts";
-import { createRepoReader } from "../../src/sources/create.ts";
+import { createRepoSource } from "../../src/sources/create.ts";
 import type { RepoConfig, RepoSource, WhitelistedRepo } from "../../src/sources/source.ts";
 import { branchLister, whitelistEntry } from "../helpers/fake-reader.ts";
 import { runBranchCheck } from "../../src/jobs/branch-check.ts";
@@ -68,7 +68,7 @@ describe("GitHub source", () => {
     const github = { api: new GitHubApi({ api_url: fake.api_url, credentials, now, log }), credentials, git_base_url: gitBaseUrl(fake.api_url) };
     repos = new Map();
     for (const name of ["octo/one", "octo/two", "octo/idle"]) {
-      repos.set(name, whitelistEntry(name, createRepoReader(entry(name, "github"), { data_dir: tempDir(), now, github })));
+      repos.set(name, whitelistEntry(name, createRepoSource(entry(name, "github"), { data_dir: tempDir(), now, github })));
     }
     await claim("octo/one", 1, "claude/a");
     await claim("octo/one", 2, "claude/b");
@@ -142,7 +142,7 @@ describe("GitHub source", () => {
     await run();
     const lost = createCredentials({ api_url: fake.api_url, now });
     const github = { api: new GitHubApi({ api_url: fake.api_url, credentials: lost, now, log }), credentials: lost, git_base_url: gitBaseUrl(fake.api_url) };
-    repos.set("octo/one", whitelistEntry("octo/one", createRepoReader(entry("octo/one", "github"), { data_dir: tempDir(), now, github })));
+    repos.set("octo/one", whitelistEntry("octo/one", createRepoSource(entry("octo/one", "github"), { data_dir: tempDir(), now, github })));
     work.git(["push", "-q", "origin", "--delete", "claude/a"]);
     const [one] = await run();
     expect(one).toMatchObject({ repo: "octo/one", branches: null, completed: [] });
@@ -167,7 +167,7 @@ describe("git sources", () => {
     const work = origin(GitRepo.init({ bare: true, dir: `${root}/o.git` }).dir, ["claude/a", "claude/b"]);
     const server = startGitHttpServer(root);
     try {
-      const source = createRepoReader(entry("acme/x", server.repoUrl("o.git")), { data_dir: tempDir(), now });
+      const source = createRepoSource(entry("acme/x", server.repoUrl("o.git")), { data_dir: tempDir(), now });
       const repos = new Map([["acme/x", whitelistEntry("acme/x", source)]]);
       await claim("acme/x", 1, "claude/a");
       await claim("acme/x", 2, "claude/b");
@@ -193,7 +193,7 @@ describe("git sources", () => {
     const repo = GitRepo.init();
     repo.commit("initial", { "context/plan.json": "{}" });
     repo.git(["branch", "claude/a"]);
-    const repos = new Map([["acme/local", whitelistEntry("acme/local", createRepoReader(entry("acme/local", repo.dir), { data_dir: tempDir(), now }))]]);
+    const repos = new Map([["acme/local", whitelistEntry("acme/local", createRepoSource(entry("acme/local", repo.dir), { data_dir: tempDir(), now }))]]);
     await claim("acme/local", 1, "claude/a");
     await runBranchCheck({ store, sightings, repos, now, log });
     repo.git(["branch", "-D", "claude/a"]);

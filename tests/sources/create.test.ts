@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isCoordError } from "../../src/core/errors.ts";
-import { createRepoReader, safeName } from "../../src/sources/create.ts";
+import { createRepoSource, safeName } from "../../src/sources/create.ts";
 import type { RepoConfig } from "../../src/sources/source.ts";
 import { GitRepo, removeTempDirs, tempDir } from "../helpers/git-fixture.ts";
 import { startGitHttpServer } from "../helpers/git-http-server.ts";
@@ -33,7 +33,7 @@ describe("local path source", () => {
     seeded(repo);
     const data_dir = tempDir();
     for (const source of [repo.dir, pathToFileURL(repo.dir).href]) {
-      const reader = createRepoReader(entry(source), { data_dir, now: () => 0 });
+      const reader = createRepoSource(entry(source), { data_dir, now: () => 0 });
       const first = await reader.current("");
       expect(first).toEqual({ head_sha: repo.rev("main"), token: oracleToken(repo.dir, repo.rev("main"), "context") });
       const next = repo.commit(`more for ${source}`, { "context/b.json": "{}" });
@@ -52,7 +52,7 @@ describe("local path source", () => {
     work.commit("on other", { "context/x.json": "{}" });
     work.git(["push", "-q", "origin", "HEAD:other"]);
     bare.git(["symbolic-ref", "HEAD", "refs/heads/other"]);
-    const reader = createRepoReader(entry(bare.dir), { data_dir: tempDir(), now: () => 0 });
+    const reader = createRepoSource(entry(bare.dir), { data_dir: tempDir(), now: () => 0 });
     const main = bare.rev("main");
     expect(await reader.current(main)).toEqual({ head_sha: main, token: oracleToken(bare.dir, main, "context") });
     expect(await reader.listBranches()).toEqual(["main", "other"]);
@@ -64,7 +64,7 @@ describe("local path source", () => {
     repo.git(["branch", "feature/a"]);
     repo.git(["pack-refs", "--all"]);
     repo.git(["branch", "feature/b"]);
-    const reader = createRepoReader(entry(repo.dir), { data_dir: tempDir(), now: () => 0 });
+    const reader = createRepoSource(entry(repo.dir), { data_dir: tempDir(), now: () => 0 });
     expect(await reader.listBranches()).toEqual(["feature/a", "feature/b", "main"]);
   });
 
@@ -73,19 +73,19 @@ describe("local path source", () => {
     seeded(repo);
     const data_dir = tempDir();
     for (const e of [entry(join(tempDir(), "gone")), entry(repo.dir, { main_branch: "trunk" }), entry(tempDir())]) {
-      const err = await rejection(createRepoReader(e, { data_dir, now: () => 0 }).current(""));
+      const err = await rejection(createRepoSource(e, { data_dir, now: () => 0 }).current(""));
       expect(err.code).toBe("upstream_unavailable");
       expect(err.message).toContain('"owner/repo"');
     }
   });
 });
 
-describe("createRepoReader", () => {
+describe("createRepoSource", () => {
   test("github without the service's GitHub client is a config_error, and so is a transport it cannot read", () => {
     for (const source of ["github", "ssh://git@example.com/o/r.git", "git@example.com:o/r.git", "git://example.com/r"]) {
       let caught: unknown;
       try {
-        createRepoReader(entry(source), { data_dir: tempDir(), now: () => 0 });
+        createRepoSource(entry(source), { data_dir: tempDir(), now: () => 0 });
       } catch (e) {
         caught = e;
       }
@@ -121,7 +121,7 @@ describe("http source", () => {
     const server = startGitHttpServer(root);
     try {
       const data_dir = tempDir();
-      const reader = createRepoReader(entry(server.repoUrl("o.git")), { data_dir, now });
+      const reader = createRepoSource(entry(server.repoUrl("o.git")), { data_dir, now });
       const head1 = origin.rev("main");
       expect(await reader.current(head1)).toEqual({ head_sha: head1, token: oracleToken(origin.dir, head1, "context") });
       expect(existsSync(join(data_dir, "mirrors", safeName("owner/repo"), "objects"))).toBe(true);
@@ -158,7 +158,7 @@ describe("http source", () => {
   test("concurrent first calls share one clone", async () => {
     const server = startGitHttpServer(root);
     try {
-      const reader = createRepoReader(entry(server.repoUrl("o.git")), { data_dir: tempDir(), now });
+      const reader = createRepoSource(entry(server.repoUrl("o.git")), { data_dir: tempDir(), now });
       const head = origin.rev("main");
       const answers = await Promise.all([1, 2, 3, 4].map(() => reader.current(head)));
       expect(answers.every((a) => a.head_sha === head)).toBe(true);
@@ -171,7 +171,7 @@ describe("http source", () => {
   test("a main that moved is fetched after head_ttl even when the client presents an old commit", async () => {
     const server = startGitHttpServer(root);
     try {
-      const reader = createRepoReader(entry(server.repoUrl("o.git")), { data_dir: tempDir(), now });
+      const reader = createRepoSource(entry(server.repoUrl("o.git")), { data_dir: tempDir(), now });
       const head1 = origin.rev("main");
       await reader.current(head1);
       const head2 = work.commit("pushed", { "src/x.ts": "x" });
@@ -187,7 +187,7 @@ describe("http source", () => {
   test("a force-push of main back to an older commit is followed", async () => {
     const server = startGitHttpServer(root);
     try {
-      const reader = createRepoReader(entry(server.repoUrl("o.git")), { data_dir: tempDir(), now });
+      const reader = createRepoSource(entry(server.repoUrl("o.git")), { data_dir: tempDir(), now });
       const head1 = origin.rev("main");
       const head2 = work.commit("to be undone", { "context/a.json": '{"undo":1}' });
       work.git(["push", "-q", "origin", "main"]);
@@ -205,9 +205,9 @@ describe("http source", () => {
     try {
       const data_dir = tempDir();
       const url = server.repoUrl("o.git");
-      await createRepoReader(entry(url), { data_dir, now }).current("");
+      await createRepoSource(entry(url), { data_dir, now }).current("");
       const before = server.requests.length;
-      const again = await createRepoReader(entry(url), { data_dir, now }).current("");
+      const again = await createRepoSource(entry(url), { data_dir, now }).current("");
       expect(again.head_sha).toBe(origin.rev("main"));
       expect(server.requests.length - before).toBe(1);
     } finally {
@@ -219,7 +219,7 @@ describe("http source", () => {
     work.git(["push", "-q", "origin", "main:feature/x"]);
     const server = startGitHttpServer(root);
     try {
-      const reader = createRepoReader(entry(server.repoUrl("o.git")), { data_dir: tempDir(), now });
+      const reader = createRepoSource(entry(server.repoUrl("o.git")), { data_dir: tempDir(), now });
       expect(await reader.listBranches()).toEqual(["feature/x", "main"]);
     } finally {
       server.stop();
@@ -230,7 +230,7 @@ describe("http source", () => {
     const server = startGitHttpServer(root);
     const url = server.repoUrl("o.git").replace("http://", "http://bot:s3cret-token@");
     const data_dir = tempDir();
-    const reader = createRepoReader(entry(url), { data_dir, now });
+    const reader = createRepoSource(entry(url), { data_dir, now });
     const head1 = origin.rev("main");
     expect((await reader.current(head1)).head_sha).toBe(head1);
     server.stop();
@@ -245,7 +245,7 @@ describe("http source", () => {
     const listErr = await rejection(reader.listBranches());
     expect(listErr.code).toBe("upstream_unavailable");
     // A mirror that never cloned cannot answer either.
-    const fresh = createRepoReader(entry(url, { name: "other/repo" }), { data_dir: tempDir(), now });
+    const fresh = createRepoSource(entry(url, { name: "other/repo" }), { data_dir: tempDir(), now });
     expect((await rejection(fresh.current(head1))).code).toBe("upstream_unavailable");
   });
 
@@ -253,7 +253,7 @@ describe("http source", () => {
     const server = startGitHttpServer(root);
     try {
       for (const e of [entry(server.repoUrl("nope.git")), entry(server.repoUrl("o.git"), { main_branch: "trunk" })]) {
-        const err = await rejection(createRepoReader(e, { data_dir: tempDir(), now }).current(""));
+        const err = await rejection(createRepoSource(e, { data_dir: tempDir(), now }).current(""));
         expect(err.code).toBe("upstream_unavailable");
       }
     } finally {

@@ -5,7 +5,7 @@ import { planToken } from "../../src/git/checkout.ts";
 import { GitHubApi, GitHubError, gitBaseUrl, graphqlBaseUrl, parseRepoName } from "../../src/sources/github-api.ts";
 import { checkGitHubAuth, createCredentials, TOKEN_REFRESH_MARGIN_MS } from "../../src/sources/github-auth.ts";
 import type { GitHubContext } from "../../src/sources/github-source.ts";
-import { createRepoReader } from "../../src/sources/create.ts";
+import { createRepoSource } from "../../src/sources/create.ts";
 import type { RepoConfig, RepoSource } from "../../src/sources/source.ts";
 import { startFakeGitHub, type FakeGitHub, type FakeRequest } from "../helpers/fake-github.ts";
 import { GitRepo, removeTempDirs, tempDir } from "../helpers/git-fixture.ts";
@@ -60,7 +60,7 @@ function context(kind: "pat" | "app" | "none" = "pat"): GitHubContext {
 }
 
 function reader(github: GitHubContext, extra: Partial<RepoConfig> = {}): RepoSource {
-  return createRepoReader(entry(extra), { data_dir: tempDir(), now, github });
+  return createRepoSource(entry(extra), { data_dir: tempDir(), now, github });
 }
 
 /** The token the client computes from its clone (the client's own code), checked against git itself. */
@@ -159,9 +159,9 @@ describe("token recomputation with a personal access token", () => {
   test("a restarted service sends its mirror's head as the validator: one 304, no fetch", async () => {
     const data_dir = tempDir();
     const github = context("pat");
-    await createRepoReader(entry(), { data_dir, now, github }).current("");
+    await createRepoSource(entry(), { data_dir, now, github }).current("");
     const seen = fake.requests.length;
-    const again = createRepoReader(entry(), { data_dir, now, github: context("pat") });
+    const again = createRepoSource(entry(), { data_dir, now, github: context("pat") });
     expect((await again.current("")).head_sha).toBe(work.rev("main"));
     expect(fake.requests.slice(seen).map(short)).toEqual(["rest GET /commits/main 304 (conditional)"]);
   });
