@@ -115,7 +115,7 @@ test("failures retry after 1 s, then 2 s, ...; after 24 h the delivery is given 
   const [row] = await d.store.list();
   expect(row!.status).toBe("failed");
   expect(got.length).toBeLessThan(40);
-  expect(logs.at(-1)).toMatch(/^notify: stuck for o\/r to notify\[0\] \(discord\) failed \(HTTP 500, attempt \d+\); giving up after 24 h$/);
+  expect(logs.at(-1)).toMatch(/^notify: stuck for o\/r session aaaaaaaa to notify\[0\] \(discord\) failed \(HTTP 500, attempt \d+\); giving up after 24 h$/);
   expect(logs.join("\n")).not.toContain(url());
 });
 
