@@ -2,10 +2,8 @@
 import { type Static, Type as T } from "@sinclair/typebox";
 import { MAX_RESERVATION_PATHS, RESERVATION_TTL } from "../core/reservations.ts";
 import { MAX_PATTERN_LENGTH } from "../core/glob-overlap.ts";
-import { ClaimBody, RepoAuth } from "./schemas.ts";
+import { REPO_AUTH_FIELDS, SESSION_AUTH_FIELDS, SessionId } from "./schemas.ts";
 
-const { repo: Repo, token: Token, commit_sha: CommitSha } = RepoAuth.properties;
-const SessionId = ClaimBody.properties.session_id;
 const Timestamp = T.String({ description: "RFC 3339 UTC" });
 
 /** Longest reservation reason, in characters. */
@@ -19,10 +17,7 @@ export const Paths = T.Array(T.String({ minLength: 1, maxLength: MAX_PATTERN_LEN
 });
 
 export const ReserveBody = T.Object({
-  repo: Repo,
-  token: Token,
-  commit_sha: CommitSha,
-  session_id: SessionId,
+  ...SESSION_AUTH_FIELDS,
   paths: Paths,
   ttl_s: T.Optional(T.Integer({ minimum: 1, maximum: RESERVATION_TTL.max_s, description: `a whole number of seconds from 1 to ${RESERVATION_TTL.max_s}` })),
   exclusive: T.Optional(T.Boolean({ description: "true or false" })),
@@ -32,9 +27,7 @@ export const ReserveBody = T.Object({
 export type ReserveBody = Static<typeof ReserveBody>;
 
 export const CheckBody = T.Object({
-  repo: Repo,
-  token: Token,
-  commit_sha: CommitSha,
+  ...REPO_AUTH_FIELDS,
   /** The caller: its own reservations are not reported. Absent: every holder is. */
   session_id: T.Optional(SessionId),
   paths: Paths,
@@ -42,10 +35,7 @@ export const CheckBody = T.Object({
 export type CheckBody = Static<typeof CheckBody>;
 
 export const UnreserveBody = T.Object({
-  repo: Repo,
-  token: Token,
-  commit_sha: CommitSha,
-  session_id: SessionId,
+  ...SESSION_AUTH_FIELDS,
   ids: T.Optional(T.Array(T.Integer(), { minItems: 1, maxItems: 500, description: "a list of reservation ids" })),
   paths: T.Optional(Paths),
   all: T.Optional(T.Literal(true, { description: "true" })),

@@ -44,14 +44,18 @@ const PlanFile = Identifier({ minLength: 0, maxLength: LIMITS.plan_file });
 /** Another session, as others address it (SPEC §16): its 8-character prefix or its full id. */
 const SessionAddress = Identifier({ minLength: 1, maxLength: LIMITS.session_id, description: "a session's 8-character prefix, as listings show it, or its full id" });
 
+/** The three fields every repo-scoped request carries to prove access (SPEC §2), to spread into a request schema. */
+export const REPO_AUTH_FIELDS = { repo: Repo, token: Token, commit_sha: CommitSha };
+/** `REPO_AUTH_FIELDS` and the session asking: what every request a session makes for itself starts with. */
+export const SESSION_AUTH_FIELDS = { ...REPO_AUTH_FIELDS, session_id: SessionId };
+
 /** The three fields every repo-scoped request carries to prove access (SPEC §2). */
-export const RepoAuth = T.Object({ repo: Repo, token: Token, commit_sha: CommitSha });
+export const RepoAuth = T.Object(REPO_AUTH_FIELDS);
+/** `REPO_AUTH_FIELDS` where an admin bearer token may stand in for `token` and `commit_sha` (the human's requests, README). */
+const ADMIN_OR_REPO_AUTH_FIELDS = { repo: Repo, token: T.Optional(Token), commit_sha: T.Optional(CommitSha) };
 
 export const ClaimBody = T.Object({
-  repo: Repo,
-  token: Token,
-  commit_sha: CommitSha,
-  session_id: SessionId,
+  ...SESSION_AUTH_FIELDS,
   task_id: TaskId,
   branch: Branch,
   plan_file: T.Optional(PlanFile),
@@ -61,10 +65,7 @@ export type ClaimBody = Static<typeof ClaimBody>;
 const PrUrl = T.String({ maxLength: 500, pattern: "^https?://", description: "an http(s) URL" });
 
 export const CompleteBody = T.Object({
-  repo: Repo,
-  token: Token,
-  commit_sha: CommitSha,
-  session_id: SessionId,
+  ...SESSION_AUTH_FIELDS,
   task_id: TaskId,
   /** The pull request of the work (SPEC §10 `complete --pr`); listings show it while the completion is listed. */
   pr_url: T.Optional(PrUrl),
@@ -72,14 +73,14 @@ export const CompleteBody = T.Object({
 export type CompleteBody = Static<typeof CompleteBody>;
 
 /** `POST /release` (SPEC §10): the owner gives its claim back. */
-export const ReleaseBody = T.Object({ repo: Repo, token: Token, commit_sha: CommitSha, session_id: SessionId, task_id: TaskId });
+export const ReleaseBody = T.Object({ ...SESSION_AUTH_FIELDS, task_id: TaskId });
 export type ReleaseBody = Static<typeof ReleaseBody>;
 
 export const ReleaseResponse = T.Object({ status: T.Literal("released"), task_id: T.String() });
 export type ReleaseResponse = Static<typeof ReleaseResponse>;
 
 /** `POST /handover` (SPEC §10): `session_id` takes over `from_session_id`'s claim, state and unread messages; the full old id is the proof. */
-export const HandoverBody = T.Object({ repo: Repo, token: Token, commit_sha: CommitSha, from_session_id: SessionId, session_id: SessionId });
+export const HandoverBody = T.Object({ ...REPO_AUTH_FIELDS, from_session_id: SessionId, session_id: SessionId });
 export type HandoverBody = Static<typeof HandoverBody>;
 
 export const HandoverResponse = T.Object({
@@ -92,14 +93,12 @@ export const HandoverResponse = T.Object({
 });
 export type HandoverResponse = Static<typeof HandoverResponse>;
 
-export const ClaimsQuery = T.Object({ repo: Repo, token: Token, commit_sha: CommitSha });
+export const ClaimsQuery = RepoAuth;
 export type ClaimsQuery = Static<typeof ClaimsQuery>;
 
 /** With admin tokens configured the bearer token stands in for `token` and `commit_sha` (README). */
 export const ExpireBody = T.Object({
-  repo: Repo,
-  token: T.Optional(Token),
-  commit_sha: T.Optional(CommitSha),
+  ...ADMIN_OR_REPO_AUTH_FIELDS,
   task_id: T.Optional(TaskId),
   session: T.Optional(SessionAddress),
 });
@@ -161,7 +160,7 @@ export type ErrorBody = Static<typeof ErrorBody>;
 export const ACTIVITY_LIMITS = { note: 500, reason: 500, context: 2000, option: 200, options: 10, pr_url: 500, worktree: 1024, subject: 200, body: 60_000, ack_ids: 500, plan: 20000, control_message: 2000 } as const;
 
 /** The query of repo-scoped GETs; `token` and `commit_sha` may be left out when an admin bearer token is sent. */
-export const RepoQuery = T.Object({ repo: Repo, token: T.Optional(Token), commit_sha: T.Optional(CommitSha) });
+export const RepoQuery = T.Object(ADMIN_OR_REPO_AUTH_FIELDS);
 export type RepoQuery = Static<typeof RepoQuery>;
 
 const State = SessionStateSchema;
@@ -172,10 +171,7 @@ const Stuck = T.Object({
 });
 
 export const HeartbeatBody = T.Object({
-  repo: Repo,
-  token: Token,
-  commit_sha: CommitSha,
-  session_id: SessionId,
+  ...SESSION_AUTH_FIELDS,
   branch: Branch,
   /** Absent: the stored state is kept (a new session is `registered`): registration and `hook activity` (SPEC §10). */
   state: T.Optional(State),
@@ -205,9 +201,7 @@ export type SessionsResponse = Static<typeof SessionsResponse>;
 
 /** `session_id` (the sender) may be left out, with `token` and `commit_sha`, when the human sends with an admin bearer token. */
 export const SendBody = T.Object({
-  repo: Repo,
-  token: T.Optional(Token),
-  commit_sha: T.Optional(CommitSha),
+  ...ADMIN_OR_REPO_AUTH_FIELDS,
   session_id: T.Optional(SessionId),
   broadcast: T.Optional(T.Boolean()),
   to_task: T.Optional(TaskId),
@@ -225,9 +219,7 @@ export type SendResponse = Static<typeof SendResponse>;
 
 export const MessageViewSchema = MessageView;
 export const InboxQuery = T.Object({
-  repo: Repo,
-  token: T.Optional(Token),
-  commit_sha: T.Optional(CommitSha),
+  ...ADMIN_OR_REPO_AUTH_FIELDS,
   unread: T.Optional(T.Union([T.Literal("true"), T.Literal("false"), T.Literal("1"), T.Literal("0")], { description: "true or false" })),
 });
 export type InboxQuery = Static<typeof InboxQuery>;
@@ -235,10 +227,7 @@ export const InboxResponse = T.Object({ messages: T.Array(MessageViewSchema) });
 export type InboxResponse = Static<typeof InboxResponse>;
 
 export const AckBody = T.Object({
-  repo: Repo,
-  token: Token,
-  commit_sha: CommitSha,
-  session_id: SessionId,
+  ...SESSION_AUTH_FIELDS,
   ids: T.Array(T.Integer({ minimum: 1 }), { minItems: 1, maxItems: ACTIVITY_LIMITS.ack_ids, description: `a list of 1 to ${ACTIVITY_LIMITS.ack_ids} message ids` }),
 });
 export type AckBody = Static<typeof AckBody>;
@@ -247,9 +236,7 @@ export type AckResponse = Static<typeof AckResponse>;
 
 /** `GET /events`: the repo query plus `last_event_id` for clients that cannot send the `Last-Event-ID` header. */
 export const EventsQuery = T.Object({
-  repo: Repo,
-  token: T.Optional(Token),
-  commit_sha: T.Optional(CommitSha),
+  ...ADMIN_OR_REPO_AUTH_FIELDS,
   last_event_id: T.Optional(T.String({ maxLength: 20 })),
 });
 export type EventsQuery = Static<typeof EventsQuery>;
