@@ -86,6 +86,8 @@ test.skipIf(!HAVE_CHROMIUM)(
     // The needs-you section comes first on the page.
     const order = await page.evaluate(() => [...document.querySelectorAll("#board > section")].map((s) => s.id || s.querySelector("h2")?.textContent?.split(" ")[0]));
     expect(order[0]).toBe("needs-you");
+    mkdirSync(join(SCREENSHOT, ".."), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT.replace(".png", "-before-pause.png"), fullPage: true });
 
     expect(await guard(STUCK, "Edit")).toBe(0);
     await page.fill('#needs-list li[data-kind="stuck"] input[name="message"]', "Stop, I will answer tomorrow");
@@ -95,7 +97,6 @@ test.skipIf(!HAVE_CHROMIUM)(
     expect(await guard(STUCK, "Bash")).toBe(2);
     expect(await guard(WORKER, "Edit")).toBe(0);
     expect(await page.title()).toBe("(3) claude-coord");
-    mkdirSync(join(SCREENSHOT, ".."), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     await page.close();
   },
