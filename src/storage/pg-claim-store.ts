@@ -23,6 +23,8 @@ export interface LockedCounters {
   fence: number;
   /** The last event id handed out. */
   event_id: number;
+  /** The events this transaction logged, in id order: inserted together with the counters, in one statement before the commit. */
+  logged: (typeof events.$inferInsert)[];
 }
 
 /**
@@ -31,7 +33,7 @@ export interface LockedCounters {
  * every replica, so a check-then-insert never races (no raw unique violation reaches a client),
  * and a fence or event id handed out under the lock commits before any later one is handed out.
  * `fn` gets the transaction and the counters, which it advances; they are written back before the
- * commit, and when events were logged `pg_notify(EVENTS_CHANNEL, <last id>)` fires at the commit
+ * commit (with the events `fn` logged, in the same statement), and when events were logged `pg_notify(EVENTS_CHANNEL, <last id>)` fires at the commit
  * (never for a rollback). Rejects with `store_unavailable` when PostgreSQL cannot be reached.
  */
 export function lockedTransaction<T>(orm: PgOrm, fn: (tx: PgTx, counters: LockedCounters) => Promise<T>): Promise<T> {
@@ -39,12 +41,17 @@ export function lockedTransaction<T>(orm: PgOrm, fn: (tx: PgTx, counters: Locked
     orm.transaction(async (tx) => {
       const [row] = await tx.select().from(fenceCounter).where(eq(fenceCounter.id, 1)).for("update");
       if (row === undefined) throw new Error("fence_counter has no row: the database was not migrated by claude-coord");
-      const counters: LockedCounters = { fence: row.last_fence, event_id: row.last_event_id };
+      const counters: LockedCounters = { fence: row.last_fence, event_id: row.last_event_id, logged: [] };
       const result = await fn(tx, counters);
-      if (counters.event_id !== row.last_event_id) {
-        // One round trip for both, inside the lock: the counters and the notification (sent at commit).
+      if (counters.logged.length > 0) {
+        // One round trip, inside the lock: the events, the counters and the notification (sent at commit).
+        // A data-modifying WITH runs to completion whether or not the UPDATE reads it (PostgreSQL manual, "WITH Queries").
+        const rows = sql.join(
+          counters.logged.map((e) => sql`(${e.id}, ${e.repo}, ${e.type}, ${e.data}, ${e.at_ms})`),
+          sql`, `,
+        );
         await tx.execute(
-          sql`UPDATE ${fenceCounter} SET last_fence = ${counters.fence}, last_event_id = ${counters.event_id} WHERE id = 1 RETURNING pg_notify(${EVENTS_CHANNEL}, ${String(counters.event_id)})`,
+          sql`WITH logged AS (INSERT INTO ${events} (id, repo, type, data, at_ms) VALUES ${rows}) UPDATE ${fenceCounter} SET last_fence = ${counters.fence}, last_event_id = ${counters.event_id} WHERE id = 1 RETURNING pg_notify(${EVENTS_CHANNEL}, ${String(counters.event_id)})`,
         );
       } else if (counters.fence !== row.last_fence) {
         await tx.update(fenceCounter).set({ last_fence: counters.fence }).where(eq(fenceCounter.id, 1));
@@ -54,10 +61,14 @@ export function lockedTransaction<T>(orm: PgOrm, fn: (tx: PgTx, counters: Locked
   );
 }
 
-/** Inserts an event with the next id of `counters` (the caller holds the counter lock). Returns the id. */
-export async function insertEvent(tx: PgTx, counters: LockedCounters, repo: string, type: EventType, data: unknown, at_ms: number): Promise<number> {
+/**
+ * Logs an event with the next id of `counters` (the caller holds the counter lock): it is inserted
+ * with the counters when the transaction's callback has resolved, so nothing in the transaction
+ * reads it back. Returns the id.
+ */
+export function logEvent(counters: LockedCounters, repo: string, type: EventType, data: unknown, at_ms: number): number {
   const id = counters.event_id + 1;
-  await tx.insert(events).values({ id, repo, type, data: JSON.stringify(data), at_ms });
+  counters.logged.push({ id, repo, type, data: JSON.stringify(data), at_ms });
   counters.event_id = id;
   return id;
 }
@@ -187,7 +198,8 @@ function claimTx(live: () => PgTx, counters: LockedCounters, now_ms: number): Om
     },
 
     async appendEvent(repo: string, type: EventType, data: unknown, at_ms: number): Promise<void> {
-      await insertEvent(live(), counters, repo, type, data, at_ms);
+      live();
+      logEvent(counters, repo, type, data, at_ms);
     },
   };
 }
