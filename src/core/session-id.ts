@@ -1,7 +1,5 @@
 // Session ids as others see them (SPEC §3, §16): the shown 8-character prefix; the rest is the session's credential, so others address a session by exactly that prefix or its full id.
 import { CoordError } from "./errors.ts";
-import type { SessionRecord } from "./sessions.ts";
-import type { ClaimRecord } from "./store.ts";
 
 /** How many characters of a session id listings show (SPEC §3): the rest is that session's credential. */
 export const SESSION_PREFIX_LENGTH = 8;
@@ -68,11 +66,10 @@ export interface Admission {
   on_new_session?: (now_ms: number) => void;
 }
 
-/** What `admitSession` reads inside a transaction. */
+/** What `admitSession` reads inside a transaction (`ClaimTx.liveSessionIds`). */
 export interface AdmissionTx {
   readonly now_ms: number;
-  listSessions(repo: string, seen_since_ms: number): Promise<SessionRecord[]>;
-  activeBySessionPrefix(repo: string, prefix: string): Promise<ClaimRecord[]>;
+  liveSessionIds(repo: string, prefix: string, claimed_after_ms: number, seen_since_ms: number): Promise<string[]>;
 }
 
 /**
@@ -84,9 +81,8 @@ export interface AdmissionTx {
  */
 export async function admitSession(tx: AdmissionTx, repo: string, session_id: string, a: Admission): Promise<void> {
   const prefix = sessionPrefix(session_id);
-  const live = new Set<string>();
-  for (const c of await tx.activeBySessionPrefix(repo, prefix)) if (c.claimed_at_ms + a.claim_ttl_ms > tx.now_ms) live.add(c.session_id);
-  for (const s of await tx.listSessions(repo, tx.now_ms - a.listed_ms)) if (s.session_id.startsWith(prefix)) live.add(s.session_id);
+  // A claim is live while claimed_at_ms + claim_ttl_ms > now_ms, a session while last_heartbeat_ms >= now_ms - listed_ms.
+  const live = new Set(await tx.liveSessionIds(repo, prefix, tx.now_ms - a.claim_ttl_ms, tx.now_ms - a.listed_ms));
   checkPrefixFree(session_id, live);
   if (!live.has(session_id)) a.on_new_session?.(tx.now_ms);
 }

@@ -62,6 +62,13 @@ export interface ClaimTx extends SessionTx, MessageTx, EventTx, ControlTx {
   activeBySession(repo: string, session_id: string): Promise<ClaimRecord | undefined>;
   /** Active claims of `repo` whose session id starts with `prefix` (case-sensitive). */
   activeBySessionPrefix(repo: string, prefix: string): Promise<ClaimRecord[]>;
+  /**
+   * The session ids of `repo` starting with `prefix` (case-sensitive, literally) that are live: the
+   * holders of active claims claimed after `claimed_after_ms` and the sessions whose last heartbeat
+   * is at or after `seen_since_ms`; each id once, in no particular order. One query (a session's
+   * admission asks it inside the write lock, SPEC §16).
+   */
+  liveSessionIds(repo: string, prefix: string, claimed_after_ms: number, seen_since_ms: number): Promise<string[]>;
   /** The next fence: strictly greater than every fence handed out before, durable with the transaction. */
   nextFence(): Promise<number>;
   /** Inserts an active claim. Rejects when a unique index is violated (the caller's transaction then rolls back). */

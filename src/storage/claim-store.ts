@@ -1,6 +1,6 @@
 // Core's ClaimStore on SQLite through drizzle: immediate transactions through the connection queue, the fence counter, listings and sweeps.
 
-import { and, asc, eq, gte, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { EventType } from "../core/events.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionExtra, CompletionReason, NewClaim } from "../core/store.ts";
 import type { MessageTx } from "../core/messages.ts";
@@ -12,7 +12,7 @@ import type { ControlTx } from "../core/controls.ts";
 import { inTransaction } from "./connection-queue.ts";
 import { sqliteCode, type CoordDatabase, type CoordOrm } from "./db.ts";
 import { reservationReads, reservationTx } from "./reservation-store.ts";
-import { claims, events, fenceCounter } from "./schema.ts";
+import { claims, events, fenceCounter, sessions } from "./schema.ts";
 
 /** What both the drizzle database and a drizzle transaction offer: the query builders used here. */
 type Queryable = Pick<CoordOrm, "select" | "insert" | "update" | "delete">;
@@ -223,6 +223,19 @@ function claimTx(q: Queryable, ps: Prepared, scope: { readonly open: boolean }, 
         )
         .orderBy(asc(claims.claimed_at_ms), asc(claims.id))
         .all();
+    },
+
+    async liveSessionIds(repo: string, prefix: string, claimed_after_ms: number, seen_since_ms: number): Promise<string[]> {
+      const byPrefix = (column: typeof claims.session_id | typeof sessions.session_id) => sql`substr(${column}, 1, length(${prefix})) = ${prefix}`;
+      const held = live()
+        .select({ session_id: claims.session_id })
+        .from(claims)
+        .where(and(eq(claims.repo, repo), isNull(claims.completed_at_ms), gt(claims.claimed_at_ms, claimed_after_ms), byPrefix(claims.session_id)));
+      const seen = live()
+        .select({ session_id: sessions.session_id })
+        .from(sessions)
+        .where(and(eq(sessions.repo, repo), gte(sessions.last_heartbeat_ms, seen_since_ms), byPrefix(sessions.session_id)));
+      return held.union(seen).all().map((r) => r.session_id);
     },
 
     async nextFence(): Promise<number> {

@@ -1,5 +1,5 @@
 // Core's ClaimStore on PostgreSQL through drizzle-orm/bun-sql: every write transaction locks the counter row first, so fences and event ids commit in the order they are handed out.
-import { and, asc, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { EventType } from "../core/events.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionExtra, CompletionReason, NewClaim } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
@@ -11,7 +11,7 @@ import { pgControlTx } from "./pg-control-store.ts";
 import type { ControlTx } from "../core/controls.ts";
 import type { PgCoordDatabase, PgOrm } from "./pg-db.ts";
 import { pgReservationReads, pgReservationTx } from "./pg-reservation-store.ts";
-import { claims, events, fenceCounter } from "./pg-schema.ts";
+import { claims, events, fenceCounter, sessions } from "./pg-schema.ts";
 
 /** The LISTEN/NOTIFY channel a committed transaction that logged events notifies, with its highest event id as payload. */
 export const EVENTS_CHANNEL = "coord_events";
@@ -158,6 +158,20 @@ function claimTx(live: () => PgTx, counters: LockedCounters, now_ms: number): Om
         .from(claims)
         .where(and(eq(claims.repo, repo), isNull(claims.completed_at_ms), sql`left(${claims.session_id}, length(${prefix})) = ${prefix}`))
         .orderBy(asc(claims.claimed_at_ms), asc(claims.id))) as ClaimRecord[];
+    },
+
+    async liveSessionIds(repo: string, prefix: string, claimed_after_ms: number, seen_since_ms: number): Promise<string[]> {
+      // One round trip for both (a session's admission asks it inside the counter lock).
+      const byPrefix = (column: typeof claims.session_id | typeof sessions.session_id) => sql`left(${column}, length(${prefix})) = ${prefix}`;
+      const held = live()
+        .select({ session_id: claims.session_id })
+        .from(claims)
+        .where(and(eq(claims.repo, repo), isNull(claims.completed_at_ms), gt(claims.claimed_at_ms, claimed_after_ms), byPrefix(claims.session_id)));
+      const seen = live()
+        .select({ session_id: sessions.session_id })
+        .from(sessions)
+        .where(and(eq(sessions.repo, repo), gte(sessions.last_heartbeat_ms, seen_since_ms), byPrefix(sessions.session_id)));
+      return (await held.union(seen)).map((r) => r.session_id);
     },
 
     async nextFence(): Promise<number> {

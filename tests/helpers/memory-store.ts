@@ -81,6 +81,12 @@ export class MemoryStore implements ClaimStore {
       activeByTask: async (repo, task) => active().find((r) => r.repo === repo && r.task_id === task),
       activeBySession: async (repo, s) => active().find((r) => r.repo === repo && r.session_id === s),
       activeBySessionPrefix: async (repo, p) => active().filter((r) => r.repo === repo && r.session_id.startsWith(p)),
+      liveSessionIds: async (repo, p, claimed_after, seen_since) => [
+        ...new Set([
+          ...active().filter((r) => r.repo === repo && r.session_id.startsWith(p) && r.claimed_at_ms > claimed_after).map((r) => r.session_id),
+          ...[...this.sessions.values()].filter((x) => x.repo === repo && x.session_id.startsWith(p) && x.last_heartbeat_ms >= seen_since).map((x) => x.session_id),
+        ]),
+      ],
       nextFence: async () => ++this.fence,
       insertActive: async (c: NewClaim) => {
         if (active().some((r) => r.repo === c.repo && (r.task_id === c.task_id || r.session_id === c.session_id))) {

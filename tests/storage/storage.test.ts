@@ -138,6 +138,30 @@ for (const backend of BACKENDS) {
       expect(rows.map((r) => typeof r.fence + typeof r.claimed_at_ms + typeof r.id)).toEqual(["numbernumbernumber", "numbernumbernumber"]);
     }, SLOW);
 
+    test("liveSessionIds: holders of active claims claimed after the bound and sessions seen at or after the other, by literal case-sensitive prefix, in the repo, each once", async () => {
+      const s = await fresh();
+      const session = (session_id: string, last_heartbeat_ms: number, repo = REPO) =>
+        ({ repo, session_id, branch: "b", state: "working" as const, task_id: null, progress: null, note: null, stuck: null, pr_url: null, worktree: null, plan: null, first_seen_ms: 0, last_heartbeat_ms, state_since_ms: 0 });
+      await s.claims.transact(clockAt(1_000), async (tx) => {
+        const claim = async (over: Partial<NewClaim>) => tx.insertActive(newClaim({ ...over, fence: await tx.nextFence() }));
+        await claim({ task_id: "a", session_id: "abc%_000-held-new", claimed_at_ms: 2_001 }); // held, claimed after the bound
+        await claim({ task_id: "b", session_id: "abc%_000-held-old", claimed_at_ms: 2_000 }); // claimed at the bound: not live
+        await claim({ task_id: "c", session_id: "abc%_000-both", claimed_at_ms: 3_000 }); // held and seen: once
+        const done = await claim({ task_id: "d", session_id: "abc%_000-completed", claimed_at_ms: 3_000 });
+        await tx.markCompleted(done.id, "client_completed", 3_500);
+        await claim({ repo: "other/repo", task_id: "a", session_id: "abc%_000-other", claimed_at_ms: 3_000 });
+        await tx.putSession(session("abc%_000-both", 5_000));
+        await tx.putSession(session("abc%_000-seen", 5_000)); // seen at the bound
+        await tx.putSession(session("abc%_000-gone", 4_999));
+        await tx.putSession(session("abcX_000-seen", 6_000)); // % and _ are not wildcards
+        await tx.putSession(session("ABC%_000-seen", 6_000)); // case-sensitive
+        await tx.putSession(session("abc%_000-other-seen", 6_000, "other/repo"));
+      });
+      const ids = await s.claims.transact(clockAt(10_000), (tx) => tx.liveSessionIds(REPO, "abc%_000", 2_000, 5_000));
+      expect(ids.sort()).toEqual(["abc%_000-both", "abc%_000-held-new", "abc%_000-seen"]);
+      expect(await s.claims.transact(clockAt(10_000), (tx) => tx.liveSessionIds(REPO, "zzz", 0, 0))).toEqual([]);
+    }, SLOW);
+
     test("16 claimers (on two service instances where the backend allows it in one process) racing for one task: one grant, 15 conflicts, no raw database error", async () => {
       const database = await backend.fresh();
       const a = await storageAt(database);
