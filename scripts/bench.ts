@@ -5,7 +5,7 @@ import { TokenBuckets } from "../src/server/token-bucket.ts";
 import { binary, cloneSession, makeOrigin, startService, tempDir } from "../tests/helpers/e2e.ts";
 
 /** One load run: requests per second and latency percentiles in ms. */
-interface LoadResult {
+export interface LoadResult {
   requests: number;
   rps: number;
   p50_ms: number;
@@ -55,7 +55,8 @@ async function startBaseline(db: string): Promise<{ url: string; stop: () => voi
   return { url: /listening on (\S+)/.exec(out)![1]!, stop: () => proc.kill() };
 }
 
-function median(xs: number[]): number {
+/** The median of `xs` (the upper one of an even count). */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
