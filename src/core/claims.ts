@@ -2,7 +2,8 @@
 import { CoordError } from "./errors.ts";
 import { endReservationsWithClaim } from "./reservations.ts";
 import { type Admission, admitSession, checkSessionAddress, matchesSessionAddress, SESSION_PREFIX_LENGTH, sessionPrefix } from "./session-id.ts";
-import { type SessionState, writeSessionState } from "./sessions.ts";
+import type { ControlRecord } from "./controls.ts";
+import { type SessionState, writeHeldSessionState, writeSessionState } from "./sessions.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionReason, Outcome } from "./store.ts";
 import { type Clock, toRfc3339 } from "./time.ts";
 import type { ActiveClaimView, CompletedClaimView } from "./views.ts";
@@ -134,6 +135,8 @@ export interface ClaimGranted {
   fence: number;
   created: boolean;
   claim: ClaimRecord;
+  /** The human's control of the session as the grant committed it (SPEC §13: its directive goes in the answer), if any. */
+  control: ControlRecord | undefined;
 }
 
 /**
@@ -142,7 +145,8 @@ export interface ClaimGranted {
  * database's partial unique indexes back the rule up across processes).
  * The same session claiming the same task again gets the same claim and fence back. In the same
  * transaction the session's state becomes `working` on the task (progress, note and PR cleared),
- * with its `heartbeat` event, so a client sends one request (SPEC §7).
+ * with its `heartbeat` event, so a client sends one request (SPEC §7); the answer carries the
+ * session's control as of that commit (no read after it).
  * Claims past the TTL are deleted on the way (SPEC §3: timeout-expired claims are not kept).
  *
  * Rejects with CoordError `conflict` (details.claimed_by: {session, branch, claimed_at}) when another
@@ -155,8 +159,8 @@ export function claimTask(store: ClaimStore, req: ClaimRequest, clock: Clock, po
   return store.transact(clock, async (tx) => {
     if (admission) await admitSession(tx, req.repo, req.session_id, admission);
     const granted = await grant(tx, req, policy);
-    await writeSessionState(tx, { ...WORKING, repo: req.repo, session_id: req.session_id, branch: req.branch, task_id: granted.task_id });
-    return granted;
+    const { control } = await writeHeldSessionState(tx, { ...WORKING, repo: req.repo, session_id: req.session_id, branch: req.branch, task_id: granted.task_id });
+    return { ...granted, control };
   });
 }
 
@@ -164,8 +168,9 @@ export function claimTask(store: ClaimStore, req: ClaimRequest, clock: Clock, po
 const WORKING = { state: "working" as SessionState, progress: null, note: null, pr_url: null };
 
 /** The claim rules of `claimTask` inside its transaction: the holder's claim back, a refusal, or a new claim with its event. */
-async function grant(tx: ClaimTx, req: ClaimRequest, policy: ClaimPolicy): Promise<ClaimGranted> {
-  const holder = await live(tx, await tx.activeByTask(req.repo, req.task_id), policy);
+async function grant(tx: ClaimTx, req: ClaimRequest, policy: ClaimPolicy): Promise<Omit<ClaimGranted, "control">> {
+  const found = await tx.activeByTaskAndSession(req.repo, req.task_id, req.session_id);
+  const holder = await live(tx, found.by_task, policy);
   if (holder) {
     if (holder.session_id === req.session_id) {
       return { status: "claimed", task_id: holder.task_id, fence: holder.fence, created: false, claim: holder };
@@ -175,7 +180,8 @@ async function grant(tx: ClaimTx, req: ClaimRequest, policy: ClaimPolicy): Promi
       claimed_by: { session: sessionPrefix(holder.session_id), branch: holder.branch, claimed_at: toRfc3339(holder.claimed_at_ms) },
     });
   }
-  const own = await live(tx, await tx.activeBySession(req.repo, req.session_id), policy);
+  // The session's own claim on this task was the holder: past the TTL it is deleted now and counts as absent.
+  const own = found.by_session !== undefined && found.by_session.id !== found.by_task?.id ? await live(tx, found.by_session, policy) : undefined;
   if (own) {
     throw new CoordError("session_has_claim", `This session already has an active claim on task '${own.task_id}'.`, {
       task_id: req.task_id,

@@ -60,6 +60,12 @@ export interface ClaimTx extends SessionTx, MessageTx, EventTx, ControlTx {
   activeByTask(repo: string, task_id: string): Promise<ClaimRecord | undefined>;
   /** The active claim of `(repo, session_id)`, if any (at most one: a unique index enforces it). */
   activeBySession(repo: string, session_id: string): Promise<ClaimRecord | undefined>;
+  /**
+   * `activeByTask(repo, task_id)` and `activeBySession(repo, session_id)` together (equal records
+   * when the session holds that task), in one query where the backend has round trips (a claim asks
+   * it inside the write lock).
+   */
+  activeByTaskAndSession(repo: string, task_id: string, session_id: string): Promise<{ by_task: ClaimRecord | undefined; by_session: ClaimRecord | undefined }>;
   /** Active claims of `repo` whose session id starts with `prefix` (case-sensitive). */
   activeBySessionPrefix(repo: string, prefix: string): Promise<ClaimRecord[]>;
   /**

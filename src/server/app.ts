@@ -155,7 +155,7 @@ export function createApp(deps: AppDeps) {
         );
         admit.done();
         if (r.created) log.info(`claimed ${repo} ${r.task_id} fence=${r.fence} branch=${body.branch}`);
-        const control = deps.activity ? await deps.activity.controls.getControl(repo, body.session_id) : undefined;
+        const control = deps.activity ? r.control : undefined;
         return { status: r.status, task_id: r.task_id, fence: r.fence, ...(control ? { directive: { action: control.action, message: control.message, at: toRfc3339(control.at_ms) } } : {}) } satisfies Answer<"claim">;
       },
       { body: ROUTES.claim.body, parse: parseJsonObject },

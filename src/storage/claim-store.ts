@@ -209,6 +209,12 @@ function claimTx(q: Queryable, ps: Prepared, scope: { readonly open: boolean }, 
       return ps.activeBySession.get({ repo, session_id });
     },
 
+    async activeByTaskAndSession(repo: string, task_id: string, session_id: string) {
+      // In process, two prepared lookups cost less than one OR query.
+      live();
+      return { by_task: ps.activeByTask.get({ repo, task_id }), by_session: ps.activeBySession.get({ repo, session_id }) };
+    },
+
     async activeBySessionPrefix(repo: string, prefix: string): Promise<ClaimRecord[]> {
       // substr/length rather than LIKE: LIKE ignores ASCII case and treats % and _ as wildcards.
       return live()

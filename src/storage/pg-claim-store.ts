@@ -1,5 +1,5 @@
 // Core's ClaimStore on PostgreSQL through drizzle-orm/bun-sql: every write transaction locks the counter row first, so fences and event ids commit in the order they are handed out.
-import { and, asc, eq, gt, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { EventType } from "../core/events.ts";
 import type { ClaimRecord, ClaimStore, ClaimTx, CompletionExtra, CompletionReason, NewClaim } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
@@ -149,6 +149,15 @@ function claimTx(live: () => PgTx, counters: LockedCounters, now_ms: number): Om
     async activeBySession(repo: string, session_id: string): Promise<ClaimRecord | undefined> {
       const [row] = await live().select().from(claims).where(and(eq(claims.repo, repo), eq(claims.session_id, session_id), isNull(claims.completed_at_ms)));
       return row as ClaimRecord | undefined;
+    },
+
+    async activeByTaskAndSession(repo: string, task_id: string, session_id: string) {
+      // One round trip for both (a claim asks it inside the counter lock); at most two rows (the partial unique indexes).
+      const rows = (await live()
+        .select()
+        .from(claims)
+        .where(and(eq(claims.repo, repo), isNull(claims.completed_at_ms), or(eq(claims.task_id, task_id), eq(claims.session_id, session_id))))) as ClaimRecord[];
+      return { by_task: rows.find((r) => r.task_id === task_id), by_session: rows.find((r) => r.session_id === session_id) };
     },
 
     async activeBySessionPrefix(repo: string, prefix: string): Promise<ClaimRecord[]> {

@@ -75,6 +75,14 @@ describe("claimTask", () => {
     expect(store.rows.length).toBe(2);
   });
 
+  test("a session claiming its own task after the claim expired gets a new claim with a new fence, the old one deleted", async () => {
+    const store = new MemoryStore();
+    await claimTask(store, req(A, "t1"), clockAt(T0), DEFAULT_POLICY);
+    const again = await claimTask(store, req(A, "t1"), clockAt(T0 + 10 * DAY), DEFAULT_POLICY);
+    expect([again.fence, again.created]).toEqual([2, true]);
+    expect(store.rows.map((r) => [r.task_id, r.session_id, r.fence, r.completed_at_ms])).toEqual([["t1", A, 2, null]]);
+  });
+
   test("an expired claim is deleted when the task is claimed again, not kept as completed", async () => {
     const store = new MemoryStore();
     await claimTask(store, req(A, "t1"), clockAt(T0), DEFAULT_POLICY);

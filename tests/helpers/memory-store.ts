@@ -80,6 +80,10 @@ export class MemoryStore implements ClaimStore {
       now_ms: clock(),
       activeByTask: async (repo, task) => active().find((r) => r.repo === repo && r.task_id === task),
       activeBySession: async (repo, s) => active().find((r) => r.repo === repo && r.session_id === s),
+      activeByTaskAndSession: async (repo, task, s) => ({
+        by_task: active().find((r) => r.repo === repo && r.task_id === task),
+        by_session: active().find((r) => r.repo === repo && r.session_id === s),
+      }),
       activeBySessionPrefix: async (repo, p) => active().filter((r) => r.repo === repo && r.session_id.startsWith(p)),
       liveSessionIds: async (repo, p, claimed_after, seen_since) => [
         ...new Set([

@@ -114,7 +114,7 @@ for (const backend of BACKENDS) {
       expect((await s.claims.listAllActive()).length).toBe(1);
     }, SLOW);
 
-    test("reads: listings by time bound and repo, lookups by task, session and literal session prefix", async () => {
+    test("reads: listings by time bound and repo, lookups by task, session, both at once and literal session prefix", async () => {
       const s = await fresh();
       const put = (over: Partial<NewClaim>) => s.claims.transact(clockAt(1_000), async (tx) => tx.insertActive(newClaim({ ...over, fence: await tx.nextFence() })));
       await put({ task_id: "a", session_id: "abc%_0000000000000", claimed_at_ms: 1_000 });
@@ -132,8 +132,21 @@ for (const backend of BACKENDS) {
         literal: (await tx.activeBySessionPrefix(REPO, "abc%_")).map((c) => c.task_id),
         wildcard: (await tx.activeBySessionPrefix(REPO, "ab_d")).map((c) => c.task_id),
         upper: (await tx.activeBySessionPrefix(REPO, "ABCD")).map((c) => c.task_id),
+        both: await tx.activeByTaskAndSession(REPO, "b", "abc%_0000000000000"),
+        same: await tx.activeByTaskAndSession(REPO, "b", "abcd000000000000000"),
+        neither: await tx.activeByTaskAndSession(REPO, "zzz", "nobody-0000000000"),
       }));
-      expect(found).toEqual({ byTask: "abcd000000000000000", bySession: "b", literal: ["a"], wildcard: [], upper: [] });
+      const [a, b] = await s.claims.listActive(REPO, 0);
+      expect(found).toEqual({
+        byTask: "abcd000000000000000",
+        bySession: "b",
+        literal: ["a"],
+        wildcard: [],
+        upper: [],
+        both: { by_task: b, by_session: a },
+        same: { by_task: b, by_session: b },
+        neither: { by_task: undefined, by_session: undefined },
+      });
       const rows: ClaimRecord[] = await s.claims.listActive(REPO, 0);
       expect(rows.map((r) => typeof r.fence + typeof r.claimed_at_ms + typeof r.id)).toEqual(["numbernumbernumber", "numbernumbernumber"]);
     }, SLOW);
