@@ -1,11 +1,11 @@
 // Benchmarks (not tests) of the PostgreSQL backend: POST /claim through 1 and 3 replicas against a raw Bun.sql doing the same locked insert, and the service's CPU with 1,000 idle /events streams on SQLite and PostgreSQL, each stream polling vs one reader per process.
 // Run alone: bun scripts/bench-postgres.ts (BENCH_PG_ONLY=claim|streams for one part; BENCH_STREAMS, BENCH_STREAM_SECONDS, BENCH_STREAM_ROUNDS).
 import { SQL, type Subprocess } from "bun";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binary, cloneSession, makeOrigin, startService, tempDir, type ServiceProcess } from "../tests/helpers/e2e.ts";
 import { type PgCluster, postgresMissing, startPostgres } from "../tests/helpers/postgres.ts";
-import { load, type LoadResult, median, table } from "./bench.ts";
+import { benchSession, load, type LoadResult, median, table } from "./bench.ts";
 import { BENCH_ADMIN_TOKEN } from "./bench-events-server.ts";
 import { openPgDatabase } from "../src/storage/pg-db.ts";
 import { openStorage } from "../src/storage/storage.ts";
@@ -217,17 +217,20 @@ async function benchClaim(cluster: PgCluster, root: string): Promise<void> {
   const tok = JSON.parse(Bun.spawnSync([bin, "token", "--json"], { cwd: work }).stdout.toString()) as { token: string; head_sha: string };
   const auth = { repo: "bench/repo", token: tok.token, commit_sha: tok.head_sha };
   const rows: string[][] = [];
+  // Like the baseline, no rate limits; and every request is a new session from 127.0.0.1, beyond `[limits] new_sessions_per_ip_per_hour` (300).
+  const config = join(root, "bench.toml");
+  writeFileSync(config, "[server]\nrate_limit = false\n\n[limits]\nnew_sessions_per_ip_per_hour = 1000000\n");
   const baseDb = await cluster.createDatabase("bench_base");
   await (await openPgDatabase(baseDb)).close();
   const base = startBaseline(baseDb);
-  // Every session id has its own 8-character prefix (SPEC §16: a live prefix is not given to a second session).
-  let sessions = 0;
   const post = (urls: string[], prefix: string) => (i: number) =>
-    new Request(`${urls[i % urls.length]}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...auth, session_id: `${(sessions++).toString(16).padStart(8, "0")}-${prefix}-session`, task_id: `${prefix}-task-${i}`, branch: "claude/bench", plan_file: "context/plan.json" }) });
+    new Request(`${urls[i % urls.length]}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...auth, session_id: benchSession(prefix), task_id: `${prefix}-task-${i}`, branch: "claude/bench", plan_file: "context/plan.json" }) });
   try {
     for (const n of [1, 3]) {
       const db = await cluster.createDatabase(`bench_${n}`);
-      const replicas: ServiceProcess[] = await Promise.all(Array.from({ length: n }, () => startService(["--port", "0", "--db", db, "--repo", `bench/repo=${origin}`], { cwd: root, timeout_ms: 30_000 })));
+      const replicas: ServiceProcess[] = await Promise.all(
+        Array.from({ length: n }, () => startService(["--config", config, "--port", "0", "--db", db, "--repo", `bench/repo=${origin}`], { cwd: root, timeout_ms: 30_000 })),
+      );
       try {
         // Alternating rounds (which goes first swaps), so both see the same machine load; medians.
         const ours: LoadResult[] = [];
@@ -247,7 +250,7 @@ async function benchClaim(cluster: PgCluster, root: string): Promise<void> {
   } finally {
     await base.stop();
   }
-  console.log(`\nPostgreSQL (ours = compiled claude-coord serve on one PostgreSQL, requests spread over the replicas; base = raw Bun.serve + Bun.sql running the same locked insert; ${CLAIM_ROUNDS} alternating rounds, medians; load average ${loadAverage()})`);
+  console.log(`\nPostgreSQL (ours = compiled claude-coord serve on one PostgreSQL, rate_limit = false, requests spread over the replicas; base = raw Bun.serve + Bun.sql running the same locked insert; ${CLAIM_ROUNDS} alternating rounds, medians; load average ${loadAverage()})`);
   console.log(table(["route", "conc", "ours req/s", "ours p99 ms", "base req/s", "base p99 ms", "ours/base (median of rounds)"], rows));
 }
 

@@ -4,6 +4,13 @@ import { join } from "node:path";
 import { TokenBuckets } from "../src/server/token-bucket.ts";
 import { binary, cloneSession, makeOrigin, startService, tempDir } from "../tests/helpers/e2e.ts";
 
+let sessions = 0;
+
+/** A new session id for a benchmark request: its own 8-character prefix (SPEC §16: a live prefix names one session), at least 16 characters, `tag` after it. */
+export function benchSession(tag: string): string {
+  return `${(sessions++).toString(16).padStart(8, "0")}-${tag}-session`;
+}
+
 /** One load run: requests per second and latency percentiles in ms. */
 export interface LoadResult {
   requests: number;
@@ -117,9 +124,12 @@ async function main() {
   const bin = await binary();
   const { origin } = makeOrigin(root);
   const work = cloneSession(origin, root, "bench");
-  const ours = await startService(["--port", "0", "--db", join(root, "ours.db"), "--repo", `bench/repo=${origin}`]);
+  // Every POST /claim below is a new session from 127.0.0.1: lift `[limits] new_sessions_per_ip_per_hour` (300) on both services.
+  const sessionsBound = "[limits]\nnew_sessions_per_ip_per_hour = 1000000\n";
+  writeFileSync(join(root, "ours.toml"), sessionsBound);
+  const ours = await startService(["--config", join(root, "ours.toml"), "--port", "0", "--db", join(root, "ours.db"), "--repo", `bench/repo=${origin}`]);
   // The same service with rate limiting off ([server] rate_limit = false): what the default buckets cost.
-  writeFileSync(join(root, "nolimit.toml"), "[server]\nrate_limit = false\n");
+  writeFileSync(join(root, "nolimit.toml"), `[server]\nrate_limit = false\n\n${sessionsBound}`);
   const open = await startService(["--config", join(root, "nolimit.toml"), "--port", "0", "--db", join(root, "open.db"), "--repo", `bench/repo=${origin}`]);
   const base = await startBaseline(join(root, "base.db"));
   const tok = JSON.parse(Bun.spawnSync([bin, "token", "--json"], { cwd: work }).stdout.toString()) as { token: string; head_sha: string };
@@ -132,7 +142,7 @@ async function main() {
       // Reads first, over 20 active claims, so that the listing has the same size in both.
       for (const [name, url] of [["ours", ours.url], ["open", open.url], ["base", base.url]] as const) {
         for (let i = 0; i < 20; i++) {
-          await fetch(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...auth, session_id: `seed-${name}-${i}`, task_id: `seed-${i}`, branch: "b" }) });
+          await fetch(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...auth, session_id: benchSession(`seed-${name}`), task_id: `seed-${i}`, branch: "b" }) });
         }
       }
       // Rate limits on (ours) against off (open): short rounds at c=16, alternating which goes first, so
@@ -164,7 +174,7 @@ async function main() {
       let run = 0;
       for (const c of [1, 16, 64]) {
         run++;
-        const body = (prefix: string, i: number) => JSON.stringify({ ...auth, session_id: `${prefix}-${run}-${i}`, task_id: `task-${run}-${i}`, branch: "claude/bench", plan_file: "context/plan.json" });
+        const body = (prefix: string, i: number) => JSON.stringify({ ...auth, session_id: benchSession(`${prefix}-${run}`), task_id: `task-${run}-${i}`, branch: "claude/bench", plan_file: "context/plan.json" });
         const post = (url: string, prefix: string) => (i: number) => new Request(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: body(prefix, i) });
         const o = await load(c, post(ours.url, "o"), 200);
         const n = await load(c, post(open.url, "n"), 200);
@@ -172,7 +182,7 @@ async function main() {
         rows.push([`POST /claim`, String(c), fmt(o.rps, 0), fmt(o.p99_ms, 2), fmt(n.rps, 0), fmt(o.rps / n.rps, 2), fmt(b.rps, 0), fmt(b.p99_ms, 2), fmt(o.rps / b.rps, 2)]);
       }
       await compare("POST /claim", (url, round) => (i) =>
-        new Request(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...auth, session_id: `rl-${round}-${i}-session`, task_id: `rl-${round}-${i}`, branch: "claude/bench" }) }),
+        new Request(`${url}/claim`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...auth, session_id: benchSession(`rl-${round}`), task_id: `rl-${round}-${i}`, branch: "claude/bench" }) }),
       );
       console.log("\nHTTP (ours = compiled claude-coord serve, default rate limits; open = the same with rate_limit = false; base = raw Bun.serve + bun:sqlite, WAL, synchronous=FULL)");
       console.log(table(["route", "conc", "ours req/s", "ours p99 ms", "open req/s", "ours/open", "base req/s", "base p99 ms", "ours/base"], rows));
