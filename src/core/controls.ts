@@ -94,6 +94,11 @@ export function startsNewReview(prev_state: SessionState | undefined, next_state
 export interface ControlTx {
   /** The latest control of `(repo, session_id)`, if any. */
   getControl(repo: string, session_id: string): Promise<ControlRecord | undefined>;
+  /**
+   * `SessionTx.getSession` and `getControl` of `(repo, session_id)` together, in one query where the
+   * backend has round trips (every claim and heartbeat asks it inside the write lock).
+   */
+  getSessionAndControl(repo: string, session_id: string): Promise<{ session: SessionRecord | undefined; control: ControlRecord | undefined }>;
   /** Stores `c` as the latest control of its session (replacing the previous one). */
   putControl(c: ControlRecord): Promise<void>;
   /** Forgets the control of `(repo, session_id)`. */

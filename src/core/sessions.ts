@@ -181,8 +181,8 @@ export async function writeHeldSessionState(
   tx: SessionTx & EventTx & ControlTx & { readonly now_ms: number },
   hb: HeartbeatInput,
 ): Promise<{ session: SessionRecord; control: ControlRecord | undefined }> {
-  const prev = await tx.getSession(hb.repo, hb.session_id);
-  let control = await tx.getControl(hb.repo, hb.session_id);
+  const { session: prev, control: stored } = await tx.getSessionAndControl(hb.repo, hb.session_id);
+  let control = stored;
   const held = heldState(hb.state, control);
   const rec = applyHeartbeat(prev, held === hb.state ? hb : { ...hb, state: held, stuck: undefined }, tx.now_ms);
   if (startsNewReview(prev?.state, rec.state, control)) {

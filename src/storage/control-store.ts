@@ -3,7 +3,8 @@ import { and, eq } from "drizzle-orm";
 import type { ControlRecord, ControlStore, ControlTx } from "../core/controls.ts";
 import { queued, type Unqueued } from "./connection-queue.ts";
 import type { CoordDatabase, CoordOrm } from "./db.ts";
-import { sessionControls } from "./schema.ts";
+import { toRecord } from "./activity-store.ts";
+import { sessionControls, sessions } from "./schema.ts";
 
 const where = (repo: string, session_id: string) => and(eq(sessionControls.repo, repo), eq(sessionControls.session_id, session_id));
 
@@ -16,6 +17,11 @@ function get(orm: CoordOrm, repo: string, session_id: string): ControlRecord | u
 export function controlTxStatements(orm: CoordOrm): Unqueued<ControlTx> {
   return {
     getControl: (repo, session_id) => get(orm, repo, session_id),
+    getSessionAndControl(repo, session_id) {
+      // In process: the two lookups by primary key cost no round trip.
+      const s = orm.select().from(sessions).where(and(eq(sessions.repo, repo), eq(sessions.session_id, session_id))).get();
+      return { session: s ? toRecord(s) : undefined, control: get(orm, repo, session_id) };
+    },
     putControl(c) {
       orm.insert(sessionControls).values(c).onConflictDoUpdate({ target: [sessionControls.repo, sessionControls.session_id], set: c }).run();
     },

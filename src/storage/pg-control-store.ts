@@ -1,17 +1,21 @@
 // The human's controls of sessions (SPEC §13) on PostgreSQL through drizzle: core's ControlTx inside the locked transaction, and the ControlStore reads, one row per session.
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { ControlRecord, ControlStore, ControlTx } from "../core/controls.ts";
 import type { PgTx } from "./pg-activity-store.ts";
 import type { PgCoordDatabase, PgOrm } from "./pg-db.ts";
 import { pgCall } from "./pg-errors.ts";
-import { sessionControls } from "./pg-schema.ts";
+import { toRecord } from "./activity-store.ts";
+import { sessionControls, sessions } from "./pg-schema.ts";
 
 const where = (repo: string, session_id: string) => and(eq(sessionControls.repo, repo), eq(sessionControls.session_id, session_id));
+
+/** A control row as core's ControlRecord. */
+const toControl = (r: typeof sessionControls.$inferSelect): ControlRecord => ({ repo: r.repo, session_id: r.session_id, action: r.action, message: r.message, at_ms: r.at_ms, paused_from: r.paused_from });
 
 /** The control row of `(repo, session_id)` as core's ControlRecord: one statement. */
 async function get(q: Pick<PgOrm, "select">, repo: string, session_id: string): Promise<ControlRecord | undefined> {
   const [r] = await q.select().from(sessionControls).where(where(repo, session_id));
-  return r ? { repo: r.repo, session_id: r.session_id, action: r.action, message: r.message, at_ms: r.at_ms, paused_from: r.paused_from } : undefined;
+  return r ? toControl(r) : undefined;
 }
 
 /**
@@ -21,6 +25,15 @@ async function get(q: Pick<PgOrm, "select">, repo: string, session_id: string): 
 export function pgControlTx(live: () => PgTx): ControlTx {
   return {
     getControl: (repo, session_id) => get(live(), repo, session_id),
+    async getSessionAndControl(repo, session_id) {
+      // One round trip: a one-row VALUES left-joined to both rows by their primary keys (either may be missing).
+      const [r] = await live()
+        .select({ session: sessions, control: sessionControls })
+        .from(sql`(VALUES (1)) AS one (x)`)
+        .leftJoin(sessions, and(eq(sessions.repo, repo), eq(sessions.session_id, session_id)))
+        .leftJoin(sessionControls, where(repo, session_id));
+      return { session: r?.session ? toRecord(r.session) : undefined, control: r?.control ? toControl(r.control) : undefined };
+    },
     async putControl(c) {
       await live().insert(sessionControls).values(c).onConflictDoUpdate({ target: [sessionControls.repo, sessionControls.session_id], set: c });
     },

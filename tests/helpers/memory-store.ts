@@ -122,6 +122,7 @@ export class MemoryStore implements ClaimStore {
         this.events.push({ repo, type, data, at_ms });
       },
       getControl: async (repo, s) => this.controls.get(`${repo}\0${s}`),
+      getSessionAndControl: async (repo, s) => ({ session: this.sessions.get(`${repo}\0${s}`), control: this.controls.get(`${repo}\0${s}`) }),
       putControl: async (c) => {
         this.controls.set(`${c.repo}\0${c.session_id}`, c);
       },

@@ -224,6 +224,25 @@ for (const backend of BACKENDS) {
       expect(await s.controls.getControl(REPO, SESSION_A)).toBeUndefined();
     }, SLOW);
 
+    test("getSessionAndControl reads a session and its control together: both, either one, or neither", async () => {
+      const s = await fresh();
+      const session = (session_id: string) =>
+        ({ repo: REPO, session_id, branch: "b", state: "working" as const, task_id: "t", progress: 10, note: "n", stuck: null, pr_url: null, worktree: null, plan: null, first_seen_ms: 1_000, last_heartbeat_ms: 1_000, state_since_ms: 1_000 });
+      const control = (session_id: string) => ({ repo: REPO, session_id, action: "pause" as const, message: "hold on", at_ms: 1_000, paused_from: "working" as const });
+      const read = (session_id: string, repo = REPO) => s.claims.transact(clockAt(2_000), (tx) => tx.getSessionAndControl(repo, session_id));
+      await s.claims.transact(clockAt(1_000), async (tx) => {
+        await tx.putSession(session(SESSION_A));
+        await tx.putControl(control(SESSION_A));
+        await tx.putSession(session(SESSION_B));
+        await tx.putControl(control("session-cccccccc-0003"));
+      });
+      expect(await read(SESSION_A)).toEqual({ session: session(SESSION_A), control: control(SESSION_A) });
+      expect(await read(SESSION_B)).toEqual({ session: session(SESSION_B), control: undefined });
+      expect(await read("session-cccccccc-0003")).toEqual({ session: undefined, control: control("session-cccccccc-0003") });
+      expect(await read("session-dddddddd-0004")).toEqual({ session: undefined, control: undefined });
+      expect(await read(SESSION_A, "other/repo")).toEqual({ session: undefined, control: undefined });
+    }, SLOW);
+
     test("messages: inbox with broadcasts from others, unread counts, acknowledgements of one's own inbox only, pruning", async () => {
       const s = await fresh();
       const [direct, broadcast, own] = await s.claims.transact(clockAt(1), (tx) =>
