@@ -37,9 +37,10 @@ export async function makeWorld(root: string, database: string): Promise<World> 
   git(checkout, "add", "-A");
   git(checkout, "commit", "-q", "-m", "init");
   const config = join(root, "service.toml");
+  // Every client is 127.0.0.1 and the crash part makes a new session per claim: lift the per-IP bound of new sessions (300 an hour).
   writeFileSync(
     config,
-    `[server]\ndatabase = ${JSON.stringify(database)}\nadmin_tokens = [${JSON.stringify(ADMIN_TOKEN)}]\ndata_dir = ${JSON.stringify(join(root, "data"))}\n\n[[repos]]\nname = ${JSON.stringify(REPO)}\nsource = ${JSON.stringify(checkout)}\n`,
+    `[server]\ndatabase = ${JSON.stringify(database)}\nadmin_tokens = [${JSON.stringify(ADMIN_TOKEN)}]\ndata_dir = ${JSON.stringify(join(root, "data"))}\n\n[limits]\nnew_sessions_per_ip_per_hour = 1000000\n\n[[repos]]\nname = ${JSON.stringify(REPO)}\nsource = ${JSON.stringify(checkout)}\n`,
   );
   const proc = Bun.spawnSync([await binary(), "token", "--repo", REPO, "--json"], { cwd: checkout, stdout: "pipe", stderr: "pipe" });
   if (proc.exitCode !== 0) throw new Error(`claude-coord token failed: ${proc.stderr.toString()}`);
