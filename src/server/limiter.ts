@@ -25,6 +25,17 @@ export interface Limiter {
   openStreams(ip: string): number;
 }
 
+/**
+ * `times` (ascending start times in ms, as recordNewSession appends them) without those an hour or
+ * more before `now_ms`, removed in place from the front: the cost is what expired, not the list.
+ */
+function unexpired(times: number[], now_ms: number): number[] {
+  let k = 0;
+  while (k < times.length && times[k]! <= now_ms - HOUR_MS) k++;
+  if (k > 0) times.splice(0, k);
+  return times;
+}
+
 /** The counters for `limits`. */
 export function createLimiter(limits: Limits): Limiter {
   const starts = new Map<string, number[]>();
@@ -37,16 +48,17 @@ export function createLimiter(limits: Limits): Limiter {
   };
   return {
     checkNewSession(ip, now_ms) {
-      const recent = (starts.get(ip) ?? []).filter((t) => t > now_ms - HOUR_MS);
+      const recent = unexpired(starts.get(ip) ?? [], now_ms);
       const max = limits.new_sessions_per_ip_per_hour;
       if (recent.length >= max) {
         throw rateLimited("new_sessions_per_ip_per_hour", max, (recent[0]! + HOUR_MS - now_ms) / 1000, `This client started ${recent.length} new sessions in the last hour`);
       }
     },
     recordNewSession(ip, now_ms) {
-      const recent = (starts.get(ip) ?? []).filter((t) => t > now_ms - HOUR_MS);
+      const recent = unexpired(starts.get(ip) ?? [], now_ms);
+      recent.push(now_ms);
       starts.delete(ip);
-      starts.set(ip, [...recent, now_ms]);
+      starts.set(ip, recent);
       if (starts.size > MAX_TRACKED_IPS) starts.delete(starts.keys().next().value!);
     },
     openStream(ip, session) {

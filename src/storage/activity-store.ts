@@ -1,5 +1,5 @@
 // Sessions, messages and the event log on SQLite through drizzle: the session and message writes of a transaction, and core's SessionStore, MessageStore and EventLog reads.
-import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { EventLog, EventRecord, EventType } from "../core/events.ts";
 import type { InboxEntry, MessageStore, MessageTx } from "../core/messages.ts";
 import type { SessionRecord, SessionStore, SessionTx } from "../core/sessions.ts";
@@ -80,14 +80,21 @@ export function activityTxStatements(orm: CoordOrm): Unqueued<SessionTx & Messag
     .from(sessions)
     .where(and(eq(sessions.repo, sql.placeholder("repo")), eq(sessions.session_id, sql.placeholder("session_id"))))
     .prepare();
+  // Every column a placeholder named as its key; on conflict each takes the new row's value.
+  const columns = getTableColumns(sessions);
+  const keys = Object.keys(columns) as Array<keyof typeof columns>;
+  const put = orm
+    .insert(sessions)
+    .values(Object.fromEntries(keys.map((k) => [k, sql.placeholder(k)])) as unknown as SessionRow)
+    .onConflictDoUpdate({ target: [sessions.repo, sessions.session_id], set: Object.fromEntries(keys.map((k) => [k, sql.raw(`excluded."${columns[k].name}"`)])) })
+    .prepare();
   return {
     getSession(repo, session_id) {
       const r = get.get({ repo, session_id });
       return r ? toRecord(r) : undefined;
     },
     putSession(rec) {
-      const row = sessionRow(rec);
-      orm.insert(sessions).values(row).onConflictDoUpdate({ target: [sessions.repo, sessions.session_id], set: row }).run();
+      put.run(sessionRow(rec));
     },
     listSessions: (repo, seen_since_ms) => listSessions(orm, repo, seen_since_ms),
     insertMessages(rows) {

@@ -134,6 +134,19 @@ function prepare(orm: CoordOrm) {
       .insert(events)
       .values({ repo: p("repo"), type: p("type"), data: p("data"), at_ms: p("at_ms") })
       .prepare(),
+    // Both halves read a (repo, session_id) index over the prefix's range only (see prefixRange);
+    // the substr test keeps the answer exact.
+    liveSessionIds: orm
+      .select({ session_id: claims.session_id })
+      .from(claims)
+      .where(and(eq(claims.repo, p("repo")), isNull(claims.completed_at_ms), ...inPrefixRange(claims.session_id), gt(claims.claimed_at_ms, p("claimed_after_ms"))))
+      .union(
+        orm
+          .select({ session_id: sessions.session_id })
+          .from(sessions)
+          .where(and(eq(sessions.repo, p("repo")), ...inPrefixRange(sessions.session_id), gte(sessions.last_heartbeat_ms, p("seen_since_ms")))),
+      )
+      .prepare(),
     listActive: orm
       .select()
       .from(claims)
@@ -150,6 +163,25 @@ function prepare(orm: CoordOrm) {
 }
 
 type Prepared = ReturnType<typeof prepare>;
+
+/** `column` starts with the placeholder `prefix`, as a range an index on it can serve (`lo`, `hi`: `prefixRange`) and the exact test. */
+function inPrefixRange(column: typeof claims.session_id | typeof sessions.session_id): SQL[] {
+  const p = sql.placeholder;
+  return [gte(column, p("lo")), sql`${column} < CAST(${p("hi")} AS TEXT)`, sql`substr(${column}, 1, length(${p("prefix")})) = ${p("prefix")}`];
+}
+
+/**
+ * The range of text starting with `prefix` under SQLite's BINARY collation (memcmp of the UTF-8
+ * bytes): from `prefix` itself up to, not including, its bytes followed by 0xFF, a byte no UTF-8
+ * text contains. `hi` is bound as a blob and cast to text, so the comparison stays text to text.
+ */
+function prefixRange(prefix: string): { lo: string; hi: Uint8Array } {
+  const bytes = new TextEncoder().encode(prefix);
+  const hi = new Uint8Array(bytes.length + 1);
+  hi.set(bytes);
+  hi[bytes.length] = 0xff;
+  return { lo: prefix, hi };
+}
 
 /**
  * Each repo's active and completed rows, kept in memory between writes: a listing is the hot read
@@ -232,16 +264,8 @@ function claimTx(q: Queryable, ps: Prepared, scope: { readonly open: boolean }, 
     },
 
     async liveSessionIds(repo: string, prefix: string, claimed_after_ms: number, seen_since_ms: number): Promise<string[]> {
-      const byPrefix = (column: typeof claims.session_id | typeof sessions.session_id) => sql`substr(${column}, 1, length(${prefix})) = ${prefix}`;
-      const held = live()
-        .select({ session_id: claims.session_id })
-        .from(claims)
-        .where(and(eq(claims.repo, repo), isNull(claims.completed_at_ms), gt(claims.claimed_at_ms, claimed_after_ms), byPrefix(claims.session_id)));
-      const seen = live()
-        .select({ session_id: sessions.session_id })
-        .from(sessions)
-        .where(and(eq(sessions.repo, repo), gte(sessions.last_heartbeat_ms, seen_since_ms), byPrefix(sessions.session_id)));
-      return held.union(seen).all().map((r) => r.session_id);
+      live();
+      return ps.liveSessionIds.all({ repo, prefix, ...prefixRange(prefix), claimed_after_ms, seen_since_ms }).map((r: { session_id: string }) => r.session_id);
     },
 
     async nextFence(): Promise<number> {

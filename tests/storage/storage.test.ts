@@ -175,6 +175,20 @@ for (const backend of BACKENDS) {
       expect(await s.claims.transact(clockAt(10_000), (tx) => tx.liveSessionIds(REPO, "zzz", 0, 0))).toEqual([]);
     }, SLOW);
 
+    test("liveSessionIds at the edges of a prefix: the prefix itself, multi-byte text and the highest code point after it are in; the next prefix and a shorter id are out", async () => {
+      const s = await fresh();
+      const prefix = "é日本-αβγ";
+      const seen = ["é日本-αβγ", "é日本-αβγ-0000000000", "é日本-αβγ\u{10FFFF}\u{10FFFF}-tail", "é日本-αβγ\uFFEE-0000000000"];
+      const unseen = ["é日本-αβδ-0000000000", "é日本-αβ", "é日本-αβγ".toUpperCase() + "-000000000"];
+      await s.claims.transact(clockAt(1_000), async (tx) => {
+        for (const session_id of [...seen, ...unseen]) {
+          await tx.putSession({ repo: REPO, session_id, branch: "b", state: "working", task_id: null, progress: null, note: null, stuck: null, pr_url: null, worktree: null, plan: null, first_seen_ms: 0, last_heartbeat_ms: 1_000, state_since_ms: 0 });
+        }
+      });
+      const ids = await s.claims.transact(clockAt(1_000), (tx) => tx.liveSessionIds(REPO, prefix, 0, 0));
+      expect(ids.sort()).toEqual([...seen].sort());
+    }, SLOW);
+
     test("16 claimers (on two service instances where the backend allows it in one process) racing for one task: one grant, 15 conflicts, no raw database error", async () => {
       const database = await backend.fresh();
       const a = await storageAt(database);
