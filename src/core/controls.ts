@@ -109,6 +109,8 @@ export interface ControlTx {
 export interface ControlStore {
   /** The latest control of `(repo, session_id)`, if any. */
   getControl(repo: string, session_id: string): Promise<ControlRecord | undefined>;
+  /** The stored session `(repo, session_id)` and its latest control, each if any, read by their keys (whatever the number of sessions). */
+  getSessionAndControl(repo: string, session_id: string): Promise<{ session: SessionRecord | undefined; control: ControlRecord | undefined }>;
 }
 
 /** The human's control request, after shape validation and the admin-token check. */

@@ -4,7 +4,7 @@ import { ControlBody, RepoQuery } from "../api/schemas.ts";
 import { type ControlStore, controlSession, directiveOf } from "../core/controls.ts";
 import { CoordError } from "../core/errors.ts";
 import { sessionPrefix } from "../core/session-id.ts";
-import { type SessionPolicy, type SessionStore, sessionView } from "../core/sessions.ts";
+import { type SessionPolicy, sessionView } from "../core/sessions.ts";
 import type { ClaimStore } from "../core/store.ts";
 import type { Clock } from "../core/time.ts";
 import { checkAccess, hasAdminToken, parseJsonObject, whitelisted } from "./access.ts";
@@ -17,7 +17,6 @@ export interface ControlDeps {
   clock: Clock;
   /** The store whose transactions run the use case (`controlSession`). */
   claims: ClaimStore;
-  sessions: SessionStore;
   controls: ControlStore;
   session_policy: SessionPolicy;
 }
@@ -32,7 +31,7 @@ export interface ControlDeps {
  *   directive, for `claude-coord wait` and the PreToolUse guard.
  */
 export function controlRoutes(deps: ControlDeps) {
-  const { clock, sessions, controls } = deps;
+  const { clock, controls } = deps;
   return new Elysia({ name: "controls" })
     .post(
       "/sessions/control",
@@ -58,9 +57,10 @@ export function controlRoutes(deps: ControlDeps) {
         if (session_id === null || session_id === "") {
           throw new CoordError("invalid_request", "Invalid request: header 'X-Session-Id' is required (your session id; it never goes in the URL).", { field: "X-Session-Id" });
         }
-        const now = clock();
-        const s = (await sessions.listSessions(entry.name, now - deps.session_policy.listed_ms)).find((x) => x.session_id === session_id);
-        return { session: sessionPrefix(session_id), state: s?.state ?? null, directive: directiveOf(await controls.getControl(entry.name, session_id)) };
+        // Two reads by key: a guard asks before every tool call, so the cost must not grow with the repo's sessions.
+        const { session: s, control } = await controls.getSessionAndControl(entry.name, session_id);
+        const listed = s !== undefined && s.last_heartbeat_ms >= clock() - deps.session_policy.listed_ms;
+        return { session: sessionPrefix(session_id), state: listed ? s.state : null, directive: directiveOf(control) };
       },
       { query: RepoQuery },
     );

@@ -1,6 +1,7 @@
 // The human's controls of sessions (SPEC §13) on SQLite through drizzle: the transaction statements of core's ControlTx and the ControlStore reads, one row per session.
 import { and, eq, sql } from "drizzle-orm";
 import type { ControlRecord, ControlStore, ControlTx } from "../core/controls.ts";
+import type { SessionRecord } from "../core/sessions.ts";
 import { queued, type Unqueued } from "./connection-queue.ts";
 import type { CoordDatabase, CoordOrm } from "./db.ts";
 import { toRecord } from "./activity-store.ts";
@@ -22,16 +23,18 @@ function get(q: ReturnType<typeof lookups>, repo: string, session_id: string): C
   return r ? { repo: r.repo, session_id: r.session_id, action: r.action, message: r.message, at_ms: r.at_ms, paused_from: r.paused_from } : undefined;
 }
 
+/** The session and its control: in process, the two lookups by key cost no round trip. */
+function sessionAndControl(q: ReturnType<typeof lookups>, repo: string, session_id: string): { session: SessionRecord | undefined; control: ControlRecord | undefined } {
+  const s = q.session.get({ repo, session_id });
+  return { session: s ? toRecord(s) : undefined, control: get(q, repo, session_id) };
+}
+
 /** The synchronous statements of core's ControlTx over `orm` (claim-store.ts runs them inside its transactions): the latest control per (repo, session_id). */
 export function controlTxStatements(orm: CoordOrm): Unqueued<ControlTx> {
   const q = lookups(orm);
   return {
     getControl: (repo, session_id) => get(q, repo, session_id),
-    getSessionAndControl(repo, session_id) {
-      // In process: the two lookups by primary key cost no round trip.
-      const s = q.session.get({ repo, session_id });
-      return { session: s ? toRecord(s) : undefined, control: get(q, repo, session_id) };
-    },
+    getSessionAndControl: (repo, session_id) => sessionAndControl(q, repo, session_id),
     putControl(c) {
       orm.insert(sessionControls).values(c).onConflictDoUpdate({ target: [sessionControls.repo, sessionControls.session_id], set: c }).run();
     },
@@ -44,5 +47,8 @@ export function controlTxStatements(orm: CoordOrm): Unqueued<ControlTx> {
 /** Core's ControlStore over `db`: reads outside transactions, each through the connection's queue. */
 export function createControlStore(db: CoordDatabase): ControlStore {
   const q = lookups(db.orm);
-  return queued<ControlStore>(db.queue, { getControl: (repo, session_id) => get(q, repo, session_id) });
+  return queued<ControlStore>(db.queue, {
+    getControl: (repo, session_id) => get(q, repo, session_id),
+    getSessionAndControl: (repo, session_id) => sessionAndControl(q, repo, session_id),
+  });
 }

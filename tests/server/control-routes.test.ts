@@ -103,6 +103,14 @@ describe("controls", () => {
     expect((await directive(A)).body.directive).toMatchObject({ action: "pause" });
   });
 
+  test("the directive of a session never seen is null with state null; a session silent past the listing window keeps its pause but shows no state", async () => {
+    expect((await directive(B)).body).toEqual({ session: "bbbbbbbb", state: null, directive: null });
+    await beat(A, "working");
+    await control("aaaaaaaa", "pause", "hold on");
+    now += 24 * 3_600_000 + 1;
+    expect((await directive(A)).body).toEqual({ session: "aaaaaaaa", state: null, directive: { action: "pause", message: "hold on", at: at(T0) } });
+  });
+
   test("resume of a session that is not paused is 400 naming 'action'; the directive needs X-Session-Id", async () => {
     await beat(A, "working");
     expect(await control("aaaaaaaa", "resume")).toMatchObject({ status: 400, body: { field: "action" } });

@@ -238,7 +238,7 @@ for (const backend of BACKENDS) {
       expect(await s.controls.getControl(REPO, SESSION_A)).toBeUndefined();
     }, SLOW);
 
-    test("getSessionAndControl reads a session and its control together: both, either one, or neither", async () => {
+    test("getSessionAndControl reads a session and its control together, in a transaction and through the ControlStore: both, either one, or neither", async () => {
       const s = await fresh();
       const session = (session_id: string) =>
         ({ repo: REPO, session_id, branch: "b", state: "working" as const, task_id: "t", progress: 10, note: "n", stuck: null, pr_url: null, worktree: null, plan: null, first_seen_ms: 1_000, last_heartbeat_ms: 1_000, state_since_ms: 1_000 });
@@ -255,6 +255,11 @@ for (const backend of BACKENDS) {
       expect(await read("session-cccccccc-0003")).toEqual({ session: undefined, control: control("session-cccccccc-0003") });
       expect(await read("session-dddddddd-0004")).toEqual({ session: undefined, control: undefined });
       expect(await read(SESSION_A, "other/repo")).toEqual({ session: undefined, control: undefined });
+      // The same reads outside a transaction (GET /sessions/directive).
+      expect(await s.controls.getSessionAndControl(REPO, SESSION_A)).toEqual({ session: session(SESSION_A), control: control(SESSION_A) });
+      expect(await s.controls.getSessionAndControl(REPO, SESSION_B)).toEqual({ session: session(SESSION_B), control: undefined });
+      expect(await s.controls.getSessionAndControl(REPO, "session-cccccccc-0003")).toEqual({ session: undefined, control: control("session-cccccccc-0003") });
+      expect(await s.controls.getSessionAndControl("other/repo", SESSION_A)).toEqual({ session: undefined, control: undefined });
     }, SLOW);
 
     test("messages: inbox with broadcasts from others, unread counts, acknowledgements of one's own inbox only, pruning", async () => {
