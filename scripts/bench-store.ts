@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../src/storage/db.ts";
+import { table } from "./bench.ts";
 
 /** Transactions per round and mode (`BENCH_STORE_TX`, default 2000), rounds (`BENCH_STORE_ROUNDS`, default 5), callers of the async mode (16, as POST /claim at c=16). */
 const TX = Number(process.env.BENCH_STORE_TX ?? 2000);
@@ -58,11 +59,8 @@ try {
   const median = (i: number) => [...rows].map((row) => Number(row[i])).sort((x, y) => x - y)[Math.floor(rows.length / 2)]!;
   rows.push(["median", median(1).toFixed(0), median(2).toFixed(0), median(3).toFixed(3), median(4).toFixed(1)]);
   db.close();
-  const header = ["round", "sync tx/s", "queued tx/s", "queued/sync", "µs added per tx"];
-  const width = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width[i]!)).join(" | ")} |`;
   console.log(`\nThe async store alone: ${TX} one-row write transactions per mode and round on SQLite (WAL, synchronous=FULL), ${CALLERS} callers for the queued mode, alternating which runs first`);
-  console.log([line(header), line(width.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
+  console.log(table(["round", "sync tx/s", "queued tx/s", "queued/sync", "µs added per tx"], rows));
   console.log("Divide the µs added per transaction by the service's time per POST /claim (1e6 / req/s in scripts/bench.ts) for the share of claim throughput the async store costs.");
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -237,6 +237,7 @@ function bucketNs(): number {
   return ((performance.now() - t0) * 1e6) / n;
 }
 
+/** `rows` under `head` as a Markdown table, each column padded to its widest cell. */
 export function table(head: string[], rows: string[][]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i]!)).join(" | ")} |`;

@@ -182,11 +182,6 @@ function notAService(service_url: string, reason: string): CoordError {
   return new CoordError("not_a_service", `Not a claude-coord service at ${service_url}.`, { service_url, reason });
 }
 
-/**
- * A client for one service. Every method resolves to the success body of its route or throws a
- * CoordError: the code from the error body (SPEC §3), or `service_unavailable` (details:
- * service_url, reason) when the service is refused, times out or answers 5xx without a known code.
- */
 /** The certificate errors of Bun's TLS (OpenSSL's verify codes, as Node names them) that mean "this CA is not trusted here". */
 const TLS_TRUST_CODES = new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_GET_ISSUER_CERT",
@@ -201,6 +196,11 @@ function tlsFailure(e: unknown): string | undefined {
   return `${code}: ${e instanceof Error ? e.message : String(e)}`;
 }
 
+/**
+ * A client for one service. Every method resolves to the success body of its route or throws a
+ * CoordError: the code from the error body (SPEC §3), or `service_unavailable` (details:
+ * service_url, reason) when the service is refused, times out or answers 5xx without a known code.
+ */
 export class CoordClient {
   private readonly base: string;
   constructor(private readonly opts: ClientOptions) {
