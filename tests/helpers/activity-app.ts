@@ -36,3 +36,19 @@ export function activityApp(db: CoordDatabase, admin: string, now: () => number,
     },
   });
 }
+
+/** A request to `app` through `app.handle` (no socket): JSON `content-type`, `body` as JSON when given, `headers` added. */
+export function handleJson(app: App, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return app.handle(new Request(`http://localhost${path}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }));
+}
+
+/** The status and the parsed JSON body (undefined when the body is empty) of `res`. */
+export async function answerOf(res: Response): Promise<{ status: number; body: any }> {
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** `handleJson`, answered as `answerOf`: what the HTTP tests of the routes assert on. */
+export async function callApp(app: App, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  return answerOf(await handleJson(app, method, path, body, headers));
+}

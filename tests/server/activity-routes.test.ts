@@ -7,7 +7,7 @@ import type { App } from "../../src/server/app.ts";
 import { createEventLog, createMessageStore, createSessionStore } from "../../src/storage/activity-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
 import { runPrune } from "../../src/jobs/prune.ts";
-import { activityApp, HEAD, TOKEN } from "../helpers/activity-app.ts";
+import { activityApp, callApp, HEAD, TOKEN } from "../helpers/activity-app.ts";
 
 const ADMIN = "admin-token-0123456789";
 const A = "aaaaaaaa-1111-4111-8111-111111111111";
@@ -31,13 +31,7 @@ afterEach(() => {
 
 const auth = { repo: "o/r", token: TOKEN, commit_sha: HEAD };
 const q = new URLSearchParams(auth).toString();
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await app.handle(
-    new Request(`http://localhost${path}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }),
-  );
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => callApp(app, method, path, body, headers);
 const beat = (session_id: string, state: string, extra: Record<string, unknown> = {}) =>
   call("POST", "/heartbeat", { ...auth, session_id, branch: `claude/${session_id.slice(0, 1)}`, state, ...extra });
 const claim = (session_id: string, task_id: string) => call("POST", "/claim", { ...auth, session_id, task_id, branch: `claude/${session_id.slice(0, 1)}` });

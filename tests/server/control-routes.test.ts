@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { App } from "../../src/server/app.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
-import { activityApp, HEAD, TOKEN } from "../helpers/activity-app.ts";
+import { activityApp, callApp, HEAD, TOKEN } from "../helpers/activity-app.ts";
 
 setDefaultTimeout(30_000);
 const ADMIN = "admin-token-0123456789";
@@ -32,13 +32,7 @@ afterEach(() => {
 const auth = { repo: "o/r", token: TOKEN, commit_sha: HEAD };
 const q = new URLSearchParams(auth).toString();
 const admin = { authorization: `Bearer ${ADMIN}` };
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await app.handle(
-    new Request(`http://localhost${path}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }),
-  );
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => callApp(app, method, path, body, headers);
 const beat = (session_id: string, state: string, extra: Record<string, unknown> = {}) =>
   call("POST", "/heartbeat", { ...auth, session_id, branch: "claude/a", state, ...extra });
 const control = (session: string, action: string, message?: string, headers: Record<string, string> = admin) =>

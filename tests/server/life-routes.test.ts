@@ -7,13 +7,12 @@ import { createEventLog, createMessageStore, createSessionStore } from "../../sr
 import { createControlStore } from "../../src/storage/control-store.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
+import { callApp, HEAD, TOKEN } from "../helpers/activity-app.ts";
 import { FakeReader, whitelistEntry } from "../helpers/fake-reader.ts";
 
-const HEAD = "1".repeat(40);
 const A = "aaaaaaaa-1111-4111-8111-111111111111";
 const B = "bbbbbbbb-2222-4222-8222-222222222222";
 const ADMIN = "admin-token-0123456789";
-const TOKEN = new FakeReader(HEAD).token;
 const now = Date.parse("2026-01-05T20:00:00Z");
 let db: CoordDatabase;
 let app: App;
@@ -41,10 +40,7 @@ beforeEach(() => {
 afterEach(() => db.close());
 
 const auth = { repo: "owner/repo", token: TOKEN, commit_sha: HEAD };
-async function call(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await app.handle(new Request(`http://localhost${path}`, { method, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) }));
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const call = (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => callApp(app, method, path, body, headers);
 const claim = (session_id: string, task_id: string) => call("POST", "/claim", { ...auth, session_id, task_id, branch: "claude/w" });
 const rows = () => db.sqlite.query("SELECT task_id, session_id, fence, completion_reason, outcome FROM claims ORDER BY id").all();
 

@@ -7,7 +7,7 @@ import type { Limits } from "../../src/core/limits.ts";
 import type { App } from "../../src/server/app.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
 import { RATE_LIMIT_DEFAULTS } from "../../src/server/rate-limit.ts";
-import { activityApp, HEAD, TOKEN } from "../helpers/activity-app.ts";
+import { activityApp, answerOf, handleJson, HEAD, TOKEN } from "../helpers/activity-app.ts";
 
 const ADMIN = "admin-token-0123456789";
 const HOUR = 3_600_000;
@@ -34,9 +34,8 @@ afterEach(() => {
 
 const auth = { repo: "o/r", token: TOKEN, commit_sha: HEAD };
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await app.handle(new Request(`http://localhost${path}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }));
-  const text = await res.text();
-  return { status: res.status, retry_after: res.headers.get("retry-after"), body: text ? JSON.parse(text) : undefined };
+  const res = await handleJson(app, method, path, body, headers);
+  return { ...(await answerOf(res)), retry_after: res.headers.get("retry-after") };
 }
 const beat = (session_id: string, branch = "claude/x") => call("POST", "/heartbeat", { ...auth, session_id, branch, state: "working" });
 const send = (session_id: string, extra: Record<string, unknown> = {}) => call("POST", "/messages", { ...auth, session_id, to_session: id("b").slice(0, 8), subject: "s", body: "b", ...extra });

@@ -7,10 +7,9 @@ import { DEFAULT_POLICY } from "../../src/core/claims.ts";
 import { type App, createApp } from "../../src/server/app.ts";
 import { createClaimStore } from "../../src/storage/claim-store.ts";
 import { type CoordDatabase, openDatabase } from "../../src/storage/db.ts";
+import { callApp, HEAD, TOKEN } from "../helpers/activity-app.ts";
 import { FakeReader, whitelistEntry } from "../helpers/fake-reader.ts";
 
-const HEAD = "1".repeat(40);
-const TOKEN = new FakeReader(HEAD).token;
 const ADMIN = "admin-token-0123456789";
 const A = "aaaaaaaa-session-0001";
 const B = "bbbbbbbb-session-0002";
@@ -39,13 +38,7 @@ afterEach(() => {
 });
 
 const auth = { repo: "o/r", token: TOKEN, commit_sha: HEAD };
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await app.handle(
-    new Request(`http://localhost${path}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }),
-  );
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => callApp(app, method, path, body, headers);
 const reserve = (session_id: string, paths: string[], extra: Record<string, unknown> = {}) => call("POST", "/reservations", { ...auth, session_id, paths, ...extra });
 const rows = () => db.sqlite.query("SELECT session_id, path, exclusive, keep FROM reservations ORDER BY id").all();
 
