@@ -2,7 +2,7 @@
 import { Elysia } from "elysia";
 import { CoordError } from "../core/errors.ts";
 import type { WhitelistedRepo } from "../sources/source.ts";
-import { requestClientIp, TrustedProxies } from "./client-ip.ts";
+import { clientIp, TrustedProxies } from "./client-ip.ts";
 import { errorResponse } from "./http-errors.ts";
 import type { Metrics } from "./metrics.ts";
 import { type BucketRate, TokenBuckets } from "./token-bucket.ts";
@@ -75,8 +75,9 @@ export class RateLimiter {
 export function rateLimitRoutes(limiter: RateLimiter) {
   return new Elysia({ name: "rate-limit" })
     .onRequest(({ request, server }) => {
-      if (server?.requestIP(request) == null) return;
-      const limited = limiter.check("ip", requestClientIp(server, request, limiter.trusted));
+      const peer = server?.requestIP(request)?.address;
+      if (peer === undefined) return;
+      const limited = limiter.check("ip", clientIp(peer, request.headers.get("x-forwarded-for"), limiter.trusted));
       if (limited) return errorResponse(limited);
     })
     .onBeforeHandle({ as: "global" }, ({ body, query, request }) => {

@@ -69,17 +69,26 @@ function listSessions(orm: CoordOrm, repo: string, seen_since_ms: number): Sessi
     .map(toRecord);
 }
 
+/** The lookup of one session by its key `(repo, session_id)` on `orm`'s connection, prepared once: the record, or undefined. */
+export function sessionByKey(orm: CoordOrm): (repo: string, session_id: string) => SessionRecord | undefined {
+  const get = orm
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.repo, sql.placeholder("repo")), eq(sessions.session_id, sql.placeholder("session_id"))))
+    .prepare();
+  return (repo, session_id) => {
+    const r = get.get({ repo, session_id });
+    return r ? toRecord(r) : undefined;
+  };
+}
+
 /**
  * The session and message writes of core's transaction handle (`SessionTx`, `MessageTx`) as plain
  * statements on `orm`'s connection, prepared once. They open no transaction of their own: the claim
  * store runs them inside its `BEGIN IMMEDIATE` (src/storage/claim-store.ts).
  */
 export function activityTxStatements(orm: CoordOrm): Unqueued<SessionTx & MessageTx> {
-  const get = orm
-    .select()
-    .from(sessions)
-    .where(and(eq(sessions.repo, sql.placeholder("repo")), eq(sessions.session_id, sql.placeholder("session_id"))))
-    .prepare();
+  const getSession = sessionByKey(orm);
   // Every column a placeholder named as its key; on conflict each takes the new row's value.
   const columns = getTableColumns(sessions);
   const keys = Object.keys(columns) as Array<keyof typeof columns>;
@@ -89,10 +98,7 @@ export function activityTxStatements(orm: CoordOrm): Unqueued<SessionTx & Messag
     .onConflictDoUpdate({ target: [sessions.repo, sessions.session_id], set: Object.fromEntries(keys.map((k) => [k, sql.raw(`excluded."${columns[k].name}"`)])) })
     .prepare();
   return {
-    getSession(repo, session_id) {
-      const r = get.get({ repo, session_id });
-      return r ? toRecord(r) : undefined;
-    },
+    getSession,
     putSession(rec) {
       put.run(sessionRow(rec));
     },

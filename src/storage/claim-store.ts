@@ -265,7 +265,7 @@ function claimTx(q: Queryable, ps: Prepared, scope: { readonly open: boolean }, 
 
     async liveSessionIds(repo: string, prefix: string, claimed_after_ms: number, seen_since_ms: number): Promise<string[]> {
       live();
-      return ps.liveSessionIds.all({ repo, prefix, ...prefixRange(prefix), claimed_after_ms, seen_since_ms }).map((r: { session_id: string }) => r.session_id);
+      return ps.liveSessionIds.all({ repo, prefix, ...prefixRange(prefix), claimed_after_ms, seen_since_ms }).map((r) => r.session_id);
     },
 
     async nextFence(): Promise<number> {

@@ -6,12 +6,10 @@ import type { PgTx } from "./pg-activity-store.ts";
 import type { PgCoordDatabase, PgOrm } from "./pg-db.ts";
 import { pgCall } from "./pg-errors.ts";
 import { toRecord } from "./activity-store.ts";
+import { toControl } from "./control-store.ts";
 import { sessionControls, sessions } from "./pg-schema.ts";
 
 const where = (repo: string, session_id: string) => and(eq(sessionControls.repo, repo), eq(sessionControls.session_id, session_id));
-
-/** A control row as core's ControlRecord. */
-const toControl = (r: typeof sessionControls.$inferSelect): ControlRecord => ({ repo: r.repo, session_id: r.session_id, action: r.action, message: r.message, at_ms: r.at_ms, paused_from: r.paused_from });
 
 /** The control row of `(repo, session_id)` as core's ControlRecord: one statement. */
 async function get(q: Pick<PgOrm, "select">, repo: string, session_id: string): Promise<ControlRecord | undefined> {
