@@ -1,5 +1,5 @@
 // Notification deliveries (SPEC §13) on SQLite through drizzle: per-repo cursors over the event log, one row per (target, key), atomic claims by senders.
-import { and, asc, eq, lte, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, eq, lte, sql } from "drizzle-orm";
 import { queued } from "./connection-queue.ts";
 import type { CoordDatabase } from "./db.ts";
 import { notifyCursors, notifyDeliveries } from "./schema.ts";
@@ -49,6 +49,27 @@ export interface NotifyStore {
   list(): Promise<Array<{ target: string; key: string; kind: string; status: string; attempts: number }>>;
 }
 
+/** A delivery row (either dialect: the columns are the same) as the Delivery a sender gets. */
+export function toDelivery(r: Delivery): Delivery {
+  return { id: r.id, target: r.target, key: r.key, repo: r.repo, kind: r.kind, payload: r.payload, attempts: r.attempts, created_ms: r.created_ms };
+}
+
+/** The row `enqueue` stores for `r` (either dialect): pending, no attempt yet, due at once. */
+export function pendingRow(r: NewDelivery, now_ms: number) {
+  return { ...r, status: "pending" as const, attempts: 0, created_ms: now_ms, next_attempt_ms: now_ms };
+}
+
+/** What `delivered` writes (either dialect; `attempts` is that dialect's column): the attempt counted, the lease released. */
+export function deliveredSet(attempts: AnyColumn, now_ms: number) {
+  return { status: "delivered" as const, done_ms: now_ms, lease_until_ms: 0, attempts: sql`${attempts} + 1` };
+}
+
+/** What `failed` writes (either dialect): the attempt and its error counted, the lease released; with no next attempt the delivery is given up. */
+export function failedSet(attempts: AnyColumn, error: string, next_attempt_ms: number | null, now_ms: number) {
+  const counted = { lease_until_ms: 0, last_error: error, attempts: sql`${attempts} + 1` };
+  return next_attempt_ms === null ? { ...counted, status: "failed" as const, done_ms: now_ms } : { ...counted, next_attempt_ms };
+}
+
 /** The NotifyStore over `db`; every call runs through the connection's queue (one statement or one synchronous transaction each). */
 export function createNotifyStore(db: CoordDatabase): NotifyStore {
   const orm = db.orm;
@@ -67,7 +88,7 @@ export function createNotifyStore(db: CoordDatabase): NotifyStore {
           for (const r of rows) {
             const ins = tx
               .insert(notifyDeliveries)
-              .values({ ...r, status: "pending", attempts: 0, created_ms: now_ms, next_attempt_ms: now_ms })
+              .values(pendingRow(r, now_ms))
               .onConflictDoNothing()
               .returning({ id: notifyDeliveries.id })
               .all();
@@ -98,23 +119,15 @@ export function createNotifyStore(db: CoordDatabase): NotifyStore {
           .where(and(eq(notifyDeliveries.id, d.id), eq(notifyDeliveries.status, "pending"), lte(notifyDeliveries.lease_until_ms, now_ms)))
           .returning({ id: notifyDeliveries.id })
           .all();
-        if (r.length === 1) won.push({ id: d.id, target: d.target, key: d.key, repo: d.repo, kind: d.kind, payload: d.payload, attempts: d.attempts, created_ms: d.created_ms });
+        if (r.length === 1) won.push(toDelivery(d));
       }
       return won;
     },
     delivered(id, now_ms) {
-      orm.update(notifyDeliveries).set({ status: "delivered", done_ms: now_ms, lease_until_ms: 0, attempts: sql`${notifyDeliveries.attempts} + 1` }).where(eq(notifyDeliveries.id, id)).run();
+      orm.update(notifyDeliveries).set(deliveredSet(notifyDeliveries.attempts, now_ms)).where(eq(notifyDeliveries.id, id)).run();
     },
     failed(id, error, next_attempt_ms, now_ms) {
-      orm
-        .update(notifyDeliveries)
-        .set(
-          next_attempt_ms === null
-            ? { status: "failed", done_ms: now_ms, lease_until_ms: 0, last_error: error, attempts: sql`${notifyDeliveries.attempts} + 1` }
-            : { next_attempt_ms, lease_until_ms: 0, last_error: error, attempts: sql`${notifyDeliveries.attempts} + 1` },
-        )
-        .where(eq(notifyDeliveries.id, id))
-        .run();
+      orm.update(notifyDeliveries).set(failedSet(notifyDeliveries.attempts, error, next_attempt_ms, now_ms)).where(eq(notifyDeliveries.id, id)).run();
     },
     list() {
       return orm

@@ -1,6 +1,6 @@
 // Notification deliveries (SPEC §13) on PostgreSQL through drizzle: the same NotifyStore as notify-store.ts, shared by every replica: one row per (target, key), each claimed by one replica at a time under a lease.
 import { and, asc, eq, lte, sql } from "drizzle-orm";
-import type { Delivery, NewDelivery, NotifyStore } from "./notify-store.ts";
+import { deliveredSet, failedSet, type NotifyStore, pendingRow, toDelivery } from "./notify-store.ts";
 import type { PgCoordDatabase } from "./pg-db.ts";
 import { pgCall } from "./pg-errors.ts";
 import { notifyCursors, notifyDeliveries } from "./pg-schema.ts";
@@ -37,7 +37,7 @@ export function createPgNotifyStore(db: PgCoordDatabase): NotifyStore {
         orm.transaction(async (tx) => {
           let added = 0;
           for (let i = 0; i < rows.length; i += CHUNK) {
-            const values = rows.slice(i, i + CHUNK).map((r: NewDelivery) => ({ ...r, status: "pending" as const, attempts: 0, created_ms: now_ms, next_attempt_ms: now_ms }));
+            const values = rows.slice(i, i + CHUNK).map((r) => pendingRow(r, now_ms));
             added += (await tx.insert(d).values(values).onConflictDoNothing({ target: [d.target, d.key] }).returning({ id: d.id })).length;
           }
           await tx
@@ -54,26 +54,17 @@ export function createPgNotifyStore(db: PgCoordDatabase): NotifyStore {
         const pick = orm.select({ id: d.id }).from(d).where(due).orderBy(asc(d.id)).limit(limit).for("update", { skipLocked: true });
         // ARRAY(…) is an InitPlan, run once: with `id IN (…)` the planner may rescan the subquery and lock more than `limit` rows.
         const won = await orm.update(d).set({ lease_until_ms }).where(and(sql`${d.id} = ANY(ARRAY(${pick}))`, due)).returning();
-        return won
-          .map((r): Delivery => ({ id: r.id, target: r.target, key: r.key, repo: r.repo, kind: r.kind, payload: r.payload, attempts: r.attempts, created_ms: r.created_ms }))
-          .sort((a, b) => a.id - b.id);
+        return won.map(toDelivery).sort((a, b) => a.id - b.id);
       });
     },
     delivered(id, now_ms) {
       return pgCall(async () => {
-        await orm.update(d).set({ status: "delivered", done_ms: now_ms, lease_until_ms: 0, attempts: sql`${d.attempts} + 1` }).where(eq(d.id, id));
+        await orm.update(d).set(deliveredSet(d.attempts, now_ms)).where(eq(d.id, id));
       });
     },
     failed(id, error, next_attempt_ms, now_ms) {
       return pgCall(async () => {
-        await orm
-          .update(d)
-          .set(
-            next_attempt_ms === null
-              ? { status: "failed", done_ms: now_ms, lease_until_ms: 0, last_error: error, attempts: sql`${d.attempts} + 1` }
-              : { next_attempt_ms, lease_until_ms: 0, last_error: error, attempts: sql`${d.attempts} + 1` },
-          )
-          .where(eq(d.id, id));
+        await orm.update(d).set(failedSet(d.attempts, error, next_attempt_ms, now_ms)).where(eq(d.id, id));
       });
     },
     list() {
